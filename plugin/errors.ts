@@ -1,0 +1,49 @@
+/**
+ * The one error type of mfa-bridge. Callers branch on `code`, a stable string;
+ * `message` is written for the person who will read it. Each door maps codes to
+ * its own transport (an HTML page, a JSON body, a status code).
+ *
+ * @example
+ * throw new MfaError('INVALID_CODE', 'That code is not right. 4 tries left.', { triesLeft: 4 });
+ */
+export type MfaErrorCode =
+  | 'MFA_REQUIRED'
+  | 'MFA_CODE_REQUIRED'
+  | 'INVALID_CODE'
+  | 'FACTOR_LOCKED'
+  | 'FACTOR_NOT_AVAILABLE'
+  | 'ATTEMPT_EXPIRED'
+  | 'ATTEMPT_FAILED'
+  | 'SETUP_REQUIRED'
+  | 'SETUP_EXPIRED'
+  | 'INVALID_INPUT'
+  | 'UNKNOWN_SETTING'
+  | 'INVALID_SETTING'
+  | 'NOT_FOUND'
+  | 'FORBIDDEN'
+  | 'INVALID_LOGIN'
+  | 'CONFIGURATION'
+  | 'DATABASE_UNAVAILABLE';
+
+export interface MfaErrorDetails {
+  /** Tries left before the factor locks, when a wrong input was counted. */
+  triesLeft?: number;
+  /** The setting or field the error is about. */
+  field?: string;
+  [key: string]: unknown;
+}
+
+export class MfaError extends Error {
+  override readonly name = 'MfaError';
+  constructor(
+    readonly code: MfaErrorCode,
+    message: string,
+    readonly details: MfaErrorDetails = {},
+  ) {
+    super(message);
+  }
+}
+
+export function isMfaError(error: unknown, code?: MfaErrorCode): error is MfaError {
+  return error instanceof MfaError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+const settingBase = {
+  name: z.string().regex(/^[a-z][a-z0-9_.]*$/),
+  section: z.string(),
+  label: z.string(),
+  help: z.string(),
+};
+
+export const settingDefinitionSchema = z.discriminatedUnion('type', [
+  z.object({ ...settingBase, type: z.literal('boolean'), default: z.boolean() }),
+  z.object({ ...settingBase, type: z.literal('integer'), default: z.number().int(), min: z.number().int(), max: z.number().int() }),
+  z.object({ ...settingBase, type: z.literal('string'), default: z.string(), maxLength: z.number().int().optional() }),
+  z.object({ ...settingBase, type: z.literal('select'), default: z.string(), options: z.array(z.string()).min(1) }),
+  z.object({ ...settingBase, type: z.literal('list'), default: z.array(z.string()) }),
+  z.object({ ...settingBase, type: z.literal('cidr-list'), default: z.array(z.string()) }),
+]);
+
+export type SettingDefinition = z.infer<typeof settingDefinitionSchema>;
+export type SettingType = SettingDefinition['type'];
+export type SettingValue = boolean | number | string | string[];
+
+const factorEntrySchema = z.object({
+  id: z.string().regex(/^[a-z][a-z0-9_]*$/),
+  displayName: z.string(),
+  referenceCategory: z.string(),
+  requiresInput: z.boolean(),
+  userSetupAllowed: z.boolean(),
+});
+
+export const manifestSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  version: z.string(),
+  description: z.string(),
+  hostApi: z.string(),
+  hooks: z.array(z.object({ name: z.string(), description: z.string() })),
+  factors: z.array(factorEntrySchema),
+  settings: z.array(settingDefinitionSchema),
+});
+
+export type PluginManifest = z.infer<typeof manifestSchema>;
+export type ManifestFactor = z.infer<typeof factorEntrySchema>;
+
+const MANIFEST_URL = new URL('../../manifest.json', import.meta.url);
+
+let cached: PluginManifest | undefined;
+
+/** manifest.json, validated: what a host reads to install the plugin, and where every setting is declared once. */
+export function loadManifest(): PluginManifest {
+  cached ??= manifestSchema.parse(JSON.parse(readFileSync(MANIFEST_URL, 'utf8')));
+  return cached;
+}

@@ -1,0 +1,39 @@
+/**
+ * The Host contract: what a platform provides so the plugin can drop into its
+ * login. The LMS reference site implements it over its own tables
+ * (adapters/lms/lmsHost.ts); another platform implements it over its own.
+ */
+
+/** A user as the host knows them. `id` is opaque to the plugin. */
+export interface HostUser {
+  id: string;
+  username: string;
+  email: string;
+  suspended: boolean;
+  isAdmin: boolean;
+}
+
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+}
+
+export interface ServiceToken {
+  token: string;
+  privatetoken: string;
+}
+
+export interface Host {
+  findUserById(id: string): Promise<HostUser | null>;
+  findUserByUsername(username: string): Promise<HostUser | null>;
+  /** The user when the password is right and the account may log in, else null. */
+  checkPassword(username: string, password: string): Promise<HostUser | null>;
+  /** Issues a token for an external service (Moodle's login/token.php). */
+  issueServiceToken(user: HostUser, serviceShortname: string): Promise<ServiceToken>;
+  sendMail(message: MailMessage): Promise<void>;
+  siteName(): string;
+  /** The site's origin, e.g. `https://lms.example.edu` (no trailing slash). */
+  siteOrigin(): string;
+}

@@ -1,0 +1,33 @@
+import type { Knex } from 'knex';
+
+export interface Migration {
+  name: string;
+  up(db: Knex): Promise<void>;
+  down(db: Knex): Promise<void>;
+}
+
+/**
+ * Migrations listed in code rather than found on disk, so they run the same under
+ * tsx, from the CLI and in tests, whatever the working directory.
+ */
+export class ListedMigrations implements Knex.MigrationSource<Migration> {
+  constructor(private readonly migrations: readonly Migration[]) {}
+  async getMigrations(): Promise<Migration[]> {
+    return [...this.migrations];
+  }
+  getMigrationName(migration: Migration): string {
+    return migration.name;
+  }
+  async getMigration(migration: Migration): Promise<Knex.Migration> {
+    return { up: migration.up, down: migration.down };
+  }
+}
+
+/** Runs `migrations` that have not run yet, recording them in `tableName`. */
+export async function runMigrations(db: Knex, migrations: readonly Migration[], tableName: string): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest({ migrationSource: new ListedMigrations(migrations), tableName })) as [
+    number,
+    string[],
+  ];
+  return applied;
+}
