@@ -1,0 +1,81 @@
+import type { Knex } from 'knex';
+import { AuditLog } from './audit/auditLog.ts';
+import { SecretBox } from './crypto/secretBox.ts';
+import { AttemptStore } from './engine/attemptStore.ts';
+import { FactorEnrolment } from './engine/factorEnrolment.ts';
+import { FactorRegistry } from './engine/factorRegistry.ts';
+import { FailureCounter } from './engine/failureCounter.ts';
+import { MfaEngine } from './engine/mfaEngine.ts';
+import { ipRangeFactor } from './factors/ip-range/index.ts';
+import { totpFactor } from './factors/totp/index.ts';
+import { TrustedDevices, trustedDeviceFactor } from './factors/trusted-device/index.ts';
+import { loadManifest, type PluginManifest } from './manifest/manifest.ts';
+import { SettingsStore } from './settings/settingsStore.ts';
+import type { FactorProviderFactory } from './spi/factor.ts';
+import type { Host } from './spi/host.ts';
+
+/** The factors that ship with mfa-bridge, in the order they are offered. */
+export const builtInFactors: readonly FactorProviderFactory[] = [totpFactor, trustedDeviceFactor, ipRangeFactor];
+
+export interface MfaPluginOptions {
+  db: Knex;
+  host: Host;
+  /** 32 bytes (MFA_SECRET_KEY): encrypts secrets at rest and keys the hashes of short codes. */
+  secretKey: Buffer;
+  factors?: readonly FactorProviderFactory[];
+  /** The clock, in epoch milliseconds; tests move it. */
+  now?: () => number;
+}
+
+export interface MfaPlugin {
+  manifest: PluginManifest;
+  settings: SettingsStore;
+  audit: AuditLog;
+  engine: MfaEngine;
+  enrolment: FactorEnrolment;
+  registry: FactorRegistry;
+  trustedDevices: TrustedDevices;
+  now: () => number;
+}
+
+/**
+ * Builds the plugin's core over a migrated database and a host. Doors (adapters/)
+ * take what this returns; nothing here knows HTTP.
+ *
+ * @example
+ * const mfa = createMfaPlugin({ db, host, secretKey });
+ * const opened = await mfa.engine.openAttempt({ user, door: 'web', facts: { ip, userAgent } });
+ */
+export function createMfaPlugin(options: MfaPluginOptions): MfaPlugin {
+  const now = options.now ?? Date.now;
+  const manifest = loadManifest();
+  const audit = new AuditLog(options.db, now);
+  const settings = new SettingsStore(options.db, manifest.settings, audit, now);
+  const registry = new FactorRegistry(options.factors ?? builtInFactors, {
+    db: options.db,
+    host: options.host,
+    audit,
+    secretBox: new SecretBox(options.secretKey),
+    serverKey: options.secretKey,
+    now,
+  });
+  const engine = new MfaEngine({
+    host: options.host,
+    settings,
+    audit,
+    registry,
+    attempts: new AttemptStore(options.db),
+    failures: new FailureCounter(options.db, now),
+    now,
+  });
+  return {
+    manifest,
+    settings,
+    audit,
+    engine,
+    enrolment: new FactorEnrolment(registry, settings, audit),
+    registry,
+    trustedDevices: new TrustedDevices(options.db, now),
+    now,
+  };
+}

@@ -1,0 +1,73 @@
+import type { AuditLog } from '../audit/auditLog.ts';
+import { MfaError } from '../errors.ts';
+import type { SettingsStore } from '../settings/settingsStore.ts';
+import type { FactorDevice } from '../spi/factor.ts';
+import type { HostUser } from '../spi/host.ts';
+import type { FactorRegistry } from './factorRegistry.ts';
+
+export interface EnrolmentActor {
+  /** Who is acting: always the user themself for set-up; admins only reset (never enrol). */
+  actor: string;
+  ip: string | null;
+}
+
+/**
+ * A user's own factors: set up, list, rename, remove. Only the user enrols a factor
+ * for themself (MediaSilo: "MFA can not be setup for a user by a third party"); the
+ * doors make sure the caller is that user.
+ */
+export class FactorEnrolment {
+  constructor(
+    private readonly registry: FactorRegistry,
+    private readonly settings: SettingsStore,
+    private readonly audit: AuditLog,
+  ) {}
+
+  /** Every device of every enabled factor the user may manage. */
+  async devices(user: HostUser): Promise<FactorDevice[]> {
+    const settings = await this.settings.snapshot();
+    const devices: FactorDevice[] = [];
+    for (const factory of this.registry.enabled(settings)) {
+      const provider = this.registry.provider(factory, settings);
+      if (provider.listDevices) devices.push(...(await provider.listDevices(user)));
+    }
+    return devices;
+  }
+
+  /** Factors the user may set up themselves now. */
+  async setupOptions(): Promise<Array<{ id: string; displayName: string }>> {
+    const settings = await this.settings.snapshot();
+    return this.registry
+      .enabled(settings)
+      .filter((f) => f.userSetupAllowed)
+      .map((f) => ({ id: f.id, displayName: f.displayName }));
+  }
+
+  async beginSetup(user: HostUser, factorId: string, input: Record<string, unknown>): Promise<object> {
+    const settings = await this.settings.snapshot();
+    const factory = this.registry.enabledFactory(factorId, settings);
+    const provider = this.registry.provider(factory, settings);
+    if (!factory.userSetupAllowed || !provider.beginSetup) throw new MfaError('FACTOR_NOT_AVAILABLE', `${factory.displayName} cannot be set up by users.`);
+    return provider.beginSetup(user, input);
+  }
+
+  async confirmSetup(user: HostUser, factorId: string, input: Record<string, unknown>, by: EnrolmentActor): Promise<FactorDevice> {
+    const settings = await this.settings.snapshot();
+    const factory = this.registry.enabledFactory(factorId, settings);
+    const provider = this.registry.provider(factory, settings);
+    if (!factory.userSetupAllowed || !provider.confirmSetup) throw new MfaError('FACTOR_NOT_AVAILABLE', `${factory.displayName} cannot be set up by users.`);
+    const device = await provider.confirmSetup(user, input);
+    await this.audit.record({ event: 'factor_added', userId: user.id, actor: by.actor, factor: factorId, ip: by.ip, detail: { deviceId: device.id, label: device.label } });
+    return device;
+  }
+
+  async remove(user: HostUser, factorId: string, deviceId: number, by: EnrolmentActor): Promise<void> {
+    const settings = await this.settings.snapshot();
+    const provider = this.registry.provider(this.registry.factory(factorId), settings);
+    if (!provider.revoke || !(await provider.revoke(user, deviceId))) {
+      throw new MfaError('NOT_FOUND', 'That device is not on your account (it may have been removed already).');
+    }
+    const event = factorId === 'trusted_device' ? 'trusted_device_revoked' : 'factor_removed';
+    await this.audit.record({ event, userId: user.id, actor: by.actor, factor: factorId, ip: by.ip, detail: { deviceId } });
+  }
+}

@@ -1,0 +1,233 @@
+import type { AuditLog } from '../audit/auditLog.ts';
+import { hashToken, randomToken } from '../crypto/tokens.ts';
+import { MfaError } from '../errors.ts';
+import type { SettingsSnapshot, SettingsStore } from '../settings/settingsStore.ts';
+import type { Door, FactorState, RequestFacts } from '../spi/factor.ts';
+import type { Host, HostUser } from '../spi/host.ts';
+import { AttemptStore, type StoredAttempt } from './attemptStore.ts';
+import { type AttemptOutcome, decideOutcome, type FactorStanding } from './decideOutcome.ts';
+import type { FactorRegistry } from './factorRegistry.ts';
+import { FailureCounter } from './failureCounter.ts';
+
+export interface AttemptStatus {
+  attempt: StoredAttempt;
+  user: HostUser;
+  outcome: AttemptOutcome;
+  points: number;
+  /** Every enabled factor, as it stands for this user and attempt. */
+  factors: FactorStanding[];
+}
+
+export interface OpenAttemptOptions {
+  user: HostUser;
+  door: Door;
+  facts: RequestFacts;
+  /** The external service asked for (token door). */
+  service?: string | null;
+  /** Make an opaque handle for a door that cannot keep the attempt id in a session (the token door's mfa_token). */
+  withHandle?: boolean;
+}
+
+export type OpenAttemptResult = { outcome: 'not_required' } | (AttemptStatus & { handle: string | null });
+
+export interface MfaEngineDependencies {
+  host: Host;
+  settings: SettingsStore;
+  audit: AuditLog;
+  registry: FactorRegistry;
+  attempts: AttemptStore;
+  failures: FailureCounter;
+  now: () => number;
+}
+
+/**
+ * The one MFA attempt behind every door (DESIGN.md). Doors open an attempt after the
+ * password, show what `status` says, pass the user's input to `verify`, and let the
+ * user through only when the outcome is `passed`. Every rule lives here, once.
+ */
+export class MfaEngine {
+  constructor(private readonly deps: MfaEngineDependencies) {}
+
+  /** Whether this door demands MFA now: the plugin is on, and for the token door the mobile-app toggle too. */
+  enforcedAt(door: Door, settings: SettingsSnapshot): boolean {
+    if (!settings.boolean('enabled')) return false;
+    return door !== 'token' || settings.boolean('mobile_app_mfa');
+  }
+
+  async openAttempt(options: OpenAttemptOptions): Promise<OpenAttemptResult> {
+    const settings = await this.deps.settings.snapshot();
+    if (!this.enforcedAt(options.door, settings)) return { outcome: 'not_required' };
+    const now = this.deps.now();
+    const attempt: StoredAttempt = {
+      id: randomToken(24),
+      userId: options.user.id,
+      door: options.door,
+      status: 'pending',
+      createdAt: now,
+      expiresAt: now + settings.integer('attempt_ttl_minutes') * 60_000,
+      finishedAt: null,
+      ip: options.facts.ip,
+      userAgent: options.facts.userAgent,
+      service: options.service ?? null,
+    };
+    const handle = options.withHandle ? randomToken(32) : null;
+    await this.deps.attempts.insert(attempt, handle ? hashToken(handle) : null);
+    await this.deps.audit.record({ event: 'attempt_opened', userId: attempt.userId, door: attempt.door, ip: attempt.ip });
+    return { ...(await this.evaluate(attempt, options.user, settings, options.facts)), handle };
+  }
+
+  /** Where the attempt stands now; no-input factors (trusted device, network) are asked again. */
+  async status(attemptId: string, facts: RequestFacts): Promise<AttemptStatus> {
+    const { attempt, user } = await this.load(attemptId, ['pending', 'passed']);
+    return this.evaluate(attempt, user, await this.deps.settings.snapshot(), facts);
+  }
+
+  /** The attempt behind a token door handle (mfa_token), or ATTEMPT_EXPIRED. */
+  async findByHandle(handle: string): Promise<StoredAttempt> {
+    const attempt = await this.deps.attempts.findByHandleHash(hashToken(handle));
+    if (!attempt) throw expired();
+    return attempt;
+  }
+
+  /** Asks a factor to prepare what the user will answer (send an email code, make WebAuthn options). */
+  async challenge(attemptId: string, factorId: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const { attempt, user } = await this.load(attemptId, ['pending']);
+    const settings = await this.deps.settings.snapshot();
+    const factory = this.deps.registry.enabledFactory(factorId, settings);
+    const provider = this.deps.registry.provider(factory, settings);
+    if (!provider.challenge || !(await provider.configuredFor(user))) {
+      throw new MfaError('FACTOR_NOT_AVAILABLE', 'That way of verifying is not set up for your account.');
+    }
+    return provider.challenge(attempt, user, input);
+  }
+
+  /**
+   * Checks the user's input for one factor. A wrong input counts toward the lockout (and
+   * says how many tries are left); a locked factor is not checked at all.
+   */
+  async verify(attemptId: string, factorId: string, input: Record<string, unknown>, facts: RequestFacts): Promise<AttemptStatus> {
+    const { attempt, user } = await this.load(attemptId, ['pending']);
+    const settings = await this.deps.settings.snapshot();
+    const factory = this.deps.registry.enabledFactory(factorId, settings);
+    const provider = this.deps.registry.provider(factory, settings);
+    if (!factory.requiresInput || !provider.verify || !(await provider.configuredFor(user))) {
+      throw new MfaError('FACTOR_NOT_AVAILABLE', 'That way of verifying is not set up for your account.');
+    }
+    const threshold = settings.integer('lockout_threshold');
+    const reservation = await this.deps.failures.reserveTry(user.id, factorId, threshold);
+    if (!reservation.allowed) {
+      await this.deps.attempts.setFactorState(attempt.id, factorId, 'locked', this.deps.now());
+      throw locked(factory.displayName);
+    }
+    const outcome = await provider.verify(attempt, user, input);
+    const now = this.deps.now();
+    if (outcome.verified) {
+      await this.deps.failures.giveBack(user.id, factorId);
+      await this.deps.attempts.setFactorState(attempt.id, factorId, 'pass', now);
+      return this.evaluate(attempt, user, settings, facts);
+    }
+    const triesLeft = Math.max(0, threshold - reservation.failures);
+    await this.deps.audit.record({
+      event: 'factor_failed',
+      userId: user.id,
+      factor: factorId,
+      door: attempt.door,
+      ip: facts.ip,
+      detail: { reason: outcome.reason, triesLeft },
+    });
+    if (triesLeft === 0) {
+      await this.deps.attempts.setFactorState(attempt.id, factorId, 'locked', now);
+      await this.deps.audit.record({ event: 'factor_locked', userId: user.id, factor: factorId, door: attempt.door, ip: facts.ip });
+      throw locked(factory.displayName);
+    }
+    const base = outcome.message ?? 'That code is not right.';
+    throw new MfaError('INVALID_CODE', `${base} ${triesLeft} ${triesLeft === 1 ? 'try' : 'tries'} left.`, { triesLeft, reason: outcome.reason });
+  }
+
+  /** A factor set up during the attempt (require_setup) proved possession: it passes for this attempt. */
+  async passBySetup(attemptId: string, factorId: string, facts: RequestFacts): Promise<AttemptStatus> {
+    const { attempt, user } = await this.load(attemptId, ['pending']);
+    await this.deps.attempts.setFactorState(attempt.id, factorId, 'pass', this.deps.now());
+    return this.evaluate(attempt, user, await this.deps.settings.snapshot(), facts);
+  }
+
+  /** Spends a passed attempt, once: a door that hands out a token or session calls this first. */
+  async consume(attemptId: string): Promise<boolean> {
+    return this.deps.attempts.transition(attemptId, 'passed', 'consumed', this.deps.now());
+  }
+
+  async cancel(attemptId: string): Promise<boolean> {
+    return this.deps.attempts.transition(attemptId, 'pending', 'cancelled', this.deps.now());
+  }
+
+  /** Unlocks one factor (or all) for a user: an admin's rescue. */
+  async unlock(userId: string, actor: string, factorId?: string): Promise<string[]> {
+    const settings = await this.deps.settings.snapshot();
+    const unlocked = await this.deps.failures.reset(userId, settings.integer('lockout_threshold'), factorId);
+    for (const factor of unlocked) await this.deps.audit.record({ event: 'factor_unlocked', userId, actor, factor });
+    return unlocked;
+  }
+
+  private async load(attemptId: string, allowed: StoredAttempt['status'][]): Promise<{ attempt: StoredAttempt; user: HostUser }> {
+    const attempt = await this.deps.attempts.find(attemptId);
+    if (!attempt) throw expired();
+    if (attempt.status === 'pending' && attempt.expiresAt <= this.deps.now()) throw expired();
+    if (!allowed.includes(attempt.status)) {
+      throw attempt.status === 'failed'
+        ? new MfaError('ATTEMPT_FAILED', 'This login was refused. Log in again, or contact your administrator.')
+        : expired();
+    }
+    const user = await this.deps.host.findUserById(attempt.userId);
+    if (!user || user.suspended) throw new MfaError('ATTEMPT_FAILED', 'This account cannot log in. Contact your administrator.');
+    return { attempt, user };
+  }
+
+  private async evaluate(attempt: StoredAttempt, user: HostUser, settings: SettingsSnapshot, facts: RequestFacts): Promise<AttemptStatus> {
+    const threshold = settings.integer('lockout_threshold');
+    const stored = await this.deps.attempts.factorStates(attempt.id);
+    const failures = await this.deps.failures.all(user.id);
+    const factors: FactorStanding[] = [];
+    for (const factory of this.deps.registry.enabled(settings)) {
+      const provider = this.deps.registry.provider(factory, settings);
+      const weight = settings.integer(`factor.${factory.id}.weight`);
+      if (!factory.requiresInput) {
+        const state = attempt.status === 'passed' ? (stored.get(factory.id) ?? 'neutral') : await provider.state(attempt, facts);
+        if (state === 'pass' && stored.get(factory.id) !== 'pass') await this.deps.attempts.setFactorState(attempt.id, factory.id, 'pass', this.deps.now());
+        factors.push({ id: factory.id, displayName: factory.displayName, requiresInput: false, configured: false, state, weight, triesLeft: null });
+        continue;
+      }
+      const failed = failures.get(factory.id) ?? 0;
+      const state: FactorState = stored.get(factory.id) === 'pass' ? 'pass' : failed >= threshold ? 'locked' : 'unknown';
+      const configured = await provider.configuredFor(user);
+      factors.push({ id: factory.id, displayName: factory.displayName, requiresInput: true, configured, state, weight, triesLeft: Math.max(0, threshold - failed) });
+    }
+    const { outcome, points } = decideOutcome(factors, settings.boolean('require_setup'));
+    const status: AttemptStatus = { attempt, user, outcome, points, factors };
+    if (attempt.status !== 'pending') return status;
+    const now = this.deps.now();
+    if (outcome === 'passed' && (await this.deps.attempts.transition(attempt.id, 'pending', 'passed', now))) {
+      attempt.status = 'passed';
+      attempt.finishedAt = now;
+      // Passing MFA another way lifts any lock (Moodle tool_mfa's rule).
+      await this.deps.failures.reset(user.id, threshold);
+      const passedWith = factors.filter((f) => f.state === 'pass').map((f) => f.id);
+      await this.deps.audit.record({ event: 'mfa_passed', userId: user.id, door: attempt.door, ip: facts.ip, detail: { factors: passedWith, points } });
+    } else if (outcome === 'failed' && (await this.deps.attempts.transition(attempt.id, 'pending', 'failed', now))) {
+      attempt.status = 'failed';
+      await this.deps.audit.record({ event: 'mfa_failed', userId: user.id, door: attempt.door, ip: facts.ip });
+    }
+    return status;
+  }
+}
+
+function expired(): MfaError {
+  return new MfaError('ATTEMPT_EXPIRED', 'Your login has expired or was already used. Log in again with your password.');
+}
+
+function locked(displayName: string): MfaError {
+  return new MfaError(
+    'FACTOR_LOCKED',
+    `${displayName} is locked after too many wrong tries. Use another way to verify, or ask an administrator to unlock it.`,
+    { triesLeft: 0 },
+  );
+}

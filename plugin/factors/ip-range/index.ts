@@ -1,0 +1,1 @@
+export { IP_RANGE_FACTOR_ID, ipRangeFactor } from './ipRangeFactor.ts';

@@ -1,0 +1,91 @@
+/**
+ * The factor contract, after Keycloak's Authenticator SPI: a factory per factor
+ * type (registered once) creates a provider per use. The engine reaches factors
+ * only through these types, so a new factor is a new folder plus a manifest entry.
+ */
+import type { Knex } from 'knex';
+import type { AuditLog } from '../audit/auditLog.ts';
+import type { SecretBox } from '../crypto/secretBox.ts';
+import type { SettingsSnapshot } from '../settings/settingsStore.ts';
+import type { Host, HostUser } from './host.ts';
+
+/** Moodle tool_mfa's factor states. */
+export type FactorState = 'pass' | 'fail' | 'neutral' | 'unknown' | 'locked';
+
+export type Door = 'web' | 'token' | 'api';
+
+/** What a factor may read of the attempt it is verifying against. */
+export interface AttemptView {
+  id: string;
+  userId: string;
+  door: Door;
+  createdAt: number;
+  expiresAt: number;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** Facts of the request at hand, for factors that decide without input. */
+export interface RequestFacts {
+  ip: string | null;
+  userAgent: string | null;
+  /** The "trust this device" cookie's value, when the browser sent one. */
+  trustedDeviceToken?: string | null;
+}
+
+export interface FactorContext {
+  db: Knex;
+  host: Host;
+  settings: SettingsSnapshot;
+  secretBox: SecretBox;
+  /** The server key, for keyed hashes of short codes. */
+  serverKey: Buffer;
+  audit: AuditLog;
+  now(): number;
+}
+
+/** A plain "no" is a result, not an exception (as SimpleWebAuthn's verify functions). */
+export type VerifyOutcome =
+  | { verified: true; deviceId?: number }
+  | { verified: false; reason: 'invalid' | 'replayed' | 'expired' | 'not_configured'; message?: string };
+
+/** A set-up device of a user (never its secret). */
+export interface FactorDevice {
+  id: number;
+  factor: string;
+  label: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  expiresAt?: number;
+}
+
+export interface FactorProvider {
+  /** Whether the user can use this factor at login (has a confirmed device; for no-input factors, whether it applies). */
+  configuredFor(user: HostUser): Promise<boolean>;
+  /** No-input factors decide here; factors that need input answer 'unknown'. */
+  state(attempt: AttemptView, facts: RequestFacts): Promise<FactorState>;
+  /** Prepares what the user answers (Keycloak `authenticate`): sends the email, makes WebAuthn options. */
+  challenge?(attempt: AttemptView, user: HostUser, input: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** Checks the user's answer (Keycloak `action`). The engine counts failures and locks; the factor only says yes or no. */
+  verify?(attempt: AttemptView, user: HostUser, input: Record<string, unknown>): Promise<VerifyOutcome>;
+  /** Devices the user has set up with this factor. */
+  listDevices?(user: HostUser): Promise<FactorDevice[]>;
+  /** Removes one of the user's devices; false when it was not theirs or not there. */
+  revoke?(user: HostUser, deviceId: number): Promise<boolean>;
+  /** Enrolment step one (Keycloak's required action): e.g. a new TOTP secret, WebAuthn creation options. */
+  beginSetup?(user: HostUser, input: Record<string, unknown>): Promise<object>;
+  /** Enrolment step two: the user proves the device works; it becomes usable at login. */
+  confirmSetup?(user: HostUser, input: Record<string, unknown>): Promise<FactorDevice>;
+}
+
+export interface FactorProviderFactory {
+  id: string;
+  displayName: string;
+  /** Keycloak's reference category: factors of one category can stand in for one another. */
+  referenceCategory: 'otp' | 'email' | 'webauthn' | 'recovery' | 'no-input';
+  /** False for factors that decide on their own (trusted device, IP range). */
+  requiresInput: boolean;
+  /** Users set this factor up themselves from their security page. */
+  userSetupAllowed: boolean;
+  create(context: FactorContext): FactorProvider;
+}
