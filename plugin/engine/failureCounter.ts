@@ -24,11 +24,15 @@ export class FailureCounter {
   async reserveTry(userId: string, factor: string, threshold: number): Promise<TryReservation> {
     const now = this.now();
     await this.db(TABLE).insert({ user_id: userId, factor, failures: 0, updated_at: now }).onConflict(['user_id', 'factor']).ignore();
-    const taken = await this.db(TABLE)
-      .where({ user_id: userId, factor })
-      .where('failures', '<', threshold)
-      .update({ failures: this.db.raw('failures + 1'), updated_at: now });
-    return { allowed: taken === 1, failures: await this.failures(userId, factor) };
+    // The UPDATE holds the row until commit, so the count read back is this try's own.
+    return this.db.transaction(async (trx) => {
+      const taken = await trx(TABLE)
+        .where({ user_id: userId, factor })
+        .where('failures', '<', threshold)
+        .update({ failures: trx.raw('failures + 1'), updated_at: now });
+      const row = await trx(TABLE).where({ user_id: userId, factor }).first('failures');
+      return { allowed: taken === 1, failures: Number(row?.failures ?? 0) };
+    });
   }
 
   async giveBack(userId: string, factor: string): Promise<void> {
