@@ -51,6 +51,12 @@ export class FactorEnrolment {
     return provider.beginSetup(user, input);
   }
 
+  async resumeSetup(user: HostUser, factorId: string, input: Record<string, unknown>): Promise<object | null> {
+    const settings = await this.settings.snapshot();
+    const provider = this.registry.provider(this.registry.enabledFactory(factorId, settings), settings);
+    return provider.resumeSetup ? provider.resumeSetup(user, input) : null;
+  }
+
   async confirmSetup(user: HostUser, factorId: string, input: Record<string, unknown>, by: EnrolmentActor): Promise<FactorDevice> {
     const settings = await this.settings.snapshot();
     const factory = this.registry.enabledFactory(factorId, settings);

@@ -74,6 +74,8 @@ export interface FactorProvider {
   revoke?(user: HostUser, deviceId: number): Promise<boolean>;
   /** Enrolment step one (Keycloak's required action): e.g. a new TOTP secret, WebAuthn creation options. */
   beginSetup?(user: HostUser, input: Record<string, unknown>): Promise<object>;
+  /** Enrolment step one again, for a set-up still open (the user mistyped the code): null when it is gone. */
+  resumeSetup?(user: HostUser, input: Record<string, unknown>): Promise<object | null>;
   /** Enrolment step two: the user proves the device works; it becomes usable at login. */
   confirmSetup?(user: HostUser, input: Record<string, unknown>): Promise<FactorDevice>;
 }

@@ -118,7 +118,22 @@ class TotpProvider implements FactorProvider {
       createdAt: now,
       createdFromIp: typeof input.ip === 'string' ? input.ip : null,
     });
-    const otpauthUri = generateURI({
+    return { setupId, secret, otpauthUri: this.otpauthUri(user, secret, parameters), expiresAt: now + TOTP_SETUP_TTL_MS, parameters };
+  }
+
+  /** The same QR code again for a set-up still open (after a mistyped code), or null. */
+  async resumeSetup(user: HostUser, input: Record<string, unknown>): Promise<TotpSetup | null> {
+    const pending = await this.records.find(Number(input.setupId));
+    if (!pending || pending.userId !== user.id || pending.factor !== TOTP_FACTOR_ID || pending.confirmedAt !== null || !pending.secret) return null;
+    if (this.context.now() - pending.createdAt > TOTP_SETUP_TTL_MS) return null;
+    const secret = this.context.secretBox.open(pending.secret, secretContext(user.id));
+    const parameters = parametersOf(pending);
+    return { setupId: pending.id, secret, otpauthUri: this.otpauthUri(user, secret, parameters), expiresAt: pending.createdAt + TOTP_SETUP_TTL_MS, parameters };
+  }
+
+  /** Key URI Format (github.com/google/google-authenticator/wiki/Key-Uri-Format): issuer = the site, label = the username. */
+  private otpauthUri(user: HostUser, secret: string, parameters: TotpParameters): string {
+    return generateURI({
       issuer: this.context.host.siteName(),
       label: user.username,
       secret,
@@ -126,7 +141,6 @@ class TotpProvider implements FactorProvider {
       digits: parameters.digits,
       period: parameters.period,
     });
-    return { setupId, secret, otpauthUri, expiresAt: now + TOTP_SETUP_TTL_MS, parameters };
   }
 
   /** Step two: the code from the app confirms the device; that code is then spent (its step becomes the replay marker). */
