@@ -1,0 +1,59 @@
+import type { ErrorRequestHandler } from 'express';
+import { isMfaError, type MfaErrorCode } from '../../plugin/errors.ts';
+import { isDatabaseUnavailable } from '../../plugin/store/openDatabase.ts';
+
+/** How the HTTP doors answer each error code. */
+export const STATUS_BY_ERROR_CODE: Record<MfaErrorCode, number> = {
+  MFA_REQUIRED: 401,
+  MFA_CODE_REQUIRED: 401,
+  INVALID_CODE: 401,
+  INVALID_LOGIN: 401,
+  FACTOR_LOCKED: 403,
+  FORBIDDEN: 403,
+  FACTOR_NOT_AVAILABLE: 400,
+  INVALID_INPUT: 400,
+  UNKNOWN_SETTING: 400,
+  INVALID_SETTING: 400,
+  NOT_FOUND: 404,
+  ATTEMPT_EXPIRED: 410,
+  ATTEMPT_FAILED: 403,
+  SETUP_EXPIRED: 410,
+  SETUP_REQUIRED: 403,
+  CONFIGURATION: 500,
+  DATABASE_UNAVAILABLE: 503,
+};
+
+export const UNAVAILABLE_MESSAGE = 'The service is temporarily unavailable. Please try again in a minute.';
+
+function answer(req: Parameters<ErrorRequestHandler>[1], res: Parameters<ErrorRequestHandler>[2], status: number, code: string, message: string): void {
+  res.status(status);
+  if (req.accepts(['html', 'json']) === 'html') {
+    res.type('html').send(`<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${status}</title><link rel="stylesheet" href="/assets/site.css"><main id="main"><h1>Something went wrong</h1><p role="alert">${message.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)}</p><p><a href="/">Back to the start page</a></p></main>`);
+  } else {
+    res.json({ error: message, code });
+  }
+}
+
+/**
+ * The last handler: our errors by code, malformed bodies as 400/413, a database that
+ * cannot be reached as 503, anything else as a logged 500 (never with the request body:
+ * it may hold a password or a code).
+ */
+export function errorHandler(log: (line: string) => void = console.error): ErrorRequestHandler {
+  return (error, req, res, next) => {
+    if (res.headersSent) return next(error);
+    if (isMfaError(error)) return answer(req, res, STATUS_BY_ERROR_CODE[error.code], error.code, error.message);
+    if (isDatabaseUnavailable(error)) {
+      res.set('Retry-After', '30');
+      return answer(req, res, 503, 'DATABASE_UNAVAILABLE', UNAVAILABLE_MESSAGE);
+    }
+    const { type, status } = error as { type?: string; status?: number };
+    if (type === 'entity.too.large') return answer(req, res, 413, 'INVALID_INPUT', 'The request is too large.');
+    if (typeof type === 'string' && status && status >= 400 && status < 500) {
+      return answer(req, res, status, 'INVALID_INPUT', 'The request body could not be read. Send a well-formed form or JSON body.');
+    }
+    if (status === 404) return answer(req, res, 404, 'NOT_FOUND', 'There is nothing at this address.');
+    log(`error on ${req.method} ${req.path}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    answer(req, res, 500, 'INTERNAL', 'Something went wrong on our side. Please try again.');
+  };
+}

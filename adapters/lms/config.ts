@@ -1,0 +1,72 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { MfaError } from '../../plugin/errors.ts';
+import { parseSecretKey } from '../../plugin/crypto/secretBox.ts';
+import { DEFAULT_DATABASE_URL } from '../../plugin/store/openDatabase.ts';
+
+export interface SiteConfig {
+  databaseUrl: string;
+  port: number;
+  siteName: string;
+  /** e.g. http://localhost:3000; no trailing slash. */
+  origin: string;
+  smtpUrl: string | undefined;
+  production: boolean;
+  dataDir: string;
+  adminPassword: string | undefined;
+}
+
+/** The reference site's configuration, from the environment (README, "Configuration"). */
+export function readSiteConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): SiteConfig {
+  const portText = env.PORT ?? '3000';
+  if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) throw new MfaError('CONFIGURATION', `PORT "${portText}" is not a port number (0-65535).`);
+  const port = Number(portText);
+  const origin = (env.SITE_ORIGIN ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  try {
+    new URL(origin);
+  } catch {
+    throw new MfaError('CONFIGURATION', `SITE_ORIGIN "${origin}" is not a URL; write it like https://lms.example.edu`);
+  }
+  return {
+    databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
+    port,
+    siteName: env.SITE_NAME || 'mfa-bridge demo LMS',
+    origin,
+    smtpUrl: env.SMTP_URL || undefined,
+    production: env.NODE_ENV === 'production',
+    dataDir: join(cwd, 'data'),
+    adminPassword: env.ADMIN_PASSWORD || undefined,
+  };
+}
+
+/** Reads a generated secret from `data/<file>`, making it once (mode 0600) when absent. */
+function generatedSecret(dataDir: string, file: string): string {
+  const path = join(dataDir, file);
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const value = randomBytes(32).toString('base64');
+  writeFileSync(path, `${value}\n`, { mode: 0o600, flag: 'wx' });
+  chmodSync(path, 0o600);
+  return value;
+}
+
+/**
+ * MFA_SECRET_KEY: encrypts TOTP secrets at rest. Required in production (a key that
+ * lives next to the database protects nothing against a stolen disk); elsewhere one
+ * is generated into data/secret.key and reused, so `npm start` just works.
+ */
+export function loadSecretKey(env: NodeJS.ProcessEnv, dataDir: string): Buffer {
+  if (env.MFA_SECRET_KEY) return parseSecretKey(env.MFA_SECRET_KEY);
+  if (env.NODE_ENV === 'production') {
+    throw new MfaError('CONFIGURATION', 'MFA_SECRET_KEY is required when NODE_ENV=production. Make one with: node -e "console.log(require(\'crypto\').randomBytes(32).toString(\'base64\'))"');
+  }
+  return parseSecretKey(generatedSecret(dataDir, 'secret.key'));
+}
+
+/** SESSION_SECRET signs session cookies; generated into data/session.secret outside production. */
+export function loadSessionSecret(env: NodeJS.ProcessEnv, dataDir: string): string {
+  if (env.SESSION_SECRET) return env.SESSION_SECRET;
+  if (env.NODE_ENV === 'production') throw new MfaError('CONFIGURATION', 'SESSION_SECRET is required when NODE_ENV=production (any long random string).');
+  return generatedSecret(dataDir, 'session.secret');
+}

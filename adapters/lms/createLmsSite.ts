@@ -1,0 +1,97 @@
+import { join } from 'node:path';
+import cookieParser from 'cookie-parser';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import session from 'express-session';
+import type { Knex } from 'knex';
+import type { HostUser } from '../../plugin/spi/host.ts';
+import { renderAdminPage, renderMessagePage, renderMyPage } from '../../web/pages/lms/loginPage.ts';
+import { csrfProtection, csrfToken } from '../express/csrf.ts';
+import { errorHandler } from '../express/errorHandler.ts';
+import { KnexSessionStore } from '../express/knexSessionStore.ts';
+import type { LmsHost } from './lmsHost.ts';
+import { type AfterPasswordLogin, loginRoutes } from './loginRoutes.ts';
+import { type BeforeTokenIssue, tokenEndpoint } from './tokenEndpoint.ts';
+
+/** Where the plugin hooks into the host's login (manifest.json `hooks`). */
+export interface LmsLoginHooks {
+  /** Called before the site's own routes: the MFA gate and pages. */
+  mount?(app: Express): void;
+  /** `web_session_login`: after a correct password in the browser. */
+  afterPasswordLogin?: AfterPasswordLogin;
+  /** `external_token_login`: after a correct password at login/token.php. */
+  beforeTokenIssue?: BeforeTokenIssue;
+}
+
+export interface LmsSiteOptions {
+  db: Knex;
+  host: LmsHost;
+  config: { siteName: string; origin: string };
+  sessionSecret: string;
+  hooks?: LmsLoginHooks;
+  log?: (line: string) => void;
+}
+
+const WEB_ASSETS = join(import.meta.dirname, '..', '..', 'web', 'assets');
+
+/** The LMS-style reference site: the host the plugin drops into, and what `npm start` serves. */
+export function createLmsSite(options: LmsSiteOptions): Express {
+  const { host, config } = options;
+  const app = express();
+  app.disable('x-powered-by');
+  app.use((_req, res, next) => {
+    res.set({ 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'same-origin', 'X-Frame-Options': 'DENY' });
+    next();
+  });
+  app.use('/assets', express.static(WEB_ASSETS, { fallthrough: false, index: false }));
+  // token.php serves apps that keep no cookies: it needs no session and no CSRF token.
+  app.use(express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 50 }));
+  app.use(express.json({ limit: '100kb' }));
+  app.use(tokenEndpoint({ host, beforeTokenIssue: options.hooks?.beforeTokenIssue }));
+  app.use(cookieParser());
+  app.use(
+    session({
+      name: 'lms_session',
+      secret: options.sessionSecret,
+      store: new KnexSessionStore({ db: options.db }),
+      resave: false,
+      saveUninitialized: false,
+      rolling: true,
+      cookie: { httpOnly: true, sameSite: 'lax', secure: config.origin.startsWith('https:'), maxAge: 8 * 3600_000 },
+    }),
+  );
+  app.use(csrfProtection({ exempt: ['/login/token.php', '/api/'] }));
+  options.hooks?.mount?.(app);
+  app.use(loginRoutes({ host, siteName: config.siteName, homePath: '/my', afterPasswordLogin: options.hooks?.afterPasswordLogin }));
+
+  const currentUser = async (req: Request, res: Response): Promise<HostUser | null> => {
+    const userId = (req.session as { userId?: string }).userId;
+    const user = userId ? await host.findUserById(userId) : null;
+    if (!user || user.suspended) {
+      res.redirect(303, `/login?returnTo=${encodeURIComponent(req.originalUrl)}`);
+      return null;
+    }
+    return user;
+  };
+  const page = (handler: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) =>
+    handler(req, res).catch(next);
+
+  app.get('/', (_req, res) => res.redirect(302, '/my'));
+  app.get('/my', page(async (req, res) => {
+    const user = await currentUser(req, res);
+    if (user) res.send(renderMyPage({ username: user.username, csrf: csrfToken(req), isAdmin: user.isAdmin, siteName: config.siteName }));
+  }));
+  app.get('/admin', page(async (req, res) => {
+    const user = await currentUser(req, res);
+    if (!user) return;
+    if (!user.isAdmin) {
+      res.status(403).send(renderMessagePage({ title: 'Not allowed', message: 'Only site administrators can open this page.', siteName: config.siteName }));
+      return;
+    }
+    res.send(renderAdminPage({ username: user.username, csrf: csrfToken(req), siteName: config.siteName }));
+  }));
+  app.use((_req, res) => {
+    res.status(404).send(renderMessagePage({ title: 'Page not found', message: 'There is no page at this address.', siteName: config.siteName }));
+  });
+  app.use(errorHandler(options.log));
+  return app;
+}

@@ -1,0 +1,59 @@
+import type { Knex } from 'knex';
+import { hashToken, randomToken } from '../../plugin/crypto/tokens.ts';
+import { MfaError } from '../../plugin/errors.ts';
+import type { Host, HostUser, MailMessage, ServiceToken } from '../../plugin/spi/host.ts';
+import { checkPassword, findUserById, findUserByUsername } from './users.ts';
+
+export interface LmsHostOptions {
+  siteName: string;
+  origin: string;
+  sendMail: (message: MailMessage) => Promise<void>;
+}
+
+/** The plugin's Host contract over the LMS's own tables. */
+export class LmsHost implements Host {
+  constructor(
+    private readonly db: Knex,
+    private readonly options: LmsHostOptions,
+  ) {}
+
+  findUserById(id: string) {
+    return findUserById(this.db, id);
+  }
+  findUserByUsername(username: string) {
+    return findUserByUsername(this.db, username);
+  }
+  checkPassword(username: string, password: string) {
+    return checkPassword(this.db, username, password);
+  }
+
+  async serviceEnabled(shortname: string): Promise<boolean> {
+    return Boolean(await this.db('lms_external_services').where({ shortname, enabled: true }).first('id'));
+  }
+
+  /** A new token per call: only hashes are stored, so an earlier token cannot be handed out again. */
+  async issueServiceToken(user: HostUser, serviceShortname: string): Promise<ServiceToken> {
+    const service = await this.db('lms_external_services').where({ shortname: serviceShortname, enabled: true }).first('id');
+    if (!service) throw new MfaError('NOT_FOUND', "Web service is not available (it doesn't exist or might be disabled)");
+    const token = randomToken(24);
+    const privatetoken = randomToken(48);
+    await this.db('lms_external_tokens').insert({
+      user_id: Number(user.id),
+      service_id: service.id,
+      token_hash: hashToken(token),
+      private_token_hash: hashToken(privatetoken),
+      created_at: Date.now(),
+    });
+    return { token, privatetoken };
+  }
+
+  sendMail(message: MailMessage) {
+    return this.options.sendMail(message);
+  }
+  siteName() {
+    return this.options.siteName;
+  }
+  siteOrigin() {
+    return this.options.origin;
+  }
+}

@@ -1,0 +1,67 @@
+import bcrypt from 'bcryptjs';
+import type { Knex } from 'knex';
+import { MfaError } from '../../plugin/errors.ts';
+import type { HostUser } from '../../plugin/spi/host.ts';
+
+interface UserRow {
+  id: number;
+  username: string;
+  email: string;
+  password_hash: string;
+  suspended: number | boolean;
+  is_admin: number | boolean;
+}
+
+export interface NewUser {
+  username: string;
+  email: string;
+  password: string;
+  isAdmin?: boolean;
+  /** bcrypt cost; tests lower it to stay fast. */
+  bcryptCost?: number;
+}
+
+const USERNAME = /^[a-z0-9._@-]{1,100}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$|^[^\s@]+@localhost$/;
+
+// Compared against when the user does not exist, so a wrong username takes as long as a wrong password.
+const DUMMY_HASH = bcrypt.hashSync('not a real password', 10);
+
+function toHostUser(row: UserRow): HostUser {
+  return { id: String(row.id), username: row.username, email: row.email, suspended: Boolean(row.suspended), isAdmin: Boolean(row.is_admin) };
+}
+
+export async function createUser(db: Knex, user: NewUser): Promise<HostUser> {
+  const username = user.username.trim().toLowerCase();
+  if (!USERNAME.test(username)) throw new MfaError('INVALID_INPUT', 'A username is 1 to 100 characters: lowercase letters, digits and . _ @ -', { field: 'username' });
+  if (!EMAIL.test(user.email)) throw new MfaError('INVALID_INPUT', `"${user.email}" is not an email address.`, { field: 'email' });
+  if (user.password.length < 8) throw new MfaError('INVALID_INPUT', 'A password needs at least 8 characters.', { field: 'password' });
+  if (await db('lms_users').where({ username }).first('id')) throw new MfaError('INVALID_INPUT', `There is already a user called ${username}.`, { field: 'username' });
+  const passwordHash = await bcrypt.hash(user.password, user.bcryptCost ?? 10);
+  const [id] = await db('lms_users').insert({ username, email: user.email, password_hash: passwordHash, is_admin: user.isAdmin ?? false, suspended: false, created_at: Date.now() });
+  return { id: String(id), username, email: user.email, suspended: false, isAdmin: user.isAdmin ?? false };
+}
+
+export async function findUserById(db: Knex, id: string): Promise<HostUser | null> {
+  if (!/^\d+$/.test(id)) return null;
+  const row = await db<UserRow>('lms_users').where({ id: Number(id) }).first();
+  return row ? toHostUser(row) : null;
+}
+
+export async function findUserByUsername(db: Knex, username: string): Promise<HostUser | null> {
+  const row = await db<UserRow>('lms_users').where({ username: username.trim().toLowerCase() }).first();
+  return row ? toHostUser(row) : null;
+}
+
+/** The user when the password is right and the account is not suspended; else null. */
+export async function checkPassword(db: Knex, username: string, password: string): Promise<HostUser | null> {
+  const row = await db<UserRow>('lms_users').where({ username: username.trim().toLowerCase() }).first();
+  const matches = await bcrypt.compare(password, row?.password_hash ?? DUMMY_HASH);
+  if (!row || !matches || row.suspended) return null;
+  return toHostUser(row);
+}
+
+export async function countUsers(db: Knex): Promise<number> {
+  const row = await db('lms_users').count({ n: '*' }).first();
+  return Number(row?.n ?? 0);
+}
