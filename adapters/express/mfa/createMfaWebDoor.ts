@@ -1,0 +1,56 @@
+import type { Express, Request, Response } from 'express';
+import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
+import type { HostUser } from '../../../plugin/spi/host.ts';
+import { createFactorPassport } from './factorStrategies.ts';
+import { mfaGate } from './mfaGate.ts';
+import { requestFacts } from './requestFacts.ts';
+import { secondFactorRoutes } from './secondFactorRoutes.ts';
+import { securityRoutes } from './securityRoutes.ts';
+
+export interface MfaWebDoorOptions {
+  plugin: MfaPlugin;
+  /** Where a user lands after MFA when they asked for no page in particular. */
+  homePath?: string;
+  loginPath?: string;
+  /** Mark cookies Secure (the site is served over https). */
+  secureCookies?: boolean;
+}
+
+export interface MfaWebDoor {
+  /** Mounts the gate and the MFA pages; call it before the host's own routes. */
+  mount(app: Express): void;
+  /**
+   * The `web_session_login` hook: the host calls it after a correct password (and after
+   * giving the session a new id). Returns where to send the browser, or undefined when
+   * MFA asks nothing of this login.
+   */
+  afterPasswordLogin(req: Request, res: Response, user: HostUser, returnTo: string): Promise<string | undefined>;
+}
+
+/** The web-session door: one MFA attempt per password login, kept in the session until it passes. */
+export function createMfaWebDoor(options: MfaWebDoorOptions): MfaWebDoor {
+  const { plugin } = options;
+  const homePath = options.homePath ?? '/';
+  const loginPath = options.loginPath ?? '/login';
+  const secureCookies = options.secureCookies ?? false;
+  const passport = createFactorPassport(plugin);
+
+  return {
+    mount(app) {
+      app.use(mfaGate(plugin));
+      app.use(secondFactorRoutes({ plugin, passport, homePath, loginPath, secureCookies }));
+      app.use(securityRoutes({ plugin, homePath, loginPath, secureCookies }));
+    },
+
+    async afterPasswordLogin(req, _res, user, returnTo) {
+      const settings = await plugin.settings.snapshot();
+      const opened = await plugin.engine.openAttempt({ user, door: 'web', facts: requestFacts(req, settings) });
+      if (opened.outcome === 'not_required' || opened.outcome === 'passed') {
+        req.session.mfa = { state: 'passed', passedAt: plugin.now() };
+        return undefined;
+      }
+      req.session.mfa = { state: 'pending', attemptId: opened.attempt.id, returnTo, setupRequired: opened.outcome === 'setup_required' };
+      return opened.outcome === 'setup_required' ? '/user/security?setup=required' : '/mfa';
+    },
+  };
+}

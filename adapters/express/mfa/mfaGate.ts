@@ -1,0 +1,48 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
+import { safeReturnPath } from '../safeReturnPath.ts';
+import { sessionUserId } from './webSession.ts';
+
+/** Paths a user who has not finished MFA may open, whatever the settings say. */
+export const ALWAYS_OPEN_PATHS = ['/mfa', '/mfa/', '/login', '/logout', '/assets/', '/favicon.ico'];
+
+/** Pages of enrolment that stay open when setup is required and the user has nothing set up yet. */
+export const SETUP_PATHS = ['/user/security', '/user/security/totp/'];
+
+/** `/help` matches only `/help`; `/help/` matches everything below it too. */
+export function pathIsListed(path: string, listed: readonly string[]): boolean {
+  return listed.some((entry) => (entry.endsWith('/') ? path === entry.slice(0, -1) || path.startsWith(entry) : path === entry));
+}
+
+/**
+ * Sends a logged-in user who has not passed MFA to the second-factor page, from any
+ * URL but the exclusions, remembering where they wanted to go. A passed session costs
+ * nothing here: no database read.
+ */
+export function mfaGate(plugin: MfaPlugin): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    if (!sessionUserId(req) || req.session.mfa?.state === 'passed') return next();
+    if (pathIsListed(req.path, ALWAYS_OPEN_PATHS)) return next();
+    try {
+      const settings = await plugin.settings.snapshot();
+      // The plugin switched off (e.g. from the CLI in an emergency) asks nobody.
+      if (!settings.boolean('enabled')) return next();
+      if (pathIsListed(req.path, settings.list('redirect_exclusions'))) return next();
+      if (req.session.mfa?.setupRequired && pathIsListed(req.path, SETUP_PATHS)) return next();
+      if (req.method === 'GET' || req.method === 'HEAD') {
+        const marker = req.session.mfa ?? { state: 'pending' as const };
+        marker.returnTo ??= safeReturnPath(req.originalUrl) ?? undefined;
+        req.session.mfa = marker;
+        return res.redirect(302, '/mfa');
+      }
+      res.status(401);
+      if (req.accepts(['html', 'json']) === 'json') {
+        res.json({ error: 'Finish multi-factor authentication first.', code: 'MFA_REQUIRED' });
+      } else {
+        res.type('text/plain').send('Finish multi-factor authentication first: open /mfa.');
+      }
+    } catch (error) {
+      next(error);
+    }
+  };
+}

@@ -1,0 +1,29 @@
+import type { Request } from 'express';
+import { isIP } from 'node:net';
+import { normaliseIp } from '../../../plugin/net/cidr.ts';
+import type { SettingsSnapshot } from '../../../plugin/settings/settingsStore.ts';
+import type { RequestFacts } from '../../../plugin/spi/factor.ts';
+
+export const TRUSTED_DEVICE_COOKIE = 'mfa_trusted_device';
+
+/**
+ * The client's address. Behind a proxy (setting `trust_proxy`), the last address in
+ * X-Forwarded-For is the one our proxy saw; anything before it the client could have
+ * written itself. Without the setting the header is ignored, so nobody can claim a
+ * trusted network by sending it.
+ */
+export function clientIp(req: Request, settings: SettingsSnapshot): string | null {
+  const socketIp = req.socket.remoteAddress ?? null;
+  if (settings.boolean('trust_proxy')) {
+    const header = req.headers['x-forwarded-for'];
+    const last = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').pop()?.trim();
+    if (last && isIP(normaliseIp(last))) return normaliseIp(last);
+  }
+  return socketIp ? normaliseIp(socketIp) : null;
+}
+
+export function requestFacts(req: Request, settings: SettingsSnapshot): RequestFacts {
+  const cookies = (req as Request & { cookies?: Record<string, string> }).cookies ?? {};
+  const userAgent = req.get('user-agent') ?? null;
+  return { ip: clientIp(req, settings), userAgent: userAgent?.slice(0, 512) ?? null, trustedDeviceToken: cookies[TRUSTED_DEVICE_COOKIE] ?? null };
+}

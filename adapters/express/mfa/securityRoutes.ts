@@ -1,0 +1,140 @@
+import { type Request, type Response, Router } from 'express';
+import QRCode from 'qrcode';
+import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
+import { isMfaError } from '../../../plugin/errors.ts';
+import type { TotpSetup } from '../../../plugin/factors/totp/index.ts';
+import type { HostUser } from '../../../plugin/spi/host.ts';
+import { renderSecurityPage, renderTotpSetupPage } from '../../../web/pages/mfa/securityPage.ts';
+import { csrfToken } from '../csrf.ts';
+import { completeMfa } from './completeMfa.ts';
+import { requestFacts } from './requestFacts.ts';
+import { sessionUserId } from './webSession.ts';
+
+export interface SecurityRoutesOptions {
+  plugin: MfaPlugin;
+  homePath: string;
+  loginPath: string;
+  secureCookies: boolean;
+}
+
+/** `/user/security`: the user's own factors — set up, list, remove. Nobody can enrol a factor for someone else. */
+export function securityRoutes(options: SecurityRoutesOptions): Router {
+  const { plugin } = options;
+  const router = Router();
+
+  async function currentUser(req: Request, res: Response): Promise<HostUser | null> {
+    const userId = sessionUserId(req);
+    const settings = await plugin.settings.snapshot();
+    const user = userId ? await plugin.registry.context(settings).host.findUserById(userId) : null;
+    if (!user) res.redirect(303, `${options.loginPath}?returnTo=/user/security`);
+    return user;
+  }
+
+  async function showSecurityPage(req: Request, res: Response, user: HostUser, status = 200, error?: string): Promise<void> {
+    const devices = await plugin.enrolment.devices(user);
+    const setupRequired = req.session.mfa?.setupRequired === true;
+    const flash = req.session.mfaFlash;
+    delete req.session.mfaFlash;
+    res.status(status).send(
+      renderSecurityPage({
+        csrf: csrfToken(req),
+        username: user.username,
+        devices,
+        setupOptions: await plugin.enrolment.setupOptions(),
+        setupRequired,
+        flash,
+        error,
+      }),
+    );
+  }
+
+  async function showTotpSetup(req: Request, res: Response, setup: TotpSetup, status = 200, error?: string, label = ''): Promise<void> {
+    // The QR code is drawn here, never by a third-party chart service: the secret stays on this site.
+    const qrSvg = await QRCode.toString(setup.otpauthUri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
+    res.status(status).send(renderTotpSetupPage({ csrf: csrfToken(req), setup, qrSvg, error, label }));
+  }
+
+  router.get('/user/security', async (req, res, next) => {
+    try {
+      const user = await currentUser(req, res);
+      if (user) await showSecurityPage(req, res, user);
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  router.post('/user/security/totp/setup', async (req, res, next) => {
+    try {
+      const user = await currentUser(req, res);
+      if (!user) return;
+      const label = typeof req.body?.label === 'string' ? req.body.label : '';
+      const setup = (await plugin.enrolment.beginSetup(user, 'totp', { label, ip: req.ip })) as TotpSetup;
+      await showTotpSetup(req, res, setup, 200, undefined, label);
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  router.post('/user/security/totp/confirm', async (req, res, next) => {
+    try {
+      const user = await currentUser(req, res);
+      if (!user) return;
+      const input = { setupId: req.body?.setupId, code: String(req.body?.code ?? ''), label: String(req.body?.label ?? '') };
+      try {
+        await plugin.enrolment.confirmSetup(user, 'totp', input, { actor: user.username, ip: req.ip ?? null });
+      } catch (error) {
+        if (isMfaError(error, 'INVALID_CODE') || isMfaError(error, 'INVALID_INPUT')) {
+          // Show the same QR code again, so the user can retry without rescanning.
+          const pending = await resumeSetup(plugin, user, Number(input.setupId));
+          if (pending) return await showTotpSetup(req, res, pending, error.code === 'INVALID_CODE' ? 401 : 400, error.message, input.label);
+        }
+        if (isMfaError(error, 'SETUP_EXPIRED')) return await showSecurityPage(req, res, user, 410, error.message);
+        throw error;
+      }
+      const marker = req.session.mfa;
+      if (marker?.setupRequired && marker.attemptId) {
+        // Setting the factor up proved possession: it counts for the login waiting on it.
+        const settings = await plugin.settings.snapshot();
+        const status = await plugin.engine.passBySetup(marker.attemptId, 'totp', requestFacts(req, settings));
+        if (status.outcome === 'passed') {
+          return completeMfa(plugin, req, res, { userId: user.id, ip: status.attempt.ip }, { trustDevice: false, homePath: options.homePath, secureCookies: options.secureCookies });
+        }
+        return res.redirect(303, '/mfa');
+      }
+      req.session.mfaFlash = 'Your authenticator app is set up. You will be asked for its code when you log in.';
+      res.redirect(303, '/user/security');
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  router.post('/user/security/devices/remove', async (req, res, next) => {
+    try {
+      const user = await currentUser(req, res);
+      if (!user) return;
+      if (req.session.mfa?.state !== 'passed') return res.redirect(303, '/mfa');
+      const factor = typeof req.body?.factor === 'string' ? req.body.factor : '';
+      const id = Number(req.body?.id);
+      if (!factor || !Number.isInteger(id)) return await showSecurityPage(req, res, user, 400, 'Choose a device to remove from the list.');
+      try {
+        await plugin.enrolment.remove(user, factor, id, { actor: user.username, ip: req.ip ?? null });
+      } catch (error) {
+        if (isMfaError(error)) return await showSecurityPage(req, res, user, error.code === 'NOT_FOUND' ? 404 : 400, error.message);
+        throw error;
+      }
+      req.session.mfaFlash = factor === 'trusted_device' ? 'That browser is no longer trusted.' : 'The device was removed from your account.';
+      res.redirect(303, '/user/security');
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  return router;
+}
+
+/** The pending set-up behind a form, re-read so a mistyped code does not cost the user a new QR code. */
+async function resumeSetup(plugin: MfaPlugin, user: HostUser, setupId: number): Promise<TotpSetup | null> {
+  if (!Number.isInteger(setupId)) return null;
+  const resumed = (await plugin.enrolment.resumeSetup(user, 'totp', { setupId })) as TotpSetup | null | undefined;
+  return resumed ?? null;
+}

@@ -1,0 +1,116 @@
+import type { TotpSetup } from '../../../plugin/factors/totp/index.ts';
+import type { FactorDevice } from '../../../plugin/spi/factor.ts';
+import { html, raw } from '../../html.ts';
+import { renderPage } from '../../layout.ts';
+import { formatTime } from './factorCopy.ts';
+
+export interface SecurityPageModel {
+  csrf: string;
+  username: string;
+  devices: FactorDevice[];
+  setupOptions: Array<{ id: string; displayName: string }>;
+  setupRequired: boolean;
+  flash?: string;
+  error?: string;
+}
+
+const FACTOR_NAMES: Record<string, string> = { totp: 'Authenticator app', trusted_device: 'Trusted browser' };
+
+function removeForm(csrf: string, device: FactorDevice, action: string) {
+  return html`<form method="post" action="/user/security/devices/remove" class="inline">
+    <input type="hidden" name="_csrf" value="${csrf}">
+    <input type="hidden" name="factor" value="${device.factor}">
+    <input type="hidden" name="id" value="${String(device.id)}">
+    <button type="submit" class="secondary" aria-label="${action} ${device.label}">${action}</button>
+  </form>`;
+}
+
+/** `/user/security`: the user's own ways of verifying, and the browsers they trust. */
+export function renderSecurityPage(model: SecurityPageModel): string {
+  const factors = model.devices.filter((d) => d.factor !== 'trusted_device');
+  const browsers = model.devices.filter((d) => d.factor === 'trusted_device');
+  const canSetUpTotp = model.setupOptions.some((o) => o.id === 'totp');
+  const body = html`
+    <h1>Security</h1>
+    ${model.setupRequired ? html`<p class="notice" role="alert">This site requires a second way of verifying it’s you. Set one up to continue.</p>` : ''}
+    ${model.flash ? html`<p class="flash" role="status">${model.flash}</p>` : ''}
+    ${model.error ? html`<p class="error" role="alert">${model.error}</p>` : ''}
+    <h2>Ways to verify it’s you</h2>
+    ${
+      factors.length === 0
+        ? html`<p>You have not set up a second factor yet.</p>`
+        : html`<table>
+            <thead><tr><th scope="col">Name</th><th scope="col">Type</th><th scope="col">Added</th><th scope="col">Last used</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+            <tbody>${factors.map(
+              (d) => html`<tr><td>${d.label}</td><td>${FACTOR_NAMES[d.factor] ?? d.factor}</td><td>${formatTime(d.createdAt)}</td>
+                <td>${formatTime(d.lastUsedAt)}</td><td>${model.setupRequired ? '' : removeForm(model.csrf, d, 'Remove')}</td></tr>`,
+            )}</tbody>
+          </table>`
+    }
+    ${
+      canSetUpTotp
+        ? html`<form method="post" action="/user/security/totp/setup" class="card">
+            <input type="hidden" name="_csrf" value="${model.csrf}">
+            <h3>Add an authenticator app</h3>
+            <label for="label">Name for this device</label>
+            <input id="label" name="label" type="text" maxlength="100" placeholder="e.g. My phone">
+            <button type="submit">Set up authenticator app</button>
+          </form>`
+        : ''
+    }
+    ${
+      model.setupRequired
+        ? ''
+        : html`<h2>Trusted browsers</h2>
+          ${
+            browsers.length === 0
+              ? html`<p>No browser is trusted. Tick “Trust this device” when you verify to skip the code on a browser you own.</p>`
+              : html`<ul class="device-list">${browsers.map(
+                  (d) => html`<li>${d.label}, trusted since ${formatTime(d.createdAt)}, until ${formatTime(d.expiresAt)} ${removeForm(model.csrf, d, 'Stop trusting')}</li>`,
+                )}</ul>`
+          }`
+    }`;
+  return renderPage({ title: 'Security', body, username: model.username, csrf: model.csrf });
+}
+
+export interface TotpSetupPageModel {
+  csrf: string;
+  setup: TotpSetup;
+  /** SVG made on this server by the qrcode package from the otpauth URI. */
+  qrSvg: string;
+  label: string;
+  error?: string;
+}
+
+/** Scan, or type the key; then prove it with a code. */
+export function renderTotpSetupPage(model: TotpSetupPageModel): string {
+  const groupedKey = model.setup.secret.replace(/(.{4})/g, '$1 ').trim();
+  const describedBy = model.error ? 'setup-code-hint setup-code-error' : 'setup-code-hint';
+  const body = html`
+    <h1>Set up your authenticator app</h1>
+    <ol class="steps">
+      <li>
+        <p>Open an authenticator app on your phone (for example Google Authenticator, Microsoft Authenticator, 2FAS or Aegis) and scan this code:</p>
+        <div class="qr" role="img" aria-label="QR code for setting up your authenticator app">${raw(model.qrSvg)}</div>
+        <details><summary>Can’t scan it?</summary>
+          <p>Choose “enter a setup key” in the app and type this key (time-based, ${model.setup.parameters.digits} digits):</p>
+          <p><code class="secret" data-testid="totp-secret">${groupedKey}</code></p>
+        </details>
+      </li>
+      <li>
+        <form method="post" action="/user/security/totp/confirm" class="card" novalidate>
+          <input type="hidden" name="_csrf" value="${model.csrf}">
+          <input type="hidden" name="setupId" value="${String(model.setup.setupId)}">
+          <input type="hidden" name="label" value="${model.label}">
+          <label for="setup-code">Enter the code the app now shows</label>
+          <p id="setup-code-hint" class="hint">This QR code works until ${formatTime(model.setup.expiresAt)}. After that, start again.</p>
+          ${model.error ? html`<p id="setup-code-error" class="error" role="alert">${model.error}</p>` : ''}
+          <input id="setup-code" name="code" type="text" autocomplete="one-time-code" inputmode="numeric" pattern="[0-9 ]*" maxlength="12" required
+            aria-describedby="${describedBy}">
+          <button type="submit">Confirm and turn on</button>
+        </form>
+      </li>
+    </ol>
+    <p><a href="/user/security">Cancel</a></p>`;
+  return renderPage({ title: 'Set up your authenticator app', body });
+}
