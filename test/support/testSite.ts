@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import supertest from 'supertest';
+import { createMfaWebDoor } from '../../adapters/express/mfa/createMfaWebDoor.ts';
+import { createLmsSite } from '../../adapters/lms/createLmsSite.ts';
+import { LmsHost } from '../../adapters/lms/lmsHost.ts';
+import { migrateSite } from '../../adapters/lms/migrateSite.ts';
+import { createUser } from '../../adapters/lms/users.ts';
+import { createMfaPlugin, type MfaPlugin } from '../../plugin/createMfaPlugin.ts';
+import type { MailMessage } from '../../plugin/spi/host.ts';
+import { createTestDatabase, type TestDatabase } from './databases.ts';
+import { TestClock } from './testPlugin.ts';
+
+export const TEST_PASSWORD = 'a long test password';
+
+/** The `_csrf` value of the first form on a page. */
+export function csrfFrom(page: string): string {
+  const token = /name="_csrf" value="([^"]+)"/.exec(page)?.[1];
+  assert.ok(token, 'the page has a CSRF token');
+  return token;
+}
+
+/** The base32 key shown for manual entry on the TOTP set-up page. */
+export function totpSecretFrom(page: string): string {
+  const grouped = /data-testid="totp-secret">([A-Z2-7 ]+)</.exec(page)?.[1];
+  assert.ok(grouped, 'the set-up page shows the key');
+  return grouped.replace(/\s+/g, '');
+}
+
+/** The `lms_session=...` pair a response sets, if any. */
+export function sessionCookieSetBy(res: supertest.Response): string | undefined {
+  const setCookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+  return setCookie.find((c) => c.startsWith('lms_session='))?.split(';')[0];
+}
+
+export interface TestBrowser {
+  agent: supertest.Agent;
+  login(username: string, returnTo?: string, headers?: Record<string, string>): Promise<supertest.Response>;
+  logout(): Promise<void>;
+  sessionCookie(): string | undefined;
+}
+
+export interface TestSite {
+  app: Express;
+  database: TestDatabase;
+  mfa: MfaPlugin;
+  clock: TestClock;
+  mail: MailMessage[];
+  addUser(username: string, password?: string): Promise<void>;
+  browser(): TestBrowser;
+  close(): Promise<void>;
+}
+
+/** The LMS reference site with the MFA web door, on a fresh database, the plugin on a movable clock. */
+export async function createTestSite(kind: 'sqlite' | 'mysql'): Promise<TestSite> {
+  const database = await createTestDatabase(kind);
+  await migrateSite(database.db);
+  const mail: MailMessage[] = [];
+  const host = new LmsHost(database.db, { siteName: 'Test LMS', origin: 'http://localhost', sendMail: async (m: MailMessage) => void mail.push(m) });
+  const clock = new TestClock();
+  const secretKey = randomBytes(32);
+  const mfa = createMfaPlugin({ db: database.db, host, secretKey, now: clock.now });
+  const door = createMfaWebDoor({ plugin: mfa, homePath: '/my' });
+  const app = createLmsSite({
+    db: database.db,
+    host,
+    config: { siteName: 'Test LMS', origin: 'http://localhost' },
+    sessionSecret: randomBytes(32).toString('hex'),
+    hooks: { mount: door.mount, afterPasswordLogin: door.afterPasswordLogin },
+    bcryptCost: 4,
+  } as Parameters<typeof createLmsSite>[0]);
+
+  return {
+    app,
+    database,
+    mfa,
+    clock,
+    mail,
+    async addUser(username, password = TEST_PASSWORD) {
+      await createUser(database.db, { username, email: `${username}@example.test`, password, bcryptCost: 4 } as Parameters<typeof createUser>[1]);
+    },
+    browser() {
+      const agent = supertest.agent(app);
+      let cookie: string | undefined;
+      const remember = (res: supertest.Response) => {
+        cookie = sessionCookieSetBy(res) ?? cookie;
+        return res;
+      };
+      return {
+        agent,
+        async login(username, returnTo, headers = {}) {
+          const form = await agent.get(`/login${returnTo ? `?returnTo=${encodeURIComponent(returnTo)}` : ''}`).set(headers);
+          const res = await agent
+            .post(`/login${returnTo ? `?returnTo=${encodeURIComponent(returnTo)}` : ''}`)
+            .set(headers)
+            .type('form')
+            .send({ _csrf: csrfFrom(form.text), username, password: TEST_PASSWORD, returnTo: returnTo ?? '' });
+          assert.ok(res.status === 302 || res.status === 303, `login answered ${res.status}: ${res.text.slice(0, 200)}`);
+          return remember(res);
+        },
+        async logout() {
+          const page = await agent.get('/logout');
+          await agent.post('/logout').type('form').send({ _csrf: csrfFrom(page.text) });
+        },
+        sessionCookie: () => cookie,
+      };
+    },
+    close: () => database.drop(),
+  };
+}
+
+export interface TestServer {
+  origin: string;
+  addUser(username: string, password: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The same site on a real loopback port (for Chromium), on real time. Served as http://localhost so WebAuthn has a valid RP ID. */
+export async function startTestServer(): Promise<TestServer> {
+  const database = await createTestDatabase('sqlite');
+  await migrateSite(database.db);
+  const server = { origin: '' };
+  const host = new LmsHost(database.db, { siteName: 'Test LMS', origin: 'http://localhost', sendMail: async () => undefined });
+  const mfa = createMfaPlugin({ db: database.db, host, secretKey: randomBytes(32) });
+  const door = createMfaWebDoor({ plugin: mfa, homePath: '/my' });
+  const app = createLmsSite({
+    db: database.db,
+    host,
+    config: { siteName: 'Test LMS', origin: 'http://localhost' },
+    sessionSecret: randomBytes(32).toString('hex'),
+    hooks: { mount: door.mount, afterPasswordLogin: door.afterPasswordLogin },
+    bcryptCost: 4,
+  } as Parameters<typeof createLmsSite>[0]);
+  const listener = await new Promise<import('node:http').Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  server.origin = `http://localhost:${(listener.address() as AddressInfo).port}`;
+  return {
+    origin: server.origin,
+    async addUser(username, password) {
+      await createUser(database.db, { username, email: `${username}@example.test`, password, bcryptCost: 4 } as Parameters<typeof createUser>[1]);
+    },
+    async close() {
+      await new Promise<void>((resolve) => listener.close(() => resolve()));
+      await database.drop();
+    },
+  };
+}
