@@ -10,7 +10,7 @@ import { errorHandler } from '../express/errorHandler.ts';
 import { KnexSessionStore } from '../express/knexSessionStore.ts';
 import type { LmsHost } from './lmsHost.ts';
 import { type AfterPasswordLogin, loginRoutes } from './loginRoutes.ts';
-import { type BeforeTokenIssue, tokenEndpoint } from './tokenEndpoint.ts';
+import { type BeforeTokenIssue, tokenEndpoint, tokenEndpointErrors } from './tokenEndpoint.ts';
 
 /** Where the plugin hooks into the host's login (manifest.json `hooks`). */
 export interface LmsLoginHooks {
@@ -47,6 +47,7 @@ export function createLmsSite(options: LmsSiteOptions): Express {
   app.use(express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 50 }));
   app.use(express.json({ limit: '100kb' }));
   app.use(tokenEndpoint({ host, beforeTokenIssue: options.hooks?.beforeTokenIssue }));
+  app.use('/login/token.php', tokenEndpointErrors(options.log ?? console.error));
   app.use(cookieParser());
   app.use(
     session({

@@ -1,5 +1,6 @@
-import { type Request, type Response, Router } from 'express';
+import { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
 import { isMfaError } from '../../plugin/errors.ts';
+import { isDatabaseUnavailable } from '../../plugin/store/openDatabase.ts';
 import type { HostUser } from '../../plugin/spi/host.ts';
 import type { LmsHost } from './lmsHost.ts';
 
@@ -56,4 +57,23 @@ export function tokenEndpoint(options: { host: LmsHost; beforeTokenIssue?: Befor
     handle(req, res).catch(next);
   });
   return router;
+}
+
+/**
+ * Errors on the way to token.php (an unreadable body, a database outage) still answer
+ * in Moodle's shape: an app shows `error`, whatever went wrong.
+ */
+export function tokenEndpointErrors(log: (line: string) => void): ErrorRequestHandler {
+  return (error, _req, res, _next) => {
+    if (isDatabaseUnavailable(error)) {
+      res.set('Retry-After', '30');
+      return res.status(503).json(moodleError('servicetemporarilyunavailable', 'The service is temporarily unavailable. Please try again in a minute.'));
+    }
+    const { status, type } = error as { status?: number; type?: string };
+    if (typeof type === 'string' && status && status >= 400 && status < 500) {
+      return res.status(status).json(moodleError('invalidparameter', 'Invalid parameter value detected: send username, password and service as form fields.'));
+    }
+    log(`error on token.php: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    res.status(500).json(moodleError('internalerror', 'Something went wrong on our side. Please try again.'));
+  };
 }

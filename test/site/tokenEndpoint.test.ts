@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import supertest from 'supertest';
+import { databaseKinds } from '../support/databases.ts';
+import { createTestSite, TEST_PASSWORD, type TestSite } from '../support/testSite.ts';
+
+const MOODLE_ERROR_KEYS = ['debuginfo', 'error', 'errorcode', 'reproductionlink', 'stacktrace'];
+
+for (const kind of databaseKinds) {
+  describe(`login/token.php on ${kind}`, () => {
+    let site: TestSite;
+    let client: supertest.Agent;
+    before(async () => {
+      site = await createTestSite(kind);
+      await site.addUser('mobile');
+      client = supertest.agent(site.app);
+    });
+    after(() => site.close());
+
+    const good = { username: 'mobile', password: TEST_PASSWORD, service: 'moodle_mobile_app' };
+
+    it('issues a token and a private token by POST, as Moodle does', async () => {
+      const res = await client.post('/login/token.php').type('form').send(good).expect(200).expect('content-type', /json/);
+      assert.deepEqual(Object.keys(res.body).sort(), ['privatetoken', 'token']);
+      assert.match(res.body.token, /^[\w-]{32}$/);
+    });
+
+    it('issues a token by GET, as Moodle does', async () => {
+      const res = await client.get('/login/token.php').query(good).expect(200);
+      assert.ok(res.body.token);
+    });
+
+    it('keeps only a hash of the token', async () => {
+      const res = await client.post('/login/token.php').type('form').send(good).expect(200);
+      const rows = JSON.stringify(await site.database.db('lms_external_tokens').select());
+      assert.ok(!rows.includes(res.body.token) && !rows.includes(res.body.privatetoken));
+    });
+
+    it('answers a wrong password with invalidlogin in Moodle’s error shape', async () => {
+      const res = await client.post('/login/token.php').type('form').send({ ...good, password: 'wrong password' }).expect(401);
+      assert.deepEqual(Object.keys(res.body).sort(), MOODLE_ERROR_KEYS);
+      assert.equal(res.body.errorcode, 'invalidlogin');
+      assert.equal(res.body.error, 'Invalid login, please try again');
+      assert.equal(res.body.stacktrace, null);
+    });
+
+    it('gives an unknown user the same answer as a wrong password', async () => {
+      const res = await client.post('/login/token.php').type('form').send({ ...good, username: 'nobody' }).expect(401);
+      assert.equal(res.body.errorcode, 'invalidlogin');
+    });
+
+    for (const missing of ['username', 'password', 'service'] as const) {
+      it(`names the missing parameter ${missing}`, async () => {
+        const { [missing]: _dropped, ...rest } = good;
+        const res = await client.post('/login/token.php').type('form').send(rest).expect(400);
+        assert.equal(res.body.errorcode, 'missingparam');
+        assert.equal(res.body.error, `A required parameter (${missing}) was missing`);
+      });
+    }
+
+    it('refuses an unknown service with servicenotavailable', async () => {
+      const res = await client.post('/login/token.php').type('form').send({ ...good, service: 'no_such_service' }).expect(403);
+      assert.equal(res.body.errorcode, 'servicenotavailable');
+    });
+
+    it('answers odd input with a 4xx in Moodle’s shape, never a 5xx', async () => {
+      const odd: Array<[string, () => supertest.Test]> = [
+        ['repeated username', () => client.get('/login/token.php?username=a&username=b&password=x&service=moodle_mobile_app')],
+        ['malformed JSON', () => client.post('/login/token.php').set('content-type', 'application/json').send('{"username":')],
+        ['huge body', () => client.post('/login/token.php').type('form').send({ ...good, password: 'x'.repeat(200_000) })],
+        ['JSON array', () => client.post('/login/token.php').send([1, 2, 3])],
+        ['object username', () => client.post('/login/token.php').send({ ...good, username: { $gt: '' } })],
+        ['empty body', () => client.post('/login/token.php')],
+        ['PUT', () => client.put('/login/token.php').type('form').send(good)],
+      ];
+      for (const [name, request] of odd) {
+        const res = await request();
+        assert.ok(res.status >= 400 && res.status < 500, `${name}: ${res.status}`);
+        assert.ok(typeof res.body.errorcode === 'string', `${name}: ${res.text.slice(0, 120)}`);
+      }
+    });
+  });
+}
