@@ -1,0 +1,51 @@
+import type { ParseArgsConfig } from 'node:util';
+import type { Knex } from 'knex';
+
+/** What the command line gave a command, after its own options were parsed. */
+export interface CommandArgs {
+  positionals: string[];
+  options: Record<string, string | boolean | undefined>;
+}
+
+/** What every command runs with; tests build one to call a command in-process. */
+export interface CommandContext {
+  db: Knex;
+  args: CommandArgs;
+  /** Prints one line to standard output. */
+  out: (line: string) => void;
+}
+
+/** Which tables a command needs brought up to date before it runs. */
+export type CommandMigrations = 'plugin' | 'site';
+
+export interface CliCommand {
+  /** The words that select it, e.g. `settings set`. */
+  name: string;
+  /** Arguments after the name, as shown in usage, e.g. `<name> <value>`. */
+  arguments: string;
+  summary: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  migrations: CommandMigrations;
+  run(context: CommandContext): Promise<void>;
+}
+
+/**
+ * The command line was not understood (unknown command, missing or extra argument):
+ * the message says what is accepted. Exit code 2, as for most Unix tools.
+ */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** The positional arguments a command requires, or a UsageError naming the missing one. */
+export function requirePositionals(command: Pick<CliCommand, 'name' | 'arguments'>, args: CommandArgs, names: readonly string[]): string[] {
+  const usage = `usage: mfa-bridge ${command.name} ${command.arguments}`.trimEnd();
+  if (args.positionals.length < names.length) {
+    throw new UsageError(`${command.name}: missing <${names[args.positionals.length]}>; ${usage}`);
+  }
+  if (args.positionals.length > names.length) {
+    const extra = args.positionals.slice(names.length).map((p) => `"${p}"`).join(' ');
+    throw new UsageError(`${command.name}: unexpected ${extra}; ${usage} (quote a value that has spaces)`);
+  }
+  return args.positionals;
+}

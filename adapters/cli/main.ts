@@ -1,0 +1,145 @@
+import { parseArgs } from 'node:util';
+import type { Knex } from 'knex';
+import { isMfaError } from '../../plugin/errors.ts';
+import { migratePlugin } from '../../plugin/store/migratePlugin.ts';
+import { DEFAULT_DATABASE_URL, isDatabaseUnavailable, openDatabase, redactUrl } from '../../plugin/store/openDatabase.ts';
+import { readSiteConfig } from '../lms/config.ts';
+import { migrateSite } from '../lms/migrateSite.ts';
+import { type CliCommand, type CommandArgs, UsageError } from './cliCommand.ts';
+import { migrateCommand } from './migrateCommand.ts';
+import { settingsCommands } from './settingsCommands.ts';
+import { userCommands } from './userCommands.ts';
+
+/** Exit codes: 2 for a command line not understood, 3 when the database cannot be reached. */
+export const EXIT_CODES = { ok: 0, refused: 1, usage: 2, databaseUnreachable: 3 } as const;
+
+export const cliCommands: readonly CliCommand[] = [migrateCommand, ...userCommands, ...settingsCommands];
+
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+const processIo = (): CliIo => ({
+  env: process.env,
+  cwd: process.cwd(),
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+});
+
+export function usageText(): string {
+  return [
+    'usage: mfa-bridge <command> [arguments]',
+    '',
+    ...cliCommands.flatMap((c) => [`  mfa-bridge ${c.name} ${c.arguments}`.trimEnd(), `      ${c.summary}`]),
+    '  mfa-bridge help',
+    '      this list; `mfa-bridge <command> --help` shows one command',
+    '',
+    `The database is DATABASE_URL (default ${DEFAULT_DATABASE_URL}, relative to the current directory);`,
+    'its tables are created or updated before each command.',
+    'Exit codes: 0 done, 1 refused (the message says why), 2 command line not understood, 3 database unreachable.',
+  ].join('\n');
+}
+
+/** The command `argv` names (its words removed from the front), or a UsageError saying what is accepted. */
+function findCommand(argv: readonly string[]): { command: CliCommand; rest: string[] } {
+  for (const command of cliCommands) {
+    const words = command.name.split(' ');
+    if (words.every((word, i) => argv[i] === word)) return { command, rest: argv.slice(words.length) };
+  }
+  const [first = '', second] = argv;
+  const group = cliCommands.filter((c) => c.name.startsWith(`${first} `));
+  if (group.length > 0) {
+    const choices = group.map((c) => c.name.slice(first.length + 1)).join(', ');
+    const what = second === undefined ? 'needs a subcommand' : `has no subcommand "${second}"`;
+    throw new UsageError(`${first} ${what}; use one of: ${choices}. See: mfa-bridge help`);
+  }
+  const names = [...new Set(cliCommands.map((c) => c.name.split(' ')[0]))].join(', ');
+  throw new UsageError(`unknown command "${first}"; the commands are: ${names}, help. See: mfa-bridge help`);
+}
+
+function parseCommandArgs(command: CliCommand, rest: string[]): CommandArgs {
+  try {
+    const { values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+    return { positionals, options: values as CommandArgs['options'] };
+  } catch (error) {
+    // parseArgs says e.g. "Unknown option '--emial'"; add what the command accepts.
+    const reason = error instanceof Error ? error.message.split('. ')[0] : String(error);
+    throw new UsageError(`${command.name}: ${reason}; usage: mfa-bridge ${command.name} ${command.arguments}`.trimEnd());
+  }
+}
+
+/**
+ * knex prints pool warnings to standard output, where a script reads our answers. Send
+ * them to standard error instead, except the failed connection, which we report ourselves
+ * in one line.
+ */
+function routeKnexWarnings(db: Knex, err: (line: string) => void): void {
+  const logger = (db.client as { logger: { warn: (message: unknown) => void } }).logger;
+  logger.warn = (message) => {
+    const text = String(message);
+    if (!text.startsWith('Acquire connection error')) err(`warning: ${text}`);
+  };
+}
+
+async function migrateFor(command: CliCommand, db: Knex): Promise<void> {
+  if (command.migrations === 'site') await migrateSite(db);
+  else await migratePlugin(db);
+}
+
+/**
+ * Runs one mfa-bridge command line and returns the exit code. Messages meant for the
+ * admin (refused values, unknown names) are printed without a stack trace; only a bug
+ * prints one.
+ */
+export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const first = argv[0];
+  if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
+    io.out(usageText());
+    return EXIT_CODES.ok;
+  }
+  let databaseUrl = io.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+  const unreachable = () => {
+    io.err(`error: cannot reach the database at ${redactUrl(databaseUrl)}`);
+    return EXIT_CODES.databaseUnreachable;
+  };
+  let db: Knex | undefined;
+  try {
+    const { command, rest } = findCommand(argv);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.out(`usage: mfa-bridge ${command.name} ${command.arguments}`.trimEnd());
+      io.out(`  ${command.summary}`);
+      return EXIT_CODES.ok;
+    }
+    const args = parseCommandArgs(command, rest);
+    // The site's own reading of the environment, so the CLI and `npm start` open the same database.
+    databaseUrl = readSiteConfig(io.env, io.cwd).databaseUrl;
+    try {
+      db = openDatabase(databaseUrl, io.cwd);
+      routeKnexWarnings(db, io.err);
+      await db.raw('select 1');
+    } catch (error) {
+      if (isMfaError(error)) throw error;
+      return unreachable();
+    }
+    await migrateFor(command, db);
+    await command.run({ db, args, out: io.out });
+    return EXIT_CODES.ok;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`error: ${error.message}`);
+      return EXIT_CODES.usage;
+    }
+    if (isMfaError(error, 'DATABASE_UNAVAILABLE') || isDatabaseUnavailable(error)) return unreachable();
+    if (isMfaError(error)) {
+      io.err(`error: ${error.message}`);
+      return EXIT_CODES.refused;
+    }
+    io.err(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    return EXIT_CODES.refused;
+  } finally {
+    await db?.destroy();
+  }
+}
