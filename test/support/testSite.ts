@@ -53,15 +53,14 @@ export interface TestSite {
   close(): Promise<void>;
 }
 
-/** The LMS reference site with the MFA web door, on a fresh database, the plugin on a movable clock. */
-export async function createTestSite(kind: 'sqlite' | 'mysql'): Promise<TestSite> {
-  const database = await createTestDatabase(kind);
-  await migrateSite(database.db);
-  const mail: MailMessage[] = [];
-  const host = new LmsHost(database.db, { siteName: 'Test LMS', origin: 'http://localhost', sendMail: async (m: MailMessage) => void mail.push(m) });
-  const clock = new TestClock();
-  const secretKey = randomBytes(32);
-  const mfa = createMfaPlugin({ db: database.db, host, secretKey, now: clock.now });
+/** The reference site as `npm start` wires it (host, plugin, web door), over a test database. */
+function buildTestApp(database: TestDatabase, options: { now?: () => number; mail?: MailMessage[] }): { app: Express; mfa: MfaPlugin } {
+  const host = new LmsHost(database.db, {
+    siteName: 'Test LMS',
+    origin: 'http://localhost',
+    sendMail: async (message: MailMessage) => void options.mail?.push(message),
+  });
+  const mfa = createMfaPlugin({ db: database.db, host, secretKey: randomBytes(32), now: options.now });
   const door = createMfaWebDoor({ plugin: mfa, homePath: '/my' });
   const app = createLmsSite({
     db: database.db,
@@ -69,9 +68,17 @@ export async function createTestSite(kind: 'sqlite' | 'mysql'): Promise<TestSite
     config: { siteName: 'Test LMS', origin: 'http://localhost' },
     sessionSecret: randomBytes(32).toString('hex'),
     hooks: { mount: door.mount, afterPasswordLogin: door.afterPasswordLogin },
-    bcryptCost: 4,
-  } as Parameters<typeof createLmsSite>[0]);
+  });
+  return { app, mfa };
+}
 
+/** The LMS reference site with the MFA web door, on a fresh database, the plugin on a movable clock. */
+export async function createTestSite(kind: 'sqlite' | 'mysql'): Promise<TestSite> {
+  const database = await createTestDatabase(kind);
+  await migrateSite(database.db);
+  const mail: MailMessage[] = [];
+  const clock = new TestClock();
+  const { app, mfa } = buildTestApp(database, { now: clock.now, mail });
   return {
     app,
     database,
@@ -79,7 +86,7 @@ export async function createTestSite(kind: 'sqlite' | 'mysql'): Promise<TestSite
     clock,
     mail,
     async addUser(username, password = TEST_PASSWORD) {
-      await createUser(database.db, { username, email: `${username}@example.test`, password, bcryptCost: 4 } as Parameters<typeof createUser>[1]);
+      await createUser(database.db, { username, email: `${username}@example.test`, password, bcryptCost: 4 });
     },
     browser() {
       const agent = supertest.agent(app);
@@ -121,26 +128,14 @@ export interface TestServer {
 export async function startTestServer(): Promise<TestServer> {
   const database = await createTestDatabase('sqlite');
   await migrateSite(database.db);
-  const server = { origin: '' };
-  const host = new LmsHost(database.db, { siteName: 'Test LMS', origin: 'http://localhost', sendMail: async () => undefined });
-  const mfa = createMfaPlugin({ db: database.db, host, secretKey: randomBytes(32) });
-  const door = createMfaWebDoor({ plugin: mfa, homePath: '/my' });
-  const app = createLmsSite({
-    db: database.db,
-    host,
-    config: { siteName: 'Test LMS', origin: 'http://localhost' },
-    sessionSecret: randomBytes(32).toString('hex'),
-    hooks: { mount: door.mount, afterPasswordLogin: door.afterPasswordLogin },
-    bcryptCost: 4,
-  } as Parameters<typeof createLmsSite>[0]);
+  const { app } = buildTestApp(database, {});
   const listener = await new Promise<import('node:http').Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
-  server.origin = `http://localhost:${(listener.address() as AddressInfo).port}`;
   return {
-    origin: server.origin,
+    origin: `http://localhost:${(listener.address() as AddressInfo).port}`,
     async addUser(username, password) {
-      await createUser(database.db, { username, email: `${username}@example.test`, password, bcryptCost: 4 } as Parameters<typeof createUser>[1]);
+      await createUser(database.db, { username, email: `${username}@example.test`, password, bcryptCost: 4 });
     },
     async close() {
       await new Promise<void>((resolve) => listener.close(() => resolve()));
