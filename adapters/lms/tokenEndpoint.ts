@@ -5,7 +5,7 @@ import type { HostUser } from '../../plugin/spi/host.ts';
 import type { LmsHost } from './lmsHost.ts';
 
 /** What the external_token_login hook decides before a token is issued. */
-export type TokenDoorDecision = { allow: true } | { allow: false; status: number; body: Record<string, unknown> };
+export type TokenDoorDecision = { allow: true } | { allow: false; status: number; body: { errorcode: string; error: string } & Record<string, unknown> };
 
 export type BeforeTokenIssue = (req: Request, user: HostUser, service: string) => Promise<TokenDoorDecision>;
 
@@ -42,7 +42,7 @@ export function tokenEndpoint(options: { host: LmsHost; beforeTokenIssue?: Befor
     }
     if (options.beforeTokenIssue) {
       const decision = await options.beforeTokenIssue(req, user, values.service ?? '');
-      if (!decision.allow) return res.status(decision.status).json(moodleError(String(decision.body.errorcode), String(decision.body.error), decision.body));
+      if (!decision.allow) return res.status(decision.status).json(moodleError(decision.body.errorcode, decision.body.error, decision.body));
     }
     try {
       const token = await options.host.issueServiceToken(user, values.service ?? '');

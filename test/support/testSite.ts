@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import supertest from 'supertest';
+import { createMfaTokenDoor } from '../../adapters/express/mfa/createMfaTokenDoor.ts';
 import { createMfaWebDoor } from '../../adapters/express/mfa/createMfaWebDoor.ts';
 import { createLmsSite } from '../../adapters/lms/createLmsSite.ts';
 import { LmsHost } from '../../adapters/lms/lmsHost.ts';
@@ -67,7 +68,7 @@ function buildTestApp(database: TestDatabase, options: { now?: () => number; mai
     host,
     config: { siteName: 'Test LMS', origin: 'http://localhost' },
     sessionSecret: randomBytes(32).toString('hex'),
-    hooks: { mount: door.mount, afterPasswordLogin: door.afterPasswordLogin },
+    hooks: { mount: door.mount, afterPasswordLogin: door.afterPasswordLogin, beforeTokenIssue: createMfaTokenDoor({ plugin: mfa }).beforeTokenIssue },
   });
   return { app, mfa };
 }
