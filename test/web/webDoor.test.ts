@@ -196,6 +196,16 @@ for (const kind of databaseKinds) {
       assert.match(String(res.headers.location), /^\/login\?notice=/);
     });
 
+    it('lets a pending user open the admin’s redirect exclusions and nothing else', async () => {
+      await enrolledUser('excluded');
+      await site.mfa.settings.set('redirect_exclusions', '/help\n/public/', 'test');
+      const browser = site.browser();
+      await browser.login('excluded');
+      for (const open of ['/help', '/public', '/public/timetable']) assert.equal((await browser.agent.get(open)).status, 404, `${open} is not gated`);
+      for (const shut of ['/help/secret', '/helpdesk', '/publicity']) assert.equal((await browser.agent.get(shut)).headers.location, '/mfa', `${shut} is gated`);
+      await site.mfa.settings.set('redirect_exclusions', '', 'test');
+    });
+
     it('asks nobody for a second factor while the plugin is switched off', async () => {
       await enrolledUser('off');
       await site.mfa.settings.set('enabled', false, 'cli');
