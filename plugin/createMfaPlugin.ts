@@ -6,7 +6,9 @@ import { FactorEnrolment } from './engine/factorEnrolment.ts';
 import { FactorRegistry } from './engine/factorRegistry.ts';
 import { FailureCounter } from './engine/failureCounter.ts';
 import { MfaEngine } from './engine/mfaEngine.ts';
+import { emailFactor } from './factors/email/index.ts';
 import { ipRangeFactor } from './factors/ip-range/index.ts';
+import { recoveryCodesFactor } from './factors/recovery-codes/index.ts';
 import { totpFactor } from './factors/totp/index.ts';
 import { TrustedDevices, trustedDeviceFactor } from './factors/trusted-device/index.ts';
 import { loadManifest, type PluginManifest } from './manifest/manifest.ts';
@@ -15,7 +17,7 @@ import type { FactorProviderFactory } from './spi/factor.ts';
 import type { Host } from './spi/host.ts';
 
 /** The factors that ship with mfa-bridge, in the order they are offered. */
-export const builtInFactors: readonly FactorProviderFactory[] = [totpFactor, trustedDeviceFactor, ipRangeFactor];
+export const builtInFactors: readonly FactorProviderFactory[] = [totpFactor, trustedDeviceFactor, ipRangeFactor, emailFactor, recoveryCodesFactor];
 
 export interface MfaPluginOptions {
   db: Knex;

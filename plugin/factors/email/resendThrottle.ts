@@ -1,0 +1,42 @@
+import { MfaError } from '../../errors.ts';
+
+export interface ResendRules {
+  /** Seconds between two codes (setting factor.email.resend_interval_seconds). */
+  intervalSeconds: number;
+  /** Codes per login attempt, or per set-up (setting factor.email.max_sends_per_attempt). */
+  maxSends: number;
+}
+
+export interface SendHistory {
+  sends: number;
+  lastSentAt: number;
+}
+
+/**
+ * Refuses a new code that comes too soon or one too many. Mail is a cost and a nuisance
+ * someone holding only the password could inflict on the owner of the mailbox, so the
+ * limits hold per attempt and live in the database with the attempt (DESIGN.md: nothing
+ * that decides a login lives only in memory).
+ *
+ * The error is INVALID_INPUT with `retryAfterSeconds` (null when no wait will help),
+ * so a door can answer 429 with Retry-After.
+ */
+export function assertMaySend(history: SendHistory, now: number, rules: ResendRules): void {
+  if (history.sends >= rules.maxSends) {
+    throw new MfaError(
+      'INVALID_INPUT',
+      `You have asked for ${history.sends} codes, the most allowed here. Use the newest code in your mailbox (check the spam folder too), or start again by logging in with your password.`,
+      { field: 'resend', reason: 'too_many_codes', retryAfterSeconds: null },
+    );
+  }
+  if (history.sends === 0) return;
+  const waitMs = history.lastSentAt + rules.intervalSeconds * 1000 - now;
+  if (waitMs > 0) {
+    const seconds = Math.ceil(waitMs / 1000);
+    throw new MfaError(
+      'INVALID_INPUT',
+      `A code was sent a moment ago; it can take a minute to arrive. You can ask for a new one in ${seconds} ${seconds === 1 ? 'second' : 'seconds'}.`,
+      { field: 'resend', reason: 'too_soon', retryAfterSeconds: seconds },
+    );
+  }
+}

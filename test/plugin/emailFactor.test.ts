@@ -1,0 +1,356 @@
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { SMTPServer } from 'smtp-server';
+import { createMailer } from '../../adapters/mail/createMailer.ts';
+import { isMfaError } from '../../plugin/errors.ts';
+import { EMAIL_SETUP_MAX_WRONG_CODES, type EmailCodeSent, reportNotMe } from '../../plugin/factors/email/index.ts';
+import type { HostUser, MailMessage } from '../../plugin/spi/host.ts';
+import { databaseKinds } from '../support/databases.ts';
+import { createTestPlugin, type TestPlugin } from '../support/testPlugin.ts';
+
+const facts = { ip: '198.51.100.7', userAgent: 'Mozilla/5.0 (test browser)' };
+
+async function rejectsWith(promise: Promise<unknown>, code: string): Promise<Record<string, unknown>> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(isMfaError(error), `expected an MfaError, got ${String(error)}`);
+    assert.equal(error.code, code, error.message);
+    return { message: error.message, ...error.details };
+  }
+  assert.fail(`expected ${code}`);
+}
+
+/** The six digits on their own indented line, as the mail shows them. */
+function codeIn(text: string): string {
+  const code = /^ {4}(\d{6})\r?$/m.exec(text)?.[1];
+  assert.ok(code, `the mail shows a code:\n${text}`);
+  return code;
+}
+
+function notMeTokenIn(text: string): string {
+  const token = /\/mfa\/not-me\?token=(\S+)/.exec(text)?.[1];
+  assert.ok(token, 'the mail carries the not-me link');
+  return decodeURIComponent(token);
+}
+
+function lastMail(t: TestPlugin): MailMessage {
+  const mail = t.host.mail.at(-1);
+  assert.ok(mail, 'a mail was sent');
+  return mail;
+}
+
+async function enrolEmail(t: TestPlugin, user: HostUser): Promise<void> {
+  const sent = (await t.mfa.enrolment.beginSetup(user, 'email', {})) as EmailCodeSent;
+  const code = codeIn(lastMail(t).text);
+  await t.mfa.enrolment.confirmSetup(user, 'email', { setupId: sent.setupId, code }, { actor: user.username, ip: null });
+}
+
+async function pendingAttempt(t: TestPlugin, user: HostUser) {
+  const opened = await t.mfa.engine.openAttempt({ user, door: 'web', facts });
+  assert.ok(opened.outcome === 'pending', `attempt is pending, not ${opened.outcome}`);
+  return opened.attempt;
+}
+
+/** Asks for a code at login and returns it with its mail. */
+async function sendLoginCode(t: TestPlugin, attemptId: string): Promise<{ code: string; mail: MailMessage; sent: Record<string, unknown> }> {
+  const before = t.host.mail.length;
+  const sent = await t.mfa.engine.challenge(attemptId, 'email', {});
+  assert.equal(t.host.mail.length, before + 1, 'one mail per request');
+  const mail = lastMail(t);
+  return { code: codeIn(mail.text), mail, sent };
+}
+
+for (const kind of databaseKinds) {
+  describe(`email factor on ${kind}`, () => {
+    let t: TestPlugin;
+    before(async () => {
+      t = await createTestPlugin(kind);
+      // Longer than the code's 10 minutes, so expiry tests meet the code's limit, not the attempt's.
+      await t.mfa.settings.set('attempt_ttl_minutes', 60, 'test');
+    });
+    after(() => t.drop());
+
+    it('turns email codes on only after the user types back the code mailed to their address', async () => {
+      const user = t.host.addUser('enrol');
+      const provider = t.mfa.registry.provider(t.mfa.registry.factory('email'), await t.mfa.settings.snapshot());
+      const sent = (await t.mfa.enrolment.beginSetup(user, 'email', {})) as EmailCodeSent;
+      assert.equal(sent.sentTo, 'e***@example.test');
+      const mail = lastMail(t);
+      assert.equal(mail.to, 'enrol@example.test');
+      const code = codeIn(mail.text);
+      assert.equal(await provider.configuredFor(user), false, 'not on before the code is confirmed');
+      const wrong = code === '000000' ? '111111' : '000000';
+      const refused = await rejectsWith(t.mfa.enrolment.confirmSetup(user, 'email', { setupId: sent.setupId, code: wrong }, { actor: 'enrol', ip: null }), 'INVALID_CODE');
+      assert.equal(refused.triesLeft, EMAIL_SETUP_MAX_WRONG_CODES - 1);
+      const device = await t.mfa.enrolment.confirmSetup(user, 'email', { setupId: sent.setupId, code }, { actor: 'enrol', ip: null });
+      assert.equal(device.label, 'Email codes to e***@example.test');
+      assert.equal(await provider.configuredFor(user), true);
+      assert.equal((await t.mfa.audit.recent({ userId: user.id, event: 'factor_added' })).length, 1);
+      await rejectsWith(t.mfa.enrolment.confirmSetup(user, 'email', { setupId: sent.setupId, code }, { actor: 'enrol', ip: null }), 'SETUP_EXPIRED');
+      await rejectsWith(t.mfa.enrolment.beginSetup(user, 'email', {}), 'INVALID_INPUT');
+    });
+
+    it('voids a set-up code after too many wrong tries, so a session cannot guess its way to email codes', async () => {
+      const user = t.host.addUser('setupguess');
+      const sent = (await t.mfa.enrolment.beginSetup(user, 'email', {})) as EmailCodeSent;
+      const code = codeIn(lastMail(t).text);
+      const wrong = code === '000000' ? '111111' : '000000';
+      for (let i = 0; i < EMAIL_SETUP_MAX_WRONG_CODES; i++) {
+        await rejectsWith(t.mfa.enrolment.confirmSetup(user, 'email', { setupId: sent.setupId, code: wrong }, { actor: 'x', ip: null }), 'INVALID_CODE');
+      }
+      await rejectsWith(t.mfa.enrolment.confirmSetup(user, 'email', { setupId: sent.setupId, code }, { actor: 'x', ip: null }), 'SETUP_EXPIRED');
+      await rejectsWith(t.mfa.enrolment.beginSetup(user, 'email', {}), 'INVALID_INPUT'); // a new code waits for the resend interval
+      t.clock.advance(61_000);
+      await t.mfa.enrolment.beginSetup(user, 'email', {});
+      await t.mfa.enrolment.confirmSetup(user, 'email', { code: codeIn(lastMail(t).text) }, { actor: 'x', ip: null });
+    });
+
+    it('sends no mail when the login opens, and one when the user asks, with the code, time, IP and not-me link', async () => {
+      const user = t.host.addUser('asked');
+      await enrolEmail(t, user);
+      const mailBefore = t.host.mail.length;
+      const attempt = await pendingAttempt(t, user);
+      const status = await t.mfa.engine.status(attempt.id, facts);
+      assert.equal(status.factors.find((f) => f.id === 'email')?.configured, true);
+      assert.equal(t.host.mail.length, mailBefore, 'opening the login and showing the page sent nothing');
+      const { mail, sent, code } = await sendLoginCode(t, attempt.id);
+      assert.equal(sent.sentTo, 'a***@example.test');
+      assert.equal(mail.to, 'asked@example.test');
+      assert.doesNotMatch(mail.subject, new RegExp(code), 'the code stays out of the subject');
+      assert.match(mail.text, /From IP: 198\.51\.100\.7/);
+      assert.ok(mail.text.includes(`When:    ${new Date(attempt.createdAt).toUTCString().replace('GMT', 'UTC')}`), 'the mail says when');
+      assert.match(mail.text, /Browser: Mozilla\/5\.0 \(test browser\)/);
+      assert.match(mail.text, /This wasn't me/);
+      assert.match(mail.text, /http:\/\/localhost\/mfa\/not-me\?token=\S+/);
+    });
+
+    it('passes the attempt with the mailed code once and refuses the same code again', async () => {
+      const user = t.host.addUser('once');
+      await enrolEmail(t, user);
+      await t.mfa.settings.set('factor.email.weight', 50, 'test');
+      try {
+        const attempt = await pendingAttempt(t, user);
+        const { code } = await sendLoginCode(t, attempt.id);
+        const half = await t.mfa.engine.verify(attempt.id, 'email', { code }, facts);
+        assert.equal(half.outcome, 'pending');
+        assert.equal(half.factors.find((f) => f.id === 'email')?.state, 'pass');
+        const again = await rejectsWith(t.mfa.engine.verify(attempt.id, 'email', { code }, facts), 'INVALID_CODE');
+        assert.match(String(again.message), /used already/);
+      } finally {
+        await t.mfa.settings.set('factor.email.weight', 100, 'test');
+      }
+      const attempt = await pendingAttempt(t, user);
+      const { code } = await sendLoginCode(t, attempt.id);
+      assert.equal((await t.mfa.engine.verify(attempt.id, 'email', { code: ` ${code.slice(0, 3)} ${code.slice(3)} ` }, facts)).outcome, 'passed');
+    });
+
+    it('lets only one of two simultaneous submits of one code through', async () => {
+      const user = t.host.addUser('parallel');
+      await enrolEmail(t, user);
+      await t.mfa.settings.set('factor.email.weight', 50, 'test');
+      try {
+        const attempt = await pendingAttempt(t, user);
+        const { code } = await sendLoginCode(t, attempt.id);
+        const results = await Promise.allSettled([1, 2, 3].map(() => t.mfa.engine.verify(attempt.id, 'email', { code }, facts)));
+        assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+      } finally {
+        await t.mfa.settings.set('factor.email.weight', 100, 'test');
+      }
+    });
+
+    it('refuses a code once its 10 minutes are up', async () => {
+      const user = t.host.addUser('expiry');
+      await enrolEmail(t, user);
+      const fresh = await pendingAttempt(t, user);
+      const inTime = await sendLoginCode(t, fresh.id);
+      t.clock.advance(9 * 60_000);
+      assert.equal((await t.mfa.engine.verify(fresh.id, 'email', { code: inTime.code }, facts)).outcome, 'passed');
+      const attempt = await pendingAttempt(t, user);
+      const { code } = await sendLoginCode(t, attempt.id);
+      t.clock.advance(11 * 60_000);
+      const refused = await rejectsWith(t.mfa.engine.verify(attempt.id, 'email', { code }, facts), 'INVALID_CODE');
+      assert.equal(refused.reason, 'expired');
+      assert.match(String(refused.message), /expired/);
+    });
+
+    it('accepts only the newest code once a new one was sent, and only for its own attempt', async () => {
+      const user = t.host.addUser('newest');
+      await enrolEmail(t, user);
+      const attempt = await pendingAttempt(t, user);
+      const first = await sendLoginCode(t, attempt.id);
+      t.clock.advance(61_000);
+      const second = await sendLoginCode(t, attempt.id);
+      if (first.code !== second.code) {
+        const old = await rejectsWith(t.mfa.engine.verify(attempt.id, 'email', { code: first.code }, facts), 'INVALID_CODE');
+        assert.match(String(old.message), /newest/);
+      }
+      // The hash is bound to its attempt: even copied into another attempt's row, the code does not verify there.
+      const other = await pendingAttempt(t, user);
+      await sendLoginCode(t, other.id);
+      const row = await t.database.db('mfa_attempt_factors').where({ attempt_id: attempt.id, factor: 'email' }).first('data');
+      await t.database.db('mfa_attempt_factors').where({ attempt_id: other.id, factor: 'email' }).update({ data: row?.data });
+      await rejectsWith(t.mfa.engine.verify(other.id, 'email', { code: second.code }, facts), 'INVALID_CODE');
+      assert.equal((await t.mfa.engine.verify(attempt.id, 'email', { code: second.code }, facts)).outcome, 'passed');
+    });
+
+    it('throttles new codes (saying how long to wait) and caps them per attempt, also under parallel clicks', async () => {
+      const user = t.host.addUser('throttle');
+      await enrolEmail(t, user);
+      const attempt = await pendingAttempt(t, user);
+      const before = t.host.mail.length;
+      const parallel = await Promise.allSettled([1, 2, 3, 4].map(() => t.mfa.engine.challenge(attempt.id, 'email', {})));
+      assert.equal(parallel.filter((r) => r.status === 'fulfilled').length, 1);
+      assert.equal(t.host.mail.length, before + 1);
+      t.clock.advance(20_000);
+      const tooSoon = await rejectsWith(t.mfa.engine.challenge(attempt.id, 'email', {}), 'INVALID_INPUT');
+      assert.equal(tooSoon.retryAfterSeconds, 40);
+      assert.match(String(tooSoon.message), /in 40 seconds/);
+      for (let sent = 2; sent <= 5; sent++) {
+        t.clock.advance(60_000);
+        await t.mfa.engine.challenge(attempt.id, 'email', {});
+      }
+      t.clock.advance(60_000);
+      const capped = await rejectsWith(t.mfa.engine.challenge(attempt.id, 'email', {}), 'INVALID_INPUT');
+      assert.equal(capped.retryAfterSeconds, null);
+      assert.match(String(capped.message), /5 codes, the most allowed/);
+      assert.equal(t.host.mail.length, before + 5);
+      // The limits are per attempt: a new login may ask again.
+      await sendLoginCode(t, (await pendingAttempt(t, user)).id);
+    });
+
+    it('counts wrong codes toward the lockout, and a new code does not reset the count', async () => {
+      await t.mfa.settings.set('lockout_threshold', 3, 'test');
+      try {
+        const user = t.host.addUser('lockout');
+        await enrolEmail(t, user);
+        const attempt = await pendingAttempt(t, user);
+        const { code } = await sendLoginCode(t, attempt.id);
+        const wrong = code === '000000' ? '111111' : '000000';
+        assert.equal((await rejectsWith(t.mfa.engine.verify(attempt.id, 'email', { code: wrong }, facts), 'INVALID_CODE')).triesLeft, 2);
+        t.clock.advance(61_000);
+        const fresh = await sendLoginCode(t, attempt.id);
+        const wrongAgain = fresh.code === '000000' ? '111111' : '000000';
+        assert.equal((await rejectsWith(t.mfa.engine.verify(attempt.id, 'email', { code: wrongAgain }, facts), 'INVALID_CODE')).triesLeft, 1);
+        await rejectsWith(t.mfa.engine.verify(attempt.id, 'email', { code: wrongAgain }, facts), 'FACTOR_LOCKED');
+        await rejectsWith(t.mfa.engine.verify(attempt.id, 'email', { code: fresh.code }, facts), 'FACTOR_LOCKED');
+        assert.equal((await t.mfa.engine.status(attempt.id, facts)).outcome, 'locked');
+      } finally {
+        await t.mfa.settings.set('lockout_threshold', 10, 'test');
+      }
+    });
+
+    it('keeps only hashes: neither the code nor the not-me token is in the database', async () => {
+      const user = t.host.addUser('hashed');
+      await enrolEmail(t, user);
+      const attempt = await pendingAttempt(t, user);
+      const { code, mail } = await sendLoginCode(t, attempt.id);
+      const token = notMeTokenIn(mail.text);
+      const row = await t.database.db('mfa_attempt_factors').where({ attempt_id: attempt.id, factor: 'email' }).first('data');
+      const stored = String(row?.data);
+      assert.ok(stored.includes('codeHash'), 'the row holds the code hash');
+      assert.ok(!stored.includes(code), 'no code in clear');
+      assert.ok(!stored.includes(token.split('.')[1] ?? token), 'no token in clear');
+    });
+
+    it('"This wasn\'t me" cancels the attempt, is audited, says what to do, and leaves email codes working', async () => {
+      const user = t.host.addUser('notme');
+      await enrolEmail(t, user);
+      const attempt = await pendingAttempt(t, user);
+      const { code, mail } = await sendLoginCode(t, attempt.id);
+      const token = notMeTokenIn(mail.text);
+      const context = t.mfa.registry.context(await t.mfa.settings.snapshot());
+      const forged = await reportNotMe(context, `${attempt.id}.not-the-secret`);
+      assert.equal(forged.outcome, 'unknown_link');
+      const report = await reportNotMe(context, token, { ip: '203.0.113.9' });
+      assert.equal(report.outcome, 'stopped');
+      assert.equal(report.loginIp, '198.51.100.7');
+      assert.match(report.message, /change your password/);
+      assert.match(report.message, /not locked/);
+      await rejectsWith(t.mfa.engine.verify(attempt.id, 'email', { code }, facts), 'ATTEMPT_EXPIRED');
+      await rejectsWith(t.mfa.engine.challenge(attempt.id, 'email', {}), 'ATTEMPT_EXPIRED');
+      const audited = await t.mfa.audit.recent({ userId: user.id, event: 'not_me_reported' });
+      assert.equal(audited.length, 1);
+      assert.equal(audited[0]?.ip, '203.0.113.9');
+      assert.equal(audited[0]?.detail?.attemptIp, '198.51.100.7');
+      assert.equal((await reportNotMe(context, token)).outcome, 'unknown_link', 'the link works once');
+      // The owner's next login can still use email codes.
+      const next = await pendingAttempt(t, user);
+      assert.equal((await t.mfa.engine.verify(next.id, 'email', { code: (await sendLoginCode(t, next.id)).code }, facts)).outcome, 'passed');
+    });
+
+    it('removes email codes: the factor is no longer offered', async () => {
+      const user = t.host.addUser('removal');
+      await enrolEmail(t, user);
+      const [device] = (await t.mfa.enrolment.devices(user)).filter((d) => d.factor === 'email');
+      assert.ok(device);
+      await t.mfa.enrolment.remove(user, 'email', device.id, { actor: 'removal', ip: null });
+      assert.deepEqual((await t.mfa.enrolment.devices(user)).filter((d) => d.factor === 'email'), []);
+      const opened = await t.mfa.engine.openAttempt({ user, door: 'web', facts });
+      assert.equal(opened.outcome, 'passed', 'nothing set up, nothing asked');
+    });
+  });
+}
+
+/** A real SMTP server on a random loopback port that keeps what it receives. */
+async function startSmtpServer(): Promise<{ port: number; received: string[]; stop(): Promise<void> }> {
+  const received: string[] = [];
+  const server = new SMTPServer({
+    secure: false,
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, _session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        received.push(Buffer.concat(chunks).toString('utf8'));
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.server.address() as AddressInfo;
+  return { port, received, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** The text body of a raw message, quoted-printable undone (RFC 2045 §6.7). */
+function textBodyOf(raw: string): string {
+  const body = raw.slice(raw.search(/\r?\n\r?\n/)).trim();
+  if (!/^Content-Transfer-Encoding: quoted-printable/im.test(raw)) return body;
+  return body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+}
+
+describe('email factor over real SMTP', () => {
+  it('delivers the login code through the mailer and passes the attempt with the code read from the received mail', async () => {
+    const smtp = await startSmtpServer();
+    const t = await createTestPlugin('sqlite');
+    const mailer = createMailer({ smtpUrl: `smtp://127.0.0.1:${smtp.port}`, outboxDir: join(tmpdir(), 'unused-outbox'), from: 'Test Site <lms@example.test>' });
+    try {
+      t.host.sendMail = (message) => mailer.send(message);
+      const user = t.host.addUser('smtp');
+      const sent = (await t.mfa.enrolment.beginSetup(user, 'email', {})) as EmailCodeSent;
+      assert.equal(smtp.received.length, 1);
+      await t.mfa.enrolment.confirmSetup(user, 'email', { setupId: sent.setupId, code: codeIn(textBodyOf(smtp.received[0] ?? '')) }, { actor: 'smtp', ip: null });
+
+      const attempt = await pendingAttempt(t, user);
+      await t.mfa.engine.challenge(attempt.id, 'email', {});
+      assert.equal(smtp.received.length, 2);
+      const raw = smtp.received[1] ?? '';
+      assert.match(raw, /^To: smtp@example\.test\r?$/m);
+      assert.match(raw, /^Subject: Your login code for Test Site\r?$/m);
+      const body = textBodyOf(raw);
+      assert.match(body, /From IP: 198\.51\.100\.7/);
+      assert.ok(notMeTokenIn(body).startsWith(`${attempt.id}.`));
+      const passed = await t.mfa.engine.verify(attempt.id, 'email', { code: codeIn(body) }, facts);
+      assert.equal(passed.outcome, 'passed');
+    } finally {
+      mailer.close();
+      await t.drop();
+      await smtp.stop();
+    }
+  });
+});
