@@ -9,6 +9,8 @@ export interface CompleteMfaOptions {
   /** Where to land when the user asked for nothing in particular. */
   homePath: string;
   secureCookies: boolean;
+  /** Land here instead, with this message (after a recovery code: the security page, with the codes left). */
+  landing?: { path: string; flash: string };
 }
 
 /**
@@ -23,9 +25,9 @@ export interface PassedLogin {
 }
 
 export async function completeMfa(plugin: MfaPlugin, req: Request, res: Response, login: PassedLogin, options: CompleteMfaOptions): Promise<void> {
-  const returnTo = safeReturnPath(req.session.mfa?.returnTo) ?? options.homePath;
+  const returnTo = options.landing?.path ?? safeReturnPath(req.session.mfa?.returnTo) ?? options.homePath;
   const { userId, ip } = login;
-  await regenerateSession(req, { userId, mfa: { state: 'passed', passedAt: plugin.now() } });
+  await regenerateSession(req, { userId, mfa: { state: 'passed', passedAt: plugin.now() }, ...(options.landing ? { mfaFlash: options.landing.flash } : {}) });
   if (options.trustDevice) {
     const settings = await plugin.settings.snapshot();
     if (settings.boolean('factor.trusted_device.enabled')) {

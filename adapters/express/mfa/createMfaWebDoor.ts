@@ -1,8 +1,10 @@
 import type { Express, Request, Response } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
+import { emailRoutes } from './emailRoutes.ts';
 import { createFactorPassport } from './factorStrategies.ts';
 import { mfaGate } from './mfaGate.ts';
+import { recoveryCodeRoutes } from './recoveryCodeRoutes.ts';
 import { requestFacts } from './requestFacts.ts';
 import { secondFactorRoutes } from './secondFactorRoutes.ts';
 import { securityRoutes } from './securityRoutes.ts';
@@ -40,6 +42,7 @@ export function createMfaWebDoor(options: MfaWebDoorOptions): MfaWebDoor {
       app.use(mfaGate(plugin));
       app.use(secondFactorRoutes({ plugin, passport, homePath, loginPath, secureCookies }));
       app.use(securityRoutes({ plugin, homePath, loginPath, secureCookies }));
+      app.use(emailRoutes({ plugin, homePath, loginPath, secureCookies }), recoveryCodeRoutes({ plugin, loginPath }));
     },
 
     async afterPasswordLogin(req, _res, user, returnTo) {

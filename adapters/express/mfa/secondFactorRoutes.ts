@@ -7,6 +7,7 @@ import { csrfToken } from '../csrf.ts';
 import { renderLockedPage, renderSecondFactorPage } from '../../../web/pages/mfa/secondFactorPage.ts';
 import { completeMfa } from './completeMfa.ts';
 import { authenticateFactor } from './factorStrategies.ts';
+import { landingAfterRecoveryCode } from './recoveryCodeRoutes.ts';
 import { requestFacts } from './requestFacts.ts';
 import { saveSession, sessionUserId } from './webSession.ts';
 
@@ -71,8 +72,14 @@ export function secondFactorRoutes(options: SecondFactorRoutesOptions): Router {
     res.status(error ? (STATUS_BY_CODE[error.code] ?? 400) : 200).send(html);
   }
 
-  async function decide(req: Request, res: Response, status: AttemptStatus | 'not_required', trustDevice: boolean): Promise<void> {
-    const complete = { homePath: options.homePath, secureCookies: options.secureCookies, trustDevice };
+  async function decide(
+    req: Request,
+    res: Response,
+    status: AttemptStatus | 'not_required',
+    trustDevice: boolean,
+    landing?: { path: string; flash: string },
+  ): Promise<void> {
+    const complete = { homePath: options.homePath, secureCookies: options.secureCookies, trustDevice, landing };
     if (status === 'not_required') {
       return completeMfa(plugin, req, res, { userId: sessionUserId(req) ?? '', ip: null }, complete);
     }
@@ -112,7 +119,8 @@ export function secondFactorRoutes(options: SecondFactorRoutesOptions): Router {
       const settings = await plugin.settings.snapshot();
       const facts = requestFacts(req, settings);
       const status = await authenticateFactor(options.passport, plugin, factorId, { attemptId, input: { code }, facts }, req, res);
-      await decide(req, res, status, trustDevice);
+      const landing = factorId === 'recovery_codes' && status.outcome === 'passed' ? await landingAfterRecoveryCode(plugin, status.user.id) : undefined;
+      await decide(req, res, status, trustDevice, landing);
     } catch (error) {
       if (isMfaError(error, 'ATTEMPT_EXPIRED') || isMfaError(error, 'ATTEMPT_FAILED')) return restart(req, res, error.message);
       if (isMfaError(error)) {

@@ -2,6 +2,7 @@ import { type Request, type Response, Router } from 'express';
 import QRCode from 'qrcode';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import { isMfaError } from '../../../plugin/errors.ts';
+import { recoveryCodesLeft } from '../../../plugin/factors/recovery-codes/index.ts';
 import type { TotpSetup } from '../../../plugin/factors/totp/index.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
 import { renderSecurityPage, renderTotpSetupPage } from '../../../web/pages/mfa/securityPage.ts';
@@ -35,12 +36,17 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
     const setupRequired = req.session.mfa?.setupRequired === true;
     const flash = req.session.mfaFlash;
     delete req.session.mfaFlash;
+    const setupOptions = await plugin.enrolment.setupOptions();
+    const recoveryCodes = setupOptions.some((o) => o.id === 'recovery_codes')
+      ? await recoveryCodesLeft(plugin.registry.context(await plugin.settings.snapshot()), user)
+      : undefined;
     res.status(status).send(
       renderSecurityPage({
         csrf: csrfToken(req),
         username: user.username,
         devices,
-        setupOptions: await plugin.enrolment.setupOptions(),
+        setupOptions,
+        recoveryCodes,
         setupRequired,
         flash,
         error,

@@ -1,6 +1,7 @@
 import type { FactorStanding } from '../../../plugin/engine/decideOutcome.ts';
 import { html } from '../../html.ts';
 import { renderPage } from '../../layout.ts';
+import { renderSendCodeForm } from './emailPages.ts';
 import { promptFor } from './factorCopy.ts';
 
 export interface SecondFactorPageModel {
@@ -31,6 +32,7 @@ export function renderSecondFactorPage(model: SecondFactorPageModel): string {
     <h1>Verify it’s you</h1>
     <p>You are logging in as <strong>${model.username}</strong>.</p>
     ${model.flash ? html`<p class="flash" role="status">${model.flash}</p>` : ''}
+    ${current?.id === 'email' ? renderSendCodeForm(model.csrf) : ''}
     ${
       current && prompt
         ? html`<form method="post" action="/mfa" class="card" novalidate>
@@ -39,8 +41,8 @@ export function renderSecondFactorPage(model: SecondFactorPageModel): string {
             <label for="code">${prompt.label}</label>
             <p id="code-hint" class="hint">${prompt.hint}</p>
             ${model.error ? html`<p id="code-error" class="error" role="alert">${model.error}</p>` : ''}
-            <input id="code" name="code" type="text" autocomplete="one-time-code" inputmode="numeric" pattern="[0-9 ]*"
-              maxlength="12" required autofocus aria-describedby="${describedBy}" ${model.error ? html`aria-invalid="true"` : ''}>
+            <input id="code" name="code" type="text" autocomplete="${prompt.inputMode === 'text' ? 'off' : 'one-time-code'}" inputmode="${prompt.inputMode ?? 'numeric'}"
+              ${prompt.inputMode === 'text' ? '' : html`pattern="[0-9 ]*"`} maxlength="${String(prompt.maxLength ?? 12)}" required autofocus aria-describedby="${describedBy}" ${model.error ? html`aria-invalid="true"` : ''}>
             ${note ? html`<p id="code-tries" class="hint">${note}</p>` : ''}
             ${
               model.offerTrustDevice

@@ -1,8 +1,10 @@
+import type { RecoveryCodesLeft } from '../../../plugin/factors/recovery-codes/index.ts';
 import type { TotpSetup } from '../../../plugin/factors/totp/index.ts';
 import type { FactorDevice } from '../../../plugin/spi/factor.ts';
 import { html, raw } from '../../html.ts';
 import { renderPage } from '../../layout.ts';
 import { formatTime } from './factorCopy.ts';
+import { renderRecoveryCodesCard } from './recoveryCodesPages.ts';
 
 export interface SecurityPageModel {
   csrf: string;
@@ -10,11 +12,13 @@ export interface SecurityPageModel {
   devices: FactorDevice[];
   setupOptions: Array<{ id: string; displayName: string }>;
   setupRequired: boolean;
+  /** Recovery codes left, when the factor is on. */
+  recoveryCodes?: RecoveryCodesLeft;
   flash?: string;
   error?: string;
 }
 
-const FACTOR_NAMES: Record<string, string> = { totp: 'Authenticator app', trusted_device: 'Trusted browser' };
+const FACTOR_NAMES: Record<string, string> = { totp: 'Authenticator app', trusted_device: 'Trusted browser', email: 'Email code', recovery_codes: 'Recovery codes' };
 
 function removeForm(csrf: string, device: FactorDevice, action: string) {
   return html`<form method="post" action="/user/security/devices/remove" class="inline">
@@ -30,6 +34,7 @@ export function renderSecurityPage(model: SecurityPageModel): string {
   const factors = model.devices.filter((d) => d.factor !== 'trusted_device');
   const browsers = model.devices.filter((d) => d.factor === 'trusted_device');
   const canSetUpTotp = model.setupOptions.some((o) => o.id === 'totp');
+  const canTurnOnEmail = model.setupOptions.some((o) => o.id === 'email') && !factors.some((d) => d.factor === 'email');
   const body = html`
     <h1>Security</h1>
     ${model.setupRequired ? html`<p class="notice" role="alert">This site requires a second way of verifying it’s you. Set one up to continue.</p>` : ''}
@@ -58,6 +63,17 @@ export function renderSecurityPage(model: SecurityPageModel): string {
           </form>`
         : ''
     }
+    ${
+      canTurnOnEmail
+        ? html`<form method="post" action="/user/security/email/setup" class="card">
+            <input type="hidden" name="_csrf" value="${model.csrf}">
+            <h3>Email codes</h3>
+            <p>Get a code by email when you log in. We send a code to your account’s address first, to check you receive it.</p>
+            <button type="submit">Turn on email codes</button>
+          </form>`
+        : ''
+    }
+    ${model.recoveryCodes && !model.setupRequired ? renderRecoveryCodesCard({ csrf: model.csrf, left: model.recoveryCodes }) : ''}
     ${
       model.setupRequired
         ? ''
