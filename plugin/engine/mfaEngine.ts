@@ -1,6 +1,6 @@
 import type { AuditLog } from '../audit/auditLog.ts';
 import { hashToken, randomToken } from '../crypto/tokens.ts';
-import { MfaError } from '../errors.ts';
+import { isMfaError, MfaError } from '../errors.ts';
 import type { SettingsSnapshot, SettingsStore } from '../settings/settingsStore.ts';
 import type { Door, FactorState, RequestFacts } from '../spi/factor.ts';
 import type { Host, HostUser } from '../spi/host.ts';
@@ -98,6 +98,8 @@ export class MfaEngine {
     if (!provider.challenge || !(await provider.configuredFor(user))) {
       throw new MfaError('FACTOR_NOT_AVAILABLE', 'That way of verifying is not set up for your account.');
     }
+    // A locked factor sends nothing: no mail to someone who has stopped guessing on purpose.
+    if ((await this.deps.failures.failures(user.id, factorId)) >= settings.integer('lockout_threshold')) throw locked(factory.displayName);
     return provider.challenge(attempt, user, input);
   }
 
@@ -119,7 +121,15 @@ export class MfaEngine {
       await this.deps.attempts.setFactorState(attempt.id, factorId, 'locked', this.deps.now());
       throw locked(factory.displayName);
     }
-    const outcome = await provider.verify(attempt, user, input);
+    let outcome: Awaited<ReturnType<NonNullable<typeof provider.verify>>>;
+    try {
+      outcome = await provider.verify(attempt, user, input);
+    } catch (error) {
+      // Input that is no guess at all (an empty field) gives its try back; any other
+      // failure keeps it counted, so an error cannot be used to guess for free.
+      if (isMfaError(error, 'INVALID_INPUT')) await this.deps.failures.giveBack(user.id, factorId);
+      throw error;
+    }
     const now = this.deps.now();
     if (outcome.verified) {
       await this.deps.failures.giveBack(user.id, factorId);

@@ -128,6 +128,21 @@ for (const kind of databaseKinds) {
       assert.match(mail.text, /http:\/\/localhost\/mfa\/not-me\?token=\S+/);
     });
 
+    it('sends no more mail once email codes are locked for the user', async () => {
+      await t.mfa.settings.set('lockout_threshold', 2, 'test');
+      const user = t.host.addUser('locked-mail');
+      await enrolEmail(t, user);
+      const attempt = await pendingAttempt(t, user);
+      await sendLoginCode(t, attempt.id);
+      await rejectsWith(t.mfa.engine.verify(attempt.id, 'email', { code: '000000' }, facts), 'INVALID_CODE');
+      await rejectsWith(t.mfa.engine.verify(attempt.id, 'email', { code: '000001' }, facts), 'FACTOR_LOCKED');
+      const mailed = t.host.mail.length;
+      t.clock.advance(120_000);
+      await rejectsWith(t.mfa.engine.challenge(attempt.id, 'email', {}), 'FACTOR_LOCKED');
+      assert.equal(t.host.mail.length, mailed);
+      await t.mfa.settings.set('lockout_threshold', 10, 'test');
+    });
+
     it('passes the attempt with the mailed code once and refuses the same code again', async () => {
       const user = t.host.addUser('once');
       await enrolEmail(t, user);

@@ -109,6 +109,16 @@ for (const kind of databaseKinds) {
       await t.mfa.settings.set('lockout_threshold', 10, 'test');
     });
 
+    it('does not count an empty answer as a guess', async () => {
+      const user = t.host.addUser('empty');
+      await enrolTotp(t, user);
+      const opened = await t.mfa.engine.openAttempt({ user, door: 'web', facts });
+      assert.ok(opened.outcome === 'pending');
+      for (let i = 0; i < 12; i++) await rejectsWith(t.mfa.engine.verify(opened.attempt.id, 'totp', { code: '' }, facts), 'INVALID_INPUT');
+      const status = await t.mfa.engine.status(opened.attempt.id, facts);
+      assert.equal(status.factors.find((f) => f.id === 'totp')?.triesLeft, 10);
+    });
+
     it('keeps the lock across attempts: a new login does not reset the count', async () => {
       await t.mfa.settings.set('lockout_threshold', 2, 'test');
       const user = t.host.addUser('persist');
