@@ -11,13 +11,14 @@ import { ipRangeFactor } from './factors/ip-range/index.ts';
 import { recoveryCodesFactor } from './factors/recovery-codes/index.ts';
 import { totpFactor } from './factors/totp/index.ts';
 import { TrustedDevices, trustedDeviceFactor } from './factors/trusted-device/index.ts';
+import { webauthnFactor } from './factors/webauthn/index.ts';
 import { loadManifest, type PluginManifest } from './manifest/manifest.ts';
 import { SettingsStore } from './settings/settingsStore.ts';
 import type { FactorProviderFactory } from './spi/factor.ts';
 import type { Host } from './spi/host.ts';
 
 /** The factors that ship with mfa-bridge, in the order they are offered. */
-export const builtInFactors: readonly FactorProviderFactory[] = [totpFactor, trustedDeviceFactor, ipRangeFactor, emailFactor, recoveryCodesFactor];
+export const builtInFactors: readonly FactorProviderFactory[] = [totpFactor, trustedDeviceFactor, ipRangeFactor, emailFactor, recoveryCodesFactor, webauthnFactor];
 
 export interface MfaPluginOptions {
   db: Knex;
