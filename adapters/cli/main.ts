@@ -33,7 +33,7 @@ export function usageText(): string {
   return [
     'usage: mfa-bridge <command> [arguments]',
     '',
-    ...cliCommands.flatMap((c) => [`  mfa-bridge ${c.name} ${c.arguments}`.trimEnd(), `      ${c.summary}`]),
+    ...cliCommands.flatMap(commandUsage),
     '  mfa-bridge help',
     '      this list; `mfa-bridge <command> --help` shows one command',
     '',
@@ -43,14 +43,28 @@ export function usageText(): string {
   ].join('\n');
 }
 
-/** The command `argv` names (its words removed from the front), or a UsageError saying what is accepted. */
-function findCommand(argv: readonly string[]): { command: CliCommand; rest: string[] } {
+function commandUsage(command: CliCommand): string[] {
+  return [`  mfa-bridge ${command.name} ${command.arguments}`.trimEnd(), `      ${command.summary}`];
+}
+
+const isHelpFlag = (arg: string | undefined) => arg === '--help' || arg === '-h';
+
+/** What a command line asks for: one command to run, or the usage of some. */
+type CommandLine = { run: CliCommand; rest: string[] } | { helpFor: readonly CliCommand[] };
+
+/** Reads the command `argv` names (its words removed from the front), or throws a UsageError saying what is accepted. */
+function readCommandLine(argv: readonly string[]): CommandLine {
   for (const command of cliCommands) {
     const words = command.name.split(' ');
-    if (words.every((word, i) => argv[i] === word)) return { command, rest: argv.slice(words.length) };
+    if (!words.every((word, i) => argv[i] === word)) continue;
+    const rest = argv.slice(words.length);
+    // Before `--`, a help flag anywhere asks for this command's usage; after it, it is a value.
+    const options = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+    return options.some(isHelpFlag) ? { helpFor: [command] } : { run: command, rest };
   }
   const [first = '', second] = argv;
   const group = cliCommands.filter((c) => c.name.startsWith(`${first} `));
+  if (group.length > 0 && isHelpFlag(second)) return { helpFor: group };
   if (group.length > 0) {
     const choices = group.map((c) => c.name.slice(first.length + 1)).join(', ');
     const what = second === undefined ? 'needs a subcommand' : `has no subcommand "${second}"`;
@@ -96,7 +110,7 @@ async function migrateFor(command: CliCommand, db: Knex): Promise<void> {
  */
 export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const first = argv[0];
-  if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
+  if (first === undefined || first === 'help' || isHelpFlag(first)) {
     io.out(usageText());
     return EXIT_CODES.ok;
   }
@@ -107,12 +121,12 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
   };
   let db: Knex | undefined;
   try {
-    const { command, rest } = findCommand(argv);
-    if (rest.includes('--help') || rest.includes('-h')) {
-      io.out(`usage: mfa-bridge ${command.name} ${command.arguments}`.trimEnd());
-      io.out(`  ${command.summary}`);
+    const line = readCommandLine(argv);
+    if ('helpFor' in line) {
+      io.out(['usage:', ...line.helpFor.flatMap(commandUsage)].join('\n'));
       return EXIT_CODES.ok;
     }
+    const { run: command, rest } = line;
     const args = parseCommandArgs(command, rest);
     // The site's own reading of the environment, so the CLI and `npm start` open the same database.
     databaseUrl = readSiteConfig(io.env, io.cwd).databaseUrl;

@@ -30,10 +30,12 @@ export const settingsList: CliCommand = {
   async run({ db, args, out }) {
     requirePositionals(this, args, []);
     const entries = (await settingsStore(db).snapshot()).entries();
-    const width = Math.max(...entries.map((e) => e.definition.name.length));
+    const nameWidth = Math.max(...entries.map((e) => e.definition.name.length));
+    const valueWidth = Math.max(...entries.map((e) => listShown(e.value).length));
     for (const { definition, value } of entries) {
       const changed = JSON.stringify(value) !== JSON.stringify(definition.default);
-      out(`${changed ? '*' : ' '} ${definition.name.padEnd(width)}  ${listShown(value)}  (default: ${listShown(definition.default)})`);
+      const mark = changed ? '*' : ' ';
+      out(`${mark} ${definition.name.padEnd(nameWidth)}  ${listShown(value).padEnd(valueWidth)}  (default: ${listShown(definition.default)})`);
     }
     out('');
     out('Settings marked * differ from their default. Change one with: mfa-bridge settings set <name> <value>');

@@ -105,6 +105,16 @@ describe('mfa-bridge command line', () => {
     }
   });
 
+  it('shows the usage of one command or one group for --help, touching no database', async () => {
+    const group = await runCliInProcess(['settings', '--help'], 'mysql://nobody@127.0.0.1:1/none');
+    assert.equal(group.code, 0);
+    assert.match(group.stdout, /mfa-bridge settings list\n.*\n {2}mfa-bridge settings get <name>\n.*\n {2}mfa-bridge settings set <name> <value>/);
+    assert.doesNotMatch(group.stdout, /user add/);
+    const one = await runCliInProcess(['user', 'add', '-h'], 'mysql://nobody@127.0.0.1:1/none');
+    assert.equal(one.code, 0);
+    assert.match(one.stdout, /^usage:\n {2}mfa-bridge user add <username> --email <email> --password <password> \[--admin\]\n/);
+  });
+
   it('refuses an unknown command or subcommand with exit code 2, naming what exists', async () => {
     const unknown = await runCliInProcess(['frobnicate'], 'sqlite::memory:');
     assert.equal(unknown.code, 2);
