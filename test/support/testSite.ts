@@ -121,6 +121,8 @@ export async function createTestSite(kind: 'sqlite' | 'mysql'): Promise<TestSite
 
 export interface TestServer {
   origin: string;
+  /** The plugin behind the site, e.g. to change a setting the way an admin would. */
+  mfa: MfaPlugin;
   addUser(username: string, password: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -129,12 +131,13 @@ export interface TestServer {
 export async function startTestServer(): Promise<TestServer> {
   const database = await createTestDatabase('sqlite');
   await migrateSite(database.db);
-  const { app } = buildTestApp(database, {});
+  const { app, mfa } = buildTestApp(database, {});
   const listener = await new Promise<import('node:http').Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   return {
     origin: `http://localhost:${(listener.address() as AddressInfo).port}`,
+    mfa,
     async addUser(username, password) {
       await createUser(database.db, { username, email: `${username}@example.test`, password, bcryptCost: 4 });
     },

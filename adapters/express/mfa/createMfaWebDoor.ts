@@ -8,6 +8,7 @@ import { recoveryCodeRoutes } from './recoveryCodeRoutes.ts';
 import { requestFacts } from './requestFacts.ts';
 import { secondFactorRoutes } from './secondFactorRoutes.ts';
 import { securityRoutes } from './securityRoutes.ts';
+import { webauthnRoutes } from './webauthnRoutes.ts';
 
 export interface MfaWebDoorOptions {
   plugin: MfaPlugin;
@@ -43,6 +44,7 @@ export function createMfaWebDoor(options: MfaWebDoorOptions): MfaWebDoor {
       app.use(secondFactorRoutes({ plugin, passport, homePath, loginPath, secureCookies }));
       app.use(securityRoutes({ plugin, homePath, loginPath, secureCookies }));
       app.use(emailRoutes({ plugin, homePath, loginPath, secureCookies }), recoveryCodeRoutes({ plugin, loginPath }));
+      app.use(webauthnRoutes({ plugin, homePath, loginPath, secureCookies }));
     },
 
     async afterPasswordLogin(req, _res, user, returnTo) {

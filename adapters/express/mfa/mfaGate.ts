@@ -7,7 +7,7 @@ import { sessionUserId } from './webSession.ts';
 export const ALWAYS_OPEN_PATHS = ['/mfa', '/mfa/', '/login', '/logout', '/assets/', '/favicon.ico'];
 
 /** Pages of enrolment that stay open when setup is required and the user has nothing set up yet. */
-export const SETUP_PATHS = ['/user/security', '/user/security/totp/', '/user/security/email/'];
+export const SETUP_PATHS = ['/user/security', '/user/security/totp/', '/user/security/email/', '/user/security/webauthn/'];
 
 /** `/help` matches only `/help`; `/help/` matches everything below it too. */
 export function pathIsListed(path: string, listed: readonly string[]): boolean {

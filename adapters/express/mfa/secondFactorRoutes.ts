@@ -118,7 +118,7 @@ export function secondFactorRoutes(options: SecondFactorRoutesOptions): Router {
     try {
       const settings = await plugin.settings.snapshot();
       const facts = requestFacts(req, settings);
-      const status = await authenticateFactor(options.passport, plugin, factorId, { attemptId, input: { code }, facts }, req, res);
+      const status = await authenticateFactor(options.passport, plugin, factorId, { attemptId, input: { code, response: req.body?.response }, facts }, req, res);
       const landing = factorId === 'recovery_codes' && status.outcome === 'passed' ? await landingAfterRecoveryCode(plugin, status.user.id) : undefined;
       await decide(req, res, status, trustDevice, landing);
     } catch (error) {

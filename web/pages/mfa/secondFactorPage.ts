@@ -3,6 +3,7 @@ import { html } from '../../html.ts';
 import { renderPage } from '../../layout.ts';
 import { renderSendCodeForm } from './emailPages.ts';
 import { promptFor } from './factorCopy.ts';
+import { renderWebauthnLoginForm } from './webauthnPages.ts';
 
 export interface SecondFactorPageModel {
   csrf: string;
@@ -34,7 +35,9 @@ export function renderSecondFactorPage(model: SecondFactorPageModel): string {
     ${model.flash ? html`<p class="flash" role="status">${model.flash}</p>` : ''}
     ${current?.id === 'email' ? renderSendCodeForm(model.csrf) : ''}
     ${
-      current && prompt
+      current?.id === 'webauthn'
+        ? renderWebauthnLoginForm({ csrf: model.csrf, error: model.error, note, offerTrustDevice: model.offerTrustDevice, trustHours: model.trustHours })
+        : current && prompt
         ? html`<form method="post" action="/mfa" class="card" novalidate>
             <input type="hidden" name="_csrf" value="${model.csrf}">
             <input type="hidden" name="factor" value="${current.id}">

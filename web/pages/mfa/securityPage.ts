@@ -5,6 +5,7 @@ import { html, raw } from '../../html.ts';
 import { renderPage } from '../../layout.ts';
 import { formatTime } from './factorCopy.ts';
 import { renderRecoveryCodesCard } from './recoveryCodesPages.ts';
+import { renderWebauthnSecurityCard } from './webauthnPages.ts';
 
 export interface SecurityPageModel {
   csrf: string;
@@ -18,7 +19,7 @@ export interface SecurityPageModel {
   error?: string;
 }
 
-const FACTOR_NAMES: Record<string, string> = { totp: 'Authenticator app', trusted_device: 'Trusted browser', email: 'Email code', recovery_codes: 'Recovery codes' };
+const FACTOR_NAMES: Record<string, string> = { totp: 'Authenticator app', trusted_device: 'Trusted browser', email: 'Email code', recovery_codes: 'Recovery codes', webauthn: 'Security key or passkey' };
 
 function removeForm(csrf: string, device: FactorDevice, action: string) {
   return html`<form method="post" action="/user/security/devices/remove" class="inline">
@@ -71,6 +72,11 @@ export function renderSecurityPage(model: SecurityPageModel): string {
             <p>Get a code by email when you log in. We send a code to your account’s address first, to check you receive it.</p>
             <button type="submit">Turn on email codes</button>
           </form>`
+        : ''
+    }
+    ${
+      model.setupOptions.some((o) => o.id === 'webauthn')
+        ? renderWebauthnSecurityCard({ csrf: model.csrf, keys: factors.filter((d) => d.factor === 'webauthn'), canManage: !model.setupRequired })
         : ''
     }
     ${model.recoveryCodes && !model.setupRequired ? renderRecoveryCodesCard({ csrf: model.csrf, left: model.recoveryCodes }) : ''}
