@@ -83,6 +83,25 @@ for (const kind of databaseKinds) {
       await browser.agent.get('/my').expect(302).expect('location', '/mfa');
     });
 
+    it('refuses the same answer posted twice to one login', async () => {
+      const { key } = await keyholder('http-replay');
+      // At weight 50 the key alone does not finish the login, so the second post reaches the same attempt.
+      await site.mfa.settings.set('factor.webauthn.weight', 50, 'test');
+      try {
+        const browser = site.browser();
+        await browser.login('http-replay');
+        const csrf = csrfFrom((await browser.agent.get('/mfa').expect(200)).text);
+        const asked = await browser.agent.post('/mfa/webauthn/options').set('X-CSRF-Token', csrf).send({}).expect(200);
+        const response = JSON.stringify(key.assert(asked.body.options as PublicKeyCredentialRequestOptionsJSON));
+        const post = () => browser.agent.post('/mfa').type('form').send({ _csrf: csrf, factor: 'webauthn', response });
+        await post().expect(200);
+        const replayed = await post().expect(401);
+        assert.match(replayed.text, /used already/);
+      } finally {
+        await site.mfa.settings.set('factor.webauthn.weight', 100, 'test');
+      }
+    });
+
     it('lets a user who must set up MFA register a key, and counts it for the login waiting on it', async () => {
       await site.mfa.settings.set('require_setup', true, 'test');
       try {
