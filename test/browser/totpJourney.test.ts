@@ -17,7 +17,7 @@ async function currentCode(secret: string, offset = 0): Promise<string> {
 async function logIn(page: Page, username: string, password: string): Promise<void> {
   await page.fill('input[name="username"]', username);
   await page.fill('input[name="password"]', password);
-  await Promise.all([page.waitForLoadState('load'), page.click('form[action^="/login"] button[type="submit"]')]);
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('form[action^="/login"] button[type="submit"]')]);
 }
 
 describe('TOTP journey in Chromium', { skip: skip ?? false }, () => {
@@ -41,19 +41,18 @@ describe('TOTP journey in Chromium', { skip: skip ?? false }, () => {
 
     await page.goto(`${server.origin}/user/security`);
     await page.fill('#label', 'Test phone');
-    await Promise.all([page.waitForLoadState('load'), page.click('form[action="/user/security/totp/setup"] button')]);
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('form[action="/user/security/totp/setup"] button')]);
     assert.ok(await page.locator('.qr svg').isVisible(), 'the QR code is on the page');
     const secret = ((await page.locator('[data-testid="totp-secret"]').textContent()) ?? '').replace(/\s+/g, '');
     assert.match(secret, /^[A-Z2-7]{32}$/, '20-byte secret in base32');
     // Confirm with the previous step's code (inside the ±1 window), so the current step stays free for the login below.
     await page.fill('#setup-code', await currentCode(secret, -1));
-    await Promise.all([page.waitForLoadState('load'), page.click('form[action="/user/security/totp/confirm"] button')]);
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('form[action="/user/security/totp/confirm"] button')]);
     assert.equal(new URL(page.url()).pathname, '/user/security');
     assert.match(await page.content(), /Test phone/);
     await page.screenshot({ path: artifactPath('security-page-totp.png'), fullPage: true });
 
-    await page.click('form[action="/logout"] button');
-    await page.waitForLoadState('load');
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('form[action="/logout"] button')]);
     const sessionBefore = (await page.context().cookies()).find((c) => c.name === 'lms_session')?.value;
 
     await page.goto(`${server.origin}/my?from=journey`);
@@ -67,11 +66,11 @@ describe('TOTP journey in Chromium', { skip: skip ?? false }, () => {
 
     // A wrong code first: the page says so and keeps the user here.
     await codeInput.fill('000000');
-    await Promise.all([page.waitForLoadState('load'), page.click('form[action="/mfa"] button[type="submit"]')]);
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('form[action="/mfa"] button[type="submit"]')]);
     assert.match(await page.locator('[role="alert"]').textContent() ?? '', /not right/);
 
     await page.fill('input[name="code"]', await currentCode(secret));
-    await Promise.all([page.waitForLoadState('load'), page.click('form[action="/mfa"] button[type="submit"]')]);
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('form[action="/mfa"] button[type="submit"]')]);
     const landed = new URL(page.url());
     assert.equal(`${landed.pathname}${landed.search}`, '/my?from=journey');
     const sessionAfter = (await page.context().cookies()).find((c) => c.name === 'lms_session')?.value;

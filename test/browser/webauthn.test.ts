@@ -48,21 +48,23 @@ async function logIn(page: Page, origin: string, username: string): Promise<stri
   await page.goto(`${origin}/login`);
   await page.fill('input[name="username"]', username);
   await page.fill('input[name="password"]', PASSWORD);
-  await Promise.all([page.waitForLoadState('load'), page.click('form[action^="/login"] button[type="submit"]')]);
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('form[action^="/login"] button[type="submit"]')]);
   return new URL(page.url()).pathname;
 }
 
 async function logOut(page: Page): Promise<void> {
-  await Promise.all([page.waitForLoadState('load'), page.click('form[action="/logout"] button')]);
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('form[action="/logout"] button')]);
 }
 
 /** Clicks a WebAuthn button and waits for the form the page script then submits to come back. */
 async function useKey(page: Page, formId: 'webauthn-login' | 'webauthn-register'): Promise<void> {
+  // The page script fetches options, asks the key, then submits the form: wait for the page that submit loads,
+  // not just for the POST's response (the old document is still "loaded" then, and the next click would race it).
   await Promise.all([
     page.waitForResponse((r) => r.request().method() === 'POST' && r.request().postData()?.includes('response=') === true),
+    page.waitForNavigation({ waitUntil: 'load' }),
     page.click(`#${formId} [data-webauthn-start]`),
   ]);
-  await page.waitForLoadState('load');
 }
 
 async function registerKey(keyed: KeyedBrowser, origin: string, label: string): Promise<void> {
