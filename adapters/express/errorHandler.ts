@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import { isMfaError, type MfaErrorCode } from '../../plugin/errors.ts';
-import { isDatabaseUnavailable } from '../../plugin/store/openDatabase.ts';
+import { errorLogLine, isDatabaseOutage, isSchemaMissing } from './databaseErrors.ts';
 
 /** How the HTTP doors answer each error code. */
 export const STATUS_BY_ERROR_CODE: Record<MfaErrorCode, number> = {
@@ -36,14 +36,22 @@ function answer(req: Parameters<ErrorRequestHandler>[1], res: Parameters<ErrorRe
 
 /**
  * The last handler: our errors by code, malformed bodies as 400/413, a database that
- * cannot be reached as 503, anything else as a logged 500 (never with the request body:
- * it may hold a password or a code).
+ * cannot be reached (or lacks a table) as 503, anything else as a logged 500. Log lines
+ * never carry the request body (it may hold a password or a code) nor a query's values.
  */
 export function errorHandler(log: (line: string) => void = console.error): ErrorRequestHandler {
-  return (error, req, res, next) => {
-    if (res.headersSent) return next(error);
+  return (error, req, res, _next) => {
+    if (res.headersSent) {
+      // Typically a session save that failed after the page went out (express-session saves
+      // at res.end). Express's own handler would log the raw error, values and all.
+      log(`error after the response to ${req.method} ${req.path} was sent: ${errorLogLine(error)}`);
+      if (!res.writableEnded) req.socket.destroy();
+      return;
+    }
     if (isMfaError(error)) return answer(req, res, STATUS_BY_ERROR_CODE[error.code], error.code, error.message);
-    if (isDatabaseUnavailable(error)) {
+    if (isDatabaseOutage(error)) {
+      // A missing table is the operator's to fix, so it is logged; a refused connection speaks for itself.
+      if (isSchemaMissing(error)) log(`error on ${req.method} ${req.path}: ${errorLogLine(error)}`);
       res.set('Retry-After', '30');
       return answer(req, res, 503, 'DATABASE_UNAVAILABLE', UNAVAILABLE_MESSAGE);
     }
@@ -53,7 +61,7 @@ export function errorHandler(log: (line: string) => void = console.error): Error
       return answer(req, res, status, 'INVALID_INPUT', 'The request body could not be read. Send a well-formed form or JSON body.');
     }
     if (status === 404) return answer(req, res, 404, 'NOT_FOUND', 'There is nothing at this address.');
-    log(`error on ${req.method} ${req.path}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    log(`error on ${req.method} ${req.path}: ${errorLogLine(error)}`);
     answer(req, res, 500, 'INTERNAL', 'Something went wrong on our side. Please try again.');
   };
 }

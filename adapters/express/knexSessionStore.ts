@@ -1,5 +1,6 @@
 import session from 'express-session';
 import type { Knex } from 'knex';
+import { driverMessage, isDriverError } from './databaseErrors.ts';
 
 export interface KnexSessionStoreOptions {
   db: Knex;
@@ -10,6 +11,21 @@ export interface KnexSessionStoreOptions {
 }
 
 type Callback = (error?: unknown) => void;
+
+/**
+ * A database error from the store with the query's values taken out of it: express-session
+ * hands a failed save to Express after the response has gone, and Express logs the whole
+ * error, which knex had filled with the session id and the session's contents. The driver's
+ * `code` stays, so the doors still tell an outage (503) from a bug.
+ */
+export class SessionStoreError extends Error {
+  override readonly name = 'SessionStoreError';
+  readonly code: string;
+  constructor(operation: string, error: Error & { code: string }) {
+    super(`session store could not ${operation}: ${driverMessage(error)}`);
+    this.code = error.code;
+  }
+}
 
 /**
  * express-session's store over knex. Every database error goes to the callback, never
@@ -36,23 +52,34 @@ export class KnexSessionStore extends session.Store {
     return expires ? new Date(expires).getTime() : this.now() + this.defaultTtlMs;
   }
 
-  private run<T>(work: () => Promise<T>, callback: ((error: unknown, value?: T) => void) | undefined): void {
+  private run<T>(operation: string, work: () => Promise<T>, callback: ((error: unknown, value?: T) => void) | undefined): void {
     work().then(
       (value) => callback?.(null, value),
-      (error: unknown) => callback?.(error),
+      // Errors without a driver code (pool destroyed, acquire timeout) carry no values and are passed on as they are.
+      (error: unknown) => callback?.(isDriverError(error) ? new SessionStoreError(operation, error) : error),
     );
   }
 
+  /** A stored session that is not valid JSON counts as none: the visitor starts afresh instead of meeting a 500. */
+  private parse(text: unknown): session.SessionData | null {
+    try {
+      const value: unknown = JSON.parse(String(text));
+      return value && typeof value === 'object' ? (value as session.SessionData) : null;
+    } catch {
+      return null;
+    }
+  }
+
   override get(sid: string, callback: (error: unknown, session?: session.SessionData | null) => void): void {
-    this.run(async () => {
+    this.run('read a session', async () => {
       const row = await this.db(this.table).where({ sid }).first('sess', 'expires_at');
       if (!row || Number(row.expires_at) <= this.now()) return null;
-      return JSON.parse(row.sess as string) as session.SessionData;
+      return this.parse(row.sess);
     }, callback);
   }
 
   override set(sid: string, data: session.SessionData, callback?: Callback): void {
-    this.run(async () => {
+    this.run('save a session', async () => {
       const row = { sid, sess: JSON.stringify(data), expires_at: this.expiry(data) };
       await this.db(this.table).insert(row).onConflict('sid').merge(['sess', 'expires_at']);
       await this.cleanupNowAndThen();
@@ -60,13 +87,13 @@ export class KnexSessionStore extends session.Store {
   }
 
   override touch(sid: string, data: session.SessionData, callback?: Callback): void {
-    this.run(async () => {
+    this.run('extend a session', async () => {
       await this.db(this.table).where({ sid }).update({ expires_at: this.expiry(data) });
     }, callback);
   }
 
   override destroy(sid: string, callback?: Callback): void {
-    this.run(async () => {
+    this.run('end a session', async () => {
       await this.db(this.table).where({ sid }).delete();
     }, callback);
   }

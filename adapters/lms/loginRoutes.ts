@@ -11,15 +11,31 @@ function regenerate(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())));
 }
 
+/**
+ * Saves the session before answering. express-session would save at res.end, but a failure
+ * there comes after the status line is out: the visitor would get a 200 form whose CSRF
+ * token was never stored, or a redirect into a session that does not exist. Saved first,
+ * a database outage is a 503 here.
+ */
+function save(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
+}
+
 /** The host's own password login: `/login` and `/logout`. */
 export function loginRoutes(options: { host: LmsHost; siteName: string; homePath: string; afterPasswordLogin?: AfterPasswordLogin }): Router {
   const router = Router();
   const page = (req: Request, extra: { error?: string; username?: string; notice?: string } = {}) =>
     renderLoginPage({ csrf: csrfToken(req), returnTo: safeReturnPath(req.query.returnTo), siteName: options.siteName, ...extra });
 
-  router.get('/login', (req, res) => {
-    const notice = typeof req.query.notice === 'string' ? req.query.notice.slice(0, 300) : undefined;
-    res.send(page(req, { notice }));
+  router.get('/login', async (req, res, next) => {
+    try {
+      const notice = typeof req.query.notice === 'string' ? req.query.notice.slice(0, 300) : undefined;
+      const body = page(req, { notice });
+      await save(req);
+      res.send(body);
+    } catch (error) {
+      next(error);
+    }
   });
 
   router.post('/login', async (req, res, next) => {
@@ -34,8 +50,9 @@ export function loginRoutes(options: { host: LmsHost; siteName: string; homePath
       // A new session id once the password is right: a planted or sniffed anonymous id is worth nothing now.
       await regenerate(req);
       (req.session as { userId?: string }).userId = user.id;
-      const next = await options.afterPasswordLogin?.(req, res, user, returnTo);
-      res.redirect(303, next ?? returnTo);
+      const mfaPath = await options.afterPasswordLogin?.(req, res, user, returnTo);
+      await save(req);
+      res.redirect(303, mfaPath ?? returnTo);
     } catch (error) {
       next(error);
     }

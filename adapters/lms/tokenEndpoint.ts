@@ -1,6 +1,6 @@
 import { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
 import { isMfaError } from '../../plugin/errors.ts';
-import { isDatabaseUnavailable } from '../../plugin/store/openDatabase.ts';
+import { errorLogLine, isDatabaseOutage, isSchemaMissing } from '../express/databaseErrors.ts';
 import type { HostUser } from '../../plugin/spi/host.ts';
 import type { LmsHost } from './lmsHost.ts';
 
@@ -65,7 +65,9 @@ export function tokenEndpoint(options: { host: LmsHost; beforeTokenIssue?: Befor
  */
 export function tokenEndpointErrors(log: (line: string) => void): ErrorRequestHandler {
   return (error, _req, res, _next) => {
-    if (isDatabaseUnavailable(error)) {
+    if (res.headersSent) return log(`error after token.php answered: ${errorLogLine(error)}`);
+    if (isDatabaseOutage(error)) {
+      if (isSchemaMissing(error)) log(`error on token.php: ${errorLogLine(error)}`);
       res.set('Retry-After', '30');
       return res.status(503).json(moodleError('servicetemporarilyunavailable', 'The service is temporarily unavailable. Please try again in a minute.'));
     }
@@ -73,7 +75,7 @@ export function tokenEndpointErrors(log: (line: string) => void): ErrorRequestHa
     if (typeof type === 'string' && status && status >= 400 && status < 500) {
       return res.status(status).json(moodleError('invalidparameter', 'Invalid parameter value detected: send username, password and service as form fields.'));
     }
-    log(`error on token.php: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    log(`error on token.php: ${errorLogLine(error)}`);
     res.status(500).json(moodleError('internalerror', 'Something went wrong on our side. Please try again.'));
   };
 }

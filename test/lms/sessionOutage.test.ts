@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, it } from 'node:test';
+import supertest from 'supertest';
+import { KnexSessionStore, SessionStoreError } from '../../adapters/express/knexSessionStore.ts';
+import { createLmsSite } from '../../adapters/lms/createLmsSite.ts';
+import { LmsHost } from '../../adapters/lms/lmsHost.ts';
+import { migrateSite } from '../../adapters/lms/migrateSite.ts';
+import { createUser } from '../../adapters/lms/users.ts';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.ts';
+import { csrfFrom, sessionCookieSetBy } from '../support/testSite.ts';
+
+const PASSWORD = 'a long test password';
+
+/** The bare host site (no MFA plugin) over `t`, with its log lines collected. */
+function siteOver(t: TestDatabase) {
+  const logs: string[] = [];
+  const host = new LmsHost(t.db, { siteName: 'Test LMS', origin: 'http://localhost', sendMail: async () => undefined });
+  const app = createLmsSite({ db: t.db, host, config: { siteName: 'Test LMS', origin: 'http://localhost' }, sessionSecret: randomBytes(16).toString('hex'), log: (line) => logs.push(line) });
+  return { app, logs };
+}
+
+function stored<T>(call: (done: (error: unknown, value?: T) => void) => void): Promise<{ error: unknown; value?: T }> {
+  return new Promise((resolve) => call((error, value) => resolve({ error, value })));
+}
+
+for (const kind of databaseKinds) {
+  describe(`the site when its session table is gone, on ${kind}`, () => {
+    it('answers the login page with 503 instead of a form whose token was never stored', async () => {
+      const t = await createTestDatabase(kind);
+      try {
+        await migrateSite(t.db);
+        const { app } = siteOver(t);
+        await t.db.schema.dropTable('lms_sessions');
+        const res = await supertest(app).get('/login').accept('html').expect(503);
+        assert.match(res.text, /temporarily unavailable/);
+        assert.equal(res.headers['retry-after'], '30');
+      } finally {
+        await t.drop();
+      }
+    });
+
+    it('answers a logged-in visitor with 503 and logs the missing table without the session id', async () => {
+      const t = await createTestDatabase(kind);
+      try {
+        await migrateSite(t.db);
+        await createUser(t.db, { username: 'student', email: 'student@example.test', password: PASSWORD, bcryptCost: 4 });
+        const { app, logs } = siteOver(t);
+        const agent = supertest.agent(app);
+        const form = await agent.get('/login');
+        const login = await agent.post('/login').type('form').send({ _csrf: csrfFrom(form.text), username: 'student', password: PASSWORD }).expect(303);
+        const cookie = sessionCookieSetBy(login);
+        assert.ok(cookie);
+        // express-session's cookie is `s:<sid>.<signature>`, URL-encoded.
+        const sid = /^s:([^.]+)\./.exec(decodeURIComponent(cookie.slice('lms_session='.length)))?.[1];
+        assert.match(sid ?? '', /^[\w-]{20,}$/);
+        await t.db.schema.dropTable('lms_sessions');
+
+        await agent.get('/my').expect(503);
+        assert.ok(logs.some((line) => /lms_sessions/.test(line) && /migrate/.test(line)), 'the operator is told what is missing');
+        assert.ok(sid && !logs.join('\n').includes(sid), 'no log line carries the session id');
+      } finally {
+        await t.drop();
+      }
+    });
+
+    it('still answers token.php, which keeps no session', async () => {
+      const t = await createTestDatabase(kind);
+      try {
+        await migrateSite(t.db);
+        const { app } = siteOver(t);
+        await t.db.schema.dropTable('lms_sessions');
+        const res = await supertest(app).post('/login/token.php').type('form').send({ username: 'nobody', password: 'x', service: 'moodle_mobile_app' }).expect(401);
+        assert.equal(res.body.errorcode, 'invalidlogin');
+      } finally {
+        await t.drop();
+      }
+    });
+  });
+
+  describe(`session store errors on ${kind}`, () => {
+    it('keeps the driver’s code but not the session’s contents in the error it reports', async () => {
+      const t = await createTestDatabase(kind);
+      try {
+        await migrateSite(t.db);
+        const store = new KnexSessionStore({ db: t.db });
+        await t.db.schema.dropTable('lms_sessions');
+        const secret = 'csrf-value-that-must-not-be-logged';
+        const { error } = await stored((done) => store.set('sid-that-must-not-be-logged', { cookie: { originalMaxAge: 1000 }, csrfToken: secret } as never, done));
+        assert.ok(error instanceof SessionStoreError);
+        assert.match(error.code, kind === 'mysql' ? /^ER_NO_SUCH_TABLE$/ : /^SQLITE_ERROR$/);
+        const printed = `${error.stack}\n${JSON.stringify(error)}`;
+        assert.ok(!printed.includes(secret) && !printed.includes('sid-that-must-not-be-logged'), printed);
+      } finally {
+        await t.drop();
+      }
+    });
+
+    it('reports a closed pool through the callback too', async () => {
+      const t = await createTestDatabase(kind);
+      const store = new KnexSessionStore({ db: t.db });
+      await t.drop();
+      const { error } = await stored((done) => store.get('any', done));
+      assert.ok(error instanceof Error);
+    });
+
+    it('treats a stored session that is not JSON as no session', async () => {
+      const t = await createTestDatabase(kind);
+      try {
+        await migrateSite(t.db);
+        await t.db('lms_sessions').insert({ sid: 'broken', sess: '{"cookie":', expires_at: Date.now() + 60_000 });
+        const store = new KnexSessionStore({ db: t.db });
+        assert.deepEqual(await stored((done) => store.get('broken', done)), { error: null, value: null });
+      } finally {
+        await t.drop();
+      }
+    });
+  });
+}
+
+describe('the site when its database pool is closed', () => {
+  it('answers the login page with 503', async () => {
+    const t = await createTestDatabase('sqlite');
+    await migrateSite(t.db);
+    const { app } = siteOver(t);
+    await t.drop();
+    await supertest(app).get('/login').expect(503);
+  });
+});
