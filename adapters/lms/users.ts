@@ -31,14 +31,27 @@ function toHostUser(row: UserRow): HostUser {
   return { id: String(row.id), username: row.username, email: row.email, suspended: Boolean(row.suspended), isAdmin: Boolean(row.is_admin) };
 }
 
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
 export async function createUser(db: Knex, user: NewUser): Promise<HostUser> {
   const username = user.username.trim().toLowerCase();
   if (!USERNAME.test(username)) throw new MfaError('INVALID_INPUT', 'A username is 1 to 100 characters: lowercase letters, digits and . _ @ -', { field: 'username' });
   if (!EMAIL.test(user.email)) throw new MfaError('INVALID_INPUT', `"${user.email}" is not an email address.`, { field: 'email' });
   if (user.password.length < 8) throw new MfaError('INVALID_INPUT', 'A password needs at least 8 characters.', { field: 'password' });
-  if (await db('lms_users').where({ username }).first('id')) throw new MfaError('INVALID_INPUT', `There is already a user called ${username}.`, { field: 'username' });
+  const taken = () => new MfaError('INVALID_INPUT', `There is already a user called ${username}.`, { field: 'username' });
+  if (await db('lms_users').where({ username }).first('id')) throw taken();
   const passwordHash = await bcrypt.hash(user.password, user.bcryptCost ?? 10);
-  const [id] = await db('lms_users').insert({ username, email: user.email, password_hash: passwordHash, is_admin: user.isAdmin ?? false, suspended: false, created_at: Date.now() });
+  let id: number | undefined;
+  try {
+    [id] = await db('lms_users').insert({ username, email: user.email, password_hash: passwordHash, is_admin: user.isAdmin ?? false, suspended: false, created_at: Date.now() });
+  } catch (error) {
+    // Two creations of one name at once both pass the check above; the unique index decides.
+    if (isUniqueViolation(error)) throw taken();
+    throw error;
+  }
   return { id: String(id), username, email: user.email, suspended: false, isAdmin: user.isAdmin ?? false };
 }
 
@@ -51,6 +64,17 @@ export async function findUserById(db: Knex, id: string): Promise<HostUser | nul
 export async function findUserByUsername(db: Knex, username: string): Promise<HostUser | null> {
   const row = await db<UserRow>('lms_users').where({ username: username.trim().toLowerCase() }).first();
   return row ? toHostUser(row) : null;
+}
+
+/** Users whose username or email contains `text`, by username; LIKE's wildcards in `text` match only themselves. */
+export async function searchUsers(db: Knex, text: string, limit: number): Promise<HostUser[]> {
+  const pattern = `%${text.trim().toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
+  const rows = await db<UserRow>('lms_users')
+    .whereRaw("lower(username) like ? escape '!'", [pattern])
+    .orWhereRaw("lower(email) like ? escape '!'", [pattern])
+    .orderBy('username')
+    .limit(limit);
+  return rows.map(toHostUser);
 }
 
 /** The user when the password is right and the account is not suspended; else null. */
