@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { createMfaAdministration, type MfaAdministration } from './admin/index.ts';
 import { AuditLog } from './audit/auditLog.ts';
 import { SecretBox } from './crypto/secretBox.ts';
 import { AttemptStore } from './engine/attemptStore.ts';
@@ -38,6 +39,8 @@ export interface MfaPlugin {
   enrolment: FactorEnrolment;
   registry: FactorRegistry;
   trustedDevices: TrustedDevices;
+  /** Reset, unlock, factor report: the admin pages' tools. */
+  admin: MfaAdministration;
   now: () => number;
 }
 
@@ -71,14 +74,17 @@ export function createMfaPlugin(options: MfaPluginOptions): MfaPlugin {
     failures: new FailureCounter(options.db, now),
     now,
   });
+  const enrolment = new FactorEnrolment(registry, settings, audit);
+  const admin = createMfaAdministration({ db: options.db, host: options.host, audit, settings, enrolment, factors: registry.all(), now });
   return {
     manifest,
     settings,
     audit,
     engine,
-    enrolment: new FactorEnrolment(registry, settings, audit),
+    enrolment,
     registry,
     trustedDevices: new TrustedDevices(options.db, now),
+    admin,
     now,
   };
 }

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { hashToken, randomToken } from '../../plugin/crypto/tokens.ts';
 import { MfaError } from '../../plugin/errors.ts';
 import type { Host, HostUser, MailMessage, ServiceToken } from '../../plugin/spi/host.ts';
-import { checkPassword, findUserById, findUserByUsername } from './users.ts';
+import { checkPassword, findUserById, findUserByUsername, searchUsers } from './users.ts';
 
 export interface LmsHostOptions {
   siteName: string;
@@ -22,6 +22,9 @@ export class LmsHost implements Host {
   }
   findUserByUsername(username: string) {
     return findUserByUsername(this.db, username);
+  }
+  searchUsers(text: string, limit: number) {
+    return searchUsers(this.db, text, limit);
   }
   checkPassword(username: string, password: string) {
     return checkPassword(this.db, username, password);

@@ -28,6 +28,8 @@ export interface ServiceToken {
 export interface Host {
   findUserById(id: string): Promise<HostUser | null>;
   findUserByUsername(username: string): Promise<HostUser | null>;
+  /** Users whose username or email contains `text`, for the admin pages; without it, admins find users by exact username. */
+  searchUsers?(text: string, limit: number): Promise<HostUser[]>;
   /** The user when the password is right and the account may log in, else null. */
   checkPassword(username: string, password: string): Promise<HostUser | null>;
   /** Issues a token for an external service (Moodle's login/token.php). */
