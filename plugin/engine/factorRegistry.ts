@@ -26,6 +26,11 @@ export class FactorRegistry {
     this.factories = new Map(factories.map((f) => [f.id, f]));
   }
 
+  /** The host the factors serve: the doors look users up through it. */
+  get host(): Host {
+    return this.deps.host;
+  }
+
   all(): FactorProviderFactory[] {
     return [...this.factories.values()];
   }

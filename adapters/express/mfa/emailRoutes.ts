@@ -7,7 +7,7 @@ import { codeSentMessage, renderEmailSetupPage, renderNotMePage, renderNotMeResu
 import { csrfToken } from '../csrf.ts';
 import { completeMfa } from './completeMfa.ts';
 import { requestFacts } from './requestFacts.ts';
-import { saveSession, sessionUserId } from './webSession.ts';
+import { saveSession, sessionUserId, sessionHostUser } from './webSession.ts';
 
 export interface EmailRoutesOptions {
   plugin: MfaPlugin;
@@ -34,9 +34,7 @@ export function emailRoutes(options: EmailRoutesOptions): Router {
   const router = Router();
 
   async function currentUser(req: Request, res: Response): Promise<HostUser | null> {
-    const userId = sessionUserId(req);
-    const settings = await plugin.settings.snapshot();
-    const user = userId ? await plugin.registry.context(settings).host.findUserById(userId) : null;
+    const user = await sessionHostUser(plugin, req);
     if (!user) res.redirect(303, `${options.loginPath}?returnTo=/user/security`);
     return user;
   }

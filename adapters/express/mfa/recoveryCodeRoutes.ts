@@ -5,7 +5,7 @@ import { type RecoveryCodesSetup, recoveryCodesLeft } from '../../../plugin/fact
 import type { HostUser } from '../../../plugin/spi/host.ts';
 import { recoveryCodeUsedMessage, renderRecoveryCodesPage } from '../../../web/pages/mfa/recoveryCodesPages.ts';
 import { csrfToken } from '../csrf.ts';
-import { saveSession, sessionUserId } from './webSession.ts';
+import { saveSession, sessionUserId, sessionHostUser } from './webSession.ts';
 
 export interface RecoveryCodeRoutesOptions {
   plugin: MfaPlugin;
@@ -30,8 +30,7 @@ export function recoveryCodeRoutes(options: RecoveryCodeRoutesOptions): Router {
 
   async function currentUser(req: Request, res: Response): Promise<HostUser | null> {
     const userId = sessionUserId(req);
-    const settings = await plugin.settings.snapshot();
-    const user = userId && req.session.mfa?.state === 'passed' ? await plugin.registry.context(settings).host.findUserById(userId) : null;
+    const user = req.session.mfa?.state === 'passed' ? await sessionHostUser(plugin, req) : null;
     if (!user) res.redirect(303, userId ? '/mfa' : `${options.loginPath}?returnTo=/user/security`);
     return user;
   }

@@ -9,7 +9,7 @@ import { completeMfa } from './completeMfa.ts';
 import { authenticateFactor } from './factorStrategies.ts';
 import { landingAfterRecoveryCode } from './recoveryCodeRoutes.ts';
 import { requestFacts } from './requestFacts.ts';
-import { saveSession, sessionUserId } from './webSession.ts';
+import { saveSession, sessionUserId, sessionHostUser } from './webSession.ts';
 
 export interface SecondFactorRoutesOptions {
   plugin: MfaPlugin;
@@ -37,7 +37,7 @@ export function secondFactorRoutes(options: SecondFactorRoutesOptions): Router {
     const facts = requestFacts(req, settings);
     const attemptId = req.session.mfa?.attemptId;
     if (attemptId) return plugin.engine.status(attemptId, facts);
-    const user = await plugin.registry.context(settings).host.findUserById(sessionUserId(req) ?? '');
+    const user = await sessionHostUser(plugin, req);
     if (!user) return 'not_required';
     const opened = await plugin.engine.openAttempt({ user, door: 'web', facts });
     if (opened.outcome === 'not_required') return 'not_required';

@@ -9,7 +9,7 @@ import { renderSecurityPage, renderTotpSetupPage } from '../../../web/pages/mfa/
 import { csrfToken } from '../csrf.ts';
 import { completeMfa } from './completeMfa.ts';
 import { requestFacts } from './requestFacts.ts';
-import { sessionUserId } from './webSession.ts';
+import { sessionHostUser } from './webSession.ts';
 
 export interface SecurityRoutesOptions {
   plugin: MfaPlugin;
@@ -24,9 +24,7 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
   const router = Router();
 
   async function currentUser(req: Request, res: Response): Promise<HostUser | null> {
-    const userId = sessionUserId(req);
-    const settings = await plugin.settings.snapshot();
-    const user = userId ? await plugin.registry.context(settings).host.findUserById(userId) : null;
+    const user = await sessionHostUser(plugin, req);
     if (!user) res.redirect(303, `${options.loginPath}?returnTo=/user/security`);
     return user;
   }

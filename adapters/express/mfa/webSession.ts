@@ -1,4 +1,6 @@
 import type { Request } from 'express';
+import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
+import type { HostUser } from '../../../plugin/spi/host.ts';
 import type {} from 'express-session';
 
 /** What the web door keeps in the session about MFA. */
@@ -41,4 +43,10 @@ export function saveSession(req: Request): Promise<void> {
 
 export function sessionUserId(req: Request): string | undefined {
   return (req.session as { userId?: string } | undefined)?.userId;
+}
+
+/** The host's user behind this session, or null when nobody is logged in (or the account is gone). */
+export async function sessionHostUser(plugin: MfaPlugin, req: Request): Promise<HostUser | null> {
+  const userId = sessionUserId(req);
+  return userId ? plugin.registry.host.findUserById(userId) : null;
 }

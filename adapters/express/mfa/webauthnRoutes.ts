@@ -8,7 +8,7 @@ import { renameCredential, WEBAUTHN_FACTOR_ID } from '../../../plugin/factors/we
 import type { HostUser } from '../../../plugin/spi/host.ts';
 import { completeMfa } from './completeMfa.ts';
 import { requestFacts } from './requestFacts.ts';
-import { saveSession, sessionUserId } from './webSession.ts';
+import { saveSession, sessionUserId, sessionHostUser } from './webSession.ts';
 
 export interface WebauthnRoutesOptions {
   plugin: MfaPlugin;
@@ -49,9 +49,7 @@ export function webauthnRoutes(options: WebauthnRoutesOptions): Router {
   const modules = loadBrowserModules();
 
   async function currentUser(req: Request): Promise<HostUser | null> {
-    const userId = sessionUserId(req);
-    const settings = await plugin.settings.snapshot();
-    return userId ? plugin.registry.context(settings).host.findUserById(userId) : null;
+    return sessionHostUser(plugin, req);
   }
 
   router.get(`${WEBAUTHN_BROWSER_MODULE_PATH}/*file`, (req, res) => {
