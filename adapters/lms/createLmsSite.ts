@@ -33,13 +33,29 @@ export interface LmsSiteOptions {
 
 const WEB_ASSETS = join(import.meta.dirname, '..', '..', 'web', 'assets');
 
+/**
+ * Scripts and styles only from our own files (the pages have no inline ones; keep it so):
+ * if an escaping mistake ever lets markup into a page, it still cannot run script, and no
+ * form can post a password or a code to another site (form-action).
+ */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 /** The LMS-style reference site: the host the plugin drops into, and what `npm start` serves. */
 export function createLmsSite(options: LmsSiteOptions): Express {
   const { host, config } = options;
   const app = express();
   app.disable('x-powered-by');
   app.use((_req, res, next) => {
-    res.set({ 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'same-origin', 'X-Frame-Options': 'DENY' });
+    res.set({ 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'same-origin', 'X-Frame-Options': 'DENY', 'Content-Security-Policy': CONTENT_SECURITY_POLICY });
     next();
   });
   app.use('/assets', express.static(WEB_ASSETS, { fallthrough: false, index: false }));

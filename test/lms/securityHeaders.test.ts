@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import supertest from 'supertest';
+import { createUser } from '../../adapters/lms/users.ts';
+import { createTestSite, TEST_PASSWORD, type TestSite } from '../support/testSite.ts';
+
+/** Markup a `script-src 'self'; style-src 'self'` policy would block: the pages must not rely on it. */
+const INLINE_CODE = /<script(?![^>]*\ssrc=)[^>]*>|<style[\s>]|\sstyle=|\son[a-z]+=/i;
+
+describe('security headers on the reference site', () => {
+  let site: TestSite;
+  before(async () => {
+    site = await createTestSite('sqlite');
+    await createUser(site.database.db, { username: 'boss', email: 'boss@example.test', password: TEST_PASSWORD, isAdmin: true, bcryptCost: 4 });
+  });
+  after(() => site.close());
+
+  it('allows scripts, styles and form posts only from the site itself', async () => {
+    const res = await supertest(site.app).get('/login').expect(200);
+    const policy = String(res.headers['content-security-policy']);
+    for (const directive of ["script-src 'self'", "style-src 'self'", "form-action 'self'", "frame-ancestors 'none'", "object-src 'none'"]) {
+      assert.ok(policy.includes(directive), `${directive} in ${policy}`);
+    }
+    assert.equal(res.headers['x-content-type-options'], 'nosniff');
+  });
+
+  it('serves pages with no inline script or style, so the policy breaks none of them', async () => {
+    const browser = site.browser();
+    await browser.login('boss');
+    for (const path of ['/login', '/logout', '/my', '/admin', '/user/security', '/no-such-page']) {
+      const res = await browser.agent.get(path);
+      assert.ok(res.status < 500, `${path}: ${res.status}`);
+      assert.doesNotMatch(res.text, INLINE_CODE, path);
+    }
+  });
+});
