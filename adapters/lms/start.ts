@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import { createMfaPlugin, type MfaPlugin } from '../../plugin/createMfaPlugin.ts';
 import { isMfaError } from '../../plugin/errors.ts';
 import { openDatabase, redactUrl } from '../../plugin/store/openDatabase.ts';
+import { createMfaAdmin } from '../express/admin/createMfaAdmin.ts';
 import { createMfaTokenDoor } from '../express/mfa/createMfaTokenDoor.ts';
 import { createMfaWebDoor } from '../express/mfa/createMfaWebDoor.ts';
 import { createMailer, type Mailer } from '../mail/createMailer.ts';
@@ -41,7 +42,7 @@ export async function buildSite(config: SiteConfig, env: NodeJS.ProcessEnv = pro
     host,
     config,
     sessionSecret,
-    hooks: { mount: door.mount, afterPasswordLogin: door.afterPasswordLogin, beforeTokenIssue: createMfaTokenDoor({ plugin }).beforeTokenIssue },
+    hooks: { mount: (app) => [door, createMfaAdmin({ plugin })].forEach((part) => part.mount(app)), afterPasswordLogin: door.afterPasswordLogin, beforeTokenIssue: createMfaTokenDoor({ plugin }).beforeTokenIssue },
     log: (line) => console.error(line),
   });
   return { app, db, plugin, mailer };

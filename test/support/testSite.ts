@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import supertest from 'supertest';
+import { createMfaAdmin } from '../../adapters/express/admin/createMfaAdmin.ts';
 import { createMfaTokenDoor } from '../../adapters/express/mfa/createMfaTokenDoor.ts';
 import { createMfaWebDoor } from '../../adapters/express/mfa/createMfaWebDoor.ts';
 import { createLmsSite } from '../../adapters/lms/createLmsSite.ts';
@@ -49,7 +50,7 @@ export interface TestSite {
   mfa: MfaPlugin;
   clock: TestClock;
   mail: MailMessage[];
-  addUser(username: string, password?: string): Promise<void>;
+  addUser(username: string, password?: string, isAdmin?: boolean): Promise<void>;
   browser(): TestBrowser;
   close(): Promise<void>;
 }
@@ -68,7 +69,7 @@ function buildTestApp(database: TestDatabase, options: { now?: () => number; mai
     host,
     config: { siteName: 'Test LMS', origin: 'http://localhost' },
     sessionSecret: randomBytes(32).toString('hex'),
-    hooks: { mount: door.mount, afterPasswordLogin: door.afterPasswordLogin, beforeTokenIssue: createMfaTokenDoor({ plugin: mfa }).beforeTokenIssue },
+    hooks: { mount: (app) => [door, createMfaAdmin({ plugin: mfa })].forEach((part) => part.mount(app)), afterPasswordLogin: door.afterPasswordLogin, beforeTokenIssue: createMfaTokenDoor({ plugin: mfa }).beforeTokenIssue },
   });
   return { app, mfa };
 }
@@ -86,8 +87,8 @@ export async function createTestSite(kind: 'sqlite' | 'mysql'): Promise<TestSite
     mfa,
     clock,
     mail,
-    async addUser(username, password = TEST_PASSWORD) {
-      await createUser(database.db, { username, email: `${username}@example.test`, password, bcryptCost: 4 });
+    async addUser(username, password = TEST_PASSWORD, isAdmin = false) {
+      await createUser(database.db, { username, email: `${username}@example.test`, password, isAdmin, bcryptCost: 4 });
     },
     browser() {
       const agent = supertest.agent(app);
@@ -123,7 +124,7 @@ export interface TestServer {
   origin: string;
   /** The plugin behind the site, e.g. to change a setting the way an admin would. */
   mfa: MfaPlugin;
-  addUser(username: string, password: string): Promise<void>;
+  addUser(username: string, password: string, isAdmin?: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -138,8 +139,8 @@ export async function startTestServer(): Promise<TestServer> {
   return {
     origin: `http://localhost:${(listener.address() as AddressInfo).port}`,
     mfa,
-    async addUser(username, password) {
-      await createUser(database.db, { username, email: `${username}@example.test`, password, bcryptCost: 4 });
+    async addUser(username, password, isAdmin = false) {
+      await createUser(database.db, { username, email: `${username}@example.test`, password, isAdmin, bcryptCost: 4 });
     },
     async close() {
       await new Promise<void>((resolve) => listener.close(() => resolve()));

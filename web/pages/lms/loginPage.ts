@@ -43,7 +43,7 @@ export function renderMyPage(model: { username: string; csrf: string; isAdmin: b
 export function renderAdminPage(model: { username: string; csrf: string; siteName: string }): string {
   const body = html`
     <h1>Site administration</h1>
-    <p>Multi-factor authentication settings can be changed with <code>npx mfa-bridge settings</code>.</p>`;
+    <p><a href="/admin/mfa">Multi-factor authentication</a>: settings, users (reset, unlock), factor report. In an emergency: <code>npx mfa-bridge settings</code>.</p>`;
   return renderPage({ title: 'Site administration', body, username: model.username, csrf: model.csrf, siteName: model.siteName });
 }
 

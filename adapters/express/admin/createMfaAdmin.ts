@@ -1,0 +1,31 @@
+import { type Express, Router } from 'express';
+import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
+import { adminOnly } from './adminAccess.ts';
+import { reportRoutes } from './reportRoutes.ts';
+import { settingsRoutes } from './settingsRoutes.ts';
+import { userRoutes } from './userRoutes.ts';
+
+export interface MfaAdminOptions {
+  plugin: MfaPlugin;
+  /** @default '/login' */
+  loginPath?: string;
+}
+
+export interface MfaAdmin {
+  /** Mounts `/admin/mfa/*`; call it after the web door's mount, so the MFA gate stands in front. */
+  mount(app: Express): void;
+}
+
+/** The MFA admin pages under `/admin/mfa`: settings, users (reset, unlock), factor report. Admins only. */
+export function createMfaAdmin(options: MfaAdminOptions): MfaAdmin {
+  const { plugin } = options;
+  const router = Router();
+  router.use(adminOnly(plugin, options.loginPath ?? '/login'));
+  router.get('/', (_req, res) => res.redirect(302, '/admin/mfa/settings'));
+  router.use(settingsRoutes(plugin), userRoutes(plugin), reportRoutes(plugin));
+  return {
+    mount(app) {
+      app.use('/admin/mfa', router);
+    },
+  };
+}
