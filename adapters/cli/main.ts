@@ -7,13 +7,14 @@ import { readSiteConfig } from '../lms/config.ts';
 import { migrateSite } from '../lms/migrateSite.ts';
 import { type CliCommand, type CommandArgs, UsageError } from './cliCommand.ts';
 import { migrateCommand } from './migrateCommand.ts';
+import { mfaCommands } from './mfaCommands.ts';
 import { settingsCommands } from './settingsCommands.ts';
 import { userCommands } from './userCommands.ts';
 
 /** Exit codes: 2 for a command line not understood, 3 when the database cannot be reached. */
 export const EXIT_CODES = { ok: 0, refused: 1, usage: 2, databaseUnreachable: 3 } as const;
 
-export const cliCommands: readonly CliCommand[] = [migrateCommand, ...userCommands, ...settingsCommands];
+export const cliCommands: readonly CliCommand[] = [migrateCommand, ...userCommands, ...settingsCommands, ...mfaCommands];
 
 export interface CliIo {
   env: NodeJS.ProcessEnv;

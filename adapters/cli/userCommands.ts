@@ -29,5 +29,4 @@ export const userAdd: CliCommand = {
   },
 };
 
-// `mfa reset <username> [--factor <id>]` and `mfa unlock <username>` will join these (a later issue).
 export const userCommands: readonly CliCommand[] = [userAdd];

@@ -118,7 +118,7 @@ describe('mfa-bridge command line', () => {
   it('refuses an unknown command or subcommand with exit code 2, naming what exists', async () => {
     const unknown = await runCliInProcess(['frobnicate'], 'sqlite::memory:');
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /unknown command "frobnicate"; the commands are: migrate, user, settings, help/);
+    assert.match(unknown.stderr, /unknown command "frobnicate"; the commands are: migrate, user, settings, mfa, help/);
     const sub = await runCliInProcess(['settings', 'delete', 'enabled'], 'sqlite::memory:');
     assert.equal(sub.code, 2);
     assert.match(sub.stderr, /settings has no subcommand "delete"; use one of: list, get, set/);

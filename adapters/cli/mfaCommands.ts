@@ -1,0 +1,64 @@
+import type { Knex } from 'knex';
+import type { AdminDependencies } from '../../plugin/admin/index.ts';
+import { resetUserFactors, unlockUserFactors } from '../../plugin/admin/index.ts';
+import { AuditLog } from '../../plugin/audit/auditLog.ts';
+import { MfaError } from '../../plugin/errors.ts';
+import { loadManifest } from '../../plugin/manifest/manifest.ts';
+import { SettingsStore } from '../../plugin/settings/settingsStore.ts';
+import type { HostUser } from '../../plugin/spi/host.ts';
+import { findUserByUsername } from '../lms/users.ts';
+import { type CliCommand, requirePositionals } from './cliCommand.ts';
+import { CLI_ACTOR } from './settingsCommands.ts';
+
+/** What the audit log keeps when the admin gave no --reason: at least that it came from a shell. */
+export const CLI_DEFAULT_REASON = 'Reset from the command line (no reason given)';
+
+/** The admin tools over the bare database: no host mailer or secret key needed to rescue a locked-out site. */
+function adminDependencies(db: Knex): AdminDependencies {
+  const audit = new AuditLog(db);
+  const manifest = loadManifest();
+  return { db, audit, settings: new SettingsStore(db, manifest.settings, audit), factors: manifest.factors, now: Date.now };
+}
+
+async function existingUser(db: Knex, username: string): Promise<HostUser> {
+  const user = await findUserByUsername(db, username);
+  if (!user) throw new MfaError('NOT_FOUND', `There is no user "${username}".`);
+  return user;
+}
+
+function factorOption(options: Record<string, string | boolean | undefined>): string | undefined {
+  return typeof options.factor === 'string' ? options.factor : undefined;
+}
+
+export const mfaReset: CliCommand = {
+  name: 'mfa reset',
+  arguments: '<username> [--factor <id>] [--reason "..."]',
+  summary: "removes a user's devices of one factor (or all, trusted browsers too) and their lock; audited with the reason",
+  options: { factor: { type: 'string' }, reason: { type: 'string' } },
+  migrations: 'site',
+  async run({ db, args, out }) {
+    const [username = ''] = requirePositionals(this, args, ['username']);
+    const user = await existingUser(db, username);
+    const reason = typeof args.options.reason === 'string' ? args.options.reason : CLI_DEFAULT_REASON;
+    const factor = factorOption(args.options);
+    const result = await resetUserFactors(adminDependencies(db), { userId: user.id, factor, reason, actor: CLI_ACTOR });
+    const what = factor ? `${factor} of ${user.username}` : `all factors of ${user.username}`;
+    out(`Reset ${what}: ${result.devicesRemoved} devices removed, ${result.trustedDevicesRevoked} trusted browsers revoked.`);
+  },
+};
+
+export const mfaUnlock: CliCommand = {
+  name: 'mfa unlock',
+  arguments: '<username> [--factor <id>]',
+  summary: "unlocks a user's locked factor (or all); the devices stay; audited",
+  options: { factor: { type: 'string' } },
+  migrations: 'site',
+  async run({ db, args, out }) {
+    const [username = ''] = requirePositionals(this, args, ['username']);
+    const user = await existingUser(db, username);
+    const unlocked = await unlockUserFactors(adminDependencies(db), { userId: user.id, factor: factorOption(args.options), actor: CLI_ACTOR });
+    out(unlocked.length > 0 ? `Unlocked for ${user.username}: ${unlocked.join(', ')}.` : `Nothing of ${user.username}'s was locked.`);
+  },
+};
+
+export const mfaCommands: readonly CliCommand[] = [mfaReset, mfaUnlock];
