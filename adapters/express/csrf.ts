@@ -1,5 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { constantTimeEqual, randomToken } from '../../plugin/crypto/tokens.ts';
+import { html } from '../../web/html.ts';
+import { renderPage } from '../../web/layout.ts';
 import type {} from 'express-session';
 
 declare module 'express-session' {
@@ -21,7 +23,7 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * carry the session's token in `_csrf` or the `X-CSRF-Token` header. Paths under
  * `exempt` carry no cookies (token.php, bearer-token APIs) and so need none.
  */
-export function csrfProtection(options: { exempt?: readonly string[] } = {}): RequestHandler {
+export function csrfProtection(options: { exempt?: readonly string[]; siteName?: string } = {}): RequestHandler {
   const exempt = options.exempt ?? [];
   return (req: Request, res: Response, next: NextFunction) => {
     if (!UNSAFE.has(req.method) || exempt.some((prefix) => req.path.startsWith(prefix))) return next();
@@ -32,7 +34,8 @@ export function csrfProtection(options: { exempt?: readonly string[] } = {}): Re
     if (req.accepts(['html', 'json']) === 'json') {
       res.json({ error: 'Your form expired or came from another site. Reload the page and try again.', code: 'CSRF' });
     } else {
-      res.type('html').send('<!doctype html><title>Form expired</title><p>Your form expired or came from another site. Go back, reload the page and try again.</p>');
+      const body = html`<h1>Form expired</h1><p role="alert">Your form expired or came from another site. Go back, reload the page and try again.</p>`;
+      res.type('html').send(renderPage({ title: 'Form expired', body, siteName: options.siteName }));
     }
   };
 }

@@ -1,5 +1,7 @@
 import type { ErrorRequestHandler } from 'express';
 import { isMfaError, type MfaErrorCode } from '../../plugin/errors.ts';
+import { html } from '../../web/html.ts';
+import { renderPage } from '../../web/layout.ts';
 import { errorLogLine, isDatabaseOutage, isSchemaMissing } from './databaseErrors.ts';
 
 /** How the HTTP doors answer each error code. */
@@ -25,10 +27,11 @@ export const STATUS_BY_ERROR_CODE: Record<MfaErrorCode, number> = {
 
 export const UNAVAILABLE_MESSAGE = 'The service is temporarily unavailable. Please try again in a minute.';
 
-function answer(req: Parameters<ErrorRequestHandler>[1], res: Parameters<ErrorRequestHandler>[2], status: number, code: string, message: string): void {
+function answerWith(req: Parameters<ErrorRequestHandler>[1], res: Parameters<ErrorRequestHandler>[2], status: number, code: string, message: string, siteName?: string): void {
   res.status(status);
   if (req.accepts(['html', 'json']) === 'html') {
-    res.type('html').send(`<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${status}</title><link rel="stylesheet" href="/assets/site.css"><main id="main"><h1>Something went wrong</h1><p role="alert">${message.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)}</p><p><a href="/">Back to the start page</a></p></main>`);
+    const body = html`<h1>Something went wrong</h1><p role="alert">${message}</p><p><a href="/">Back to the start page</a></p>`;
+    res.type('html').send(renderPage({ title: status === 503 ? 'Temporarily unavailable' : 'Something went wrong', body, siteName }));
   } else {
     res.json({ error: message, code });
   }
@@ -39,7 +42,9 @@ function answer(req: Parameters<ErrorRequestHandler>[1], res: Parameters<ErrorRe
  * cannot be reached (or lacks a table) as 503, anything else as a logged 500. Log lines
  * never carry the request body (it may hold a password or a code) nor a query's values.
  */
-export function errorHandler(log: (line: string) => void = console.error): ErrorRequestHandler {
+export function errorHandler(log: (line: string) => void = console.error, options: { siteName?: string } = {}): ErrorRequestHandler {
+  const answer = (req: Parameters<ErrorRequestHandler>[1], res: Parameters<ErrorRequestHandler>[2], status: number, code: string, message: string) =>
+    answerWith(req, res, status, code, message, options.siteName);
   return (error, req, res, _next) => {
     if (res.headersSent) {
       // Typically a session save that failed after the page went out (express-session saves

@@ -76,7 +76,7 @@ export function createLmsSite(options: LmsSiteOptions): Express {
       cookie: { httpOnly: true, sameSite: 'lax', secure: config.origin.startsWith('https:'), maxAge: 8 * 3600_000 },
     }),
   );
-  app.use(csrfProtection({ exempt: ['/login/token.php', '/api/'] }));
+  app.use(csrfProtection({ exempt: ['/login/token.php', '/api/'], siteName: config.siteName }));
   options.hooks?.mount?.(app);
   app.use(loginRoutes({ host, siteName: config.siteName, homePath: '/my', afterPasswordLogin: options.hooks?.afterPasswordLogin }));
 
@@ -109,6 +109,6 @@ export function createLmsSite(options: LmsSiteOptions): Express {
   app.use((_req, res) => {
     res.status(404).send(renderMessagePage({ title: 'Page not found', message: 'There is no page at this address.', siteName: config.siteName }));
   });
-  app.use(errorHandler(options.log));
+  app.use(errorHandler(options.log, { siteName: config.siteName }));
   return app;
 }

@@ -33,4 +33,11 @@ describe('security headers on the reference site', () => {
       assert.doesNotMatch(res.text, INLINE_CODE, path);
     }
   });
+
+  it('explains a refused form on a full page of the site, in words a person can act on', async () => {
+    const res = await supertest(site.app).post('/login').accept('html').type('form').send({ username: 'boss', password: TEST_PASSWORD }).expect(403);
+    assert.match(res.text, /Your form expired or came from another site\. Go back, reload the page and try again\./);
+    assert.match(res.text, /<html lang="en">/);
+    assert.match(res.text, /Test LMS/);
+  });
 });
