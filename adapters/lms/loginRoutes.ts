@@ -5,6 +5,16 @@ import type { HostUser } from '../../plugin/spi/host.ts';
 import { renderLoginPage, renderLogoutPage } from '../../web/pages/lms/loginPage.ts';
 import type { LmsHost } from './lmsHost.ts';
 
+
+/**
+ * What another page may ask the login page to say, by key. Never text from the URL:
+ * a crafted link would put the attacker's words on our login page.
+ */
+export const LOGIN_NOTICES: Readonly<Record<string, string>> = {
+  expired: 'Your login has expired or was already used. Log in again with your password.',
+  refused: 'This login was refused. Log in again, or contact your administrator.',
+};
+
 export type AfterPasswordLogin = (req: Request, res: Response, user: HostUser, returnTo: string) => Promise<string | undefined>;
 
 function regenerate(req: Request): Promise<void> {
@@ -29,7 +39,7 @@ export function loginRoutes(options: { host: LmsHost; siteName: string; homePath
 
   router.get('/login', async (req, res, next) => {
     try {
-      const notice = typeof req.query.notice === 'string' ? req.query.notice.slice(0, 300) : undefined;
+      const notice = typeof req.query.notice === 'string' ? LOGIN_NOTICES[req.query.notice] : undefined;
       const body = page(req, { notice });
       await save(req);
       res.send(body);

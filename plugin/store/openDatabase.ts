@@ -45,6 +45,8 @@ export function openDatabase(url: string = DEFAULT_DATABASE_URL, cwd = process.c
     if (location.target !== ':memory:') mkdirSync(dirname(location.target), { recursive: true });
     return knex({
       client: 'better-sqlite3',
+      // Errors carry the driver's message, never the query's values (session contents, codes' hashes).
+      compileSqlOnError: false,
       connection: { filename: location.target },
       useNullAsDefault: true,
       // One writer at a time is SQLite's nature; a single pooled connection makes
@@ -63,6 +65,7 @@ export function openDatabase(url: string = DEFAULT_DATABASE_URL, cwd = process.c
   }
   return knex({
     client: 'mysql2',
+    compileSqlOnError: false,
     connection: { uri: location.target, charset: 'utf8mb4', timezone: 'Z', connectTimeout: 5000 } as Knex.MySql2ConnectionConfig,
     pool: { min: 0, max: 10 },
     acquireConnectionTimeout: 5000,

@@ -193,7 +193,11 @@ for (const kind of databaseKinds) {
       await browser.login('slow');
       site.clock.advance(11 * 60_000);
       const res = await browser.agent.get('/mfa').expect(303);
-      assert.match(String(res.headers.location), /^\/login\?notice=/);
+      assert.equal(res.headers.location, '/login?notice=expired');
+      const page = await browser.agent.get(String(res.headers.location)).expect(200);
+      assert.match(page.text, /Your login has expired/);
+      const crafted = await browser.agent.get('/login?notice=Call%20555-0100%20to%20verify%20your%20account').expect(200);
+      assert.doesNotMatch(crafted.text, /555-0100/, 'the login page never shows text from the URL');
     });
 
     it('lets a pending user open the admin’s redirect exclusions and nothing else', async () => {

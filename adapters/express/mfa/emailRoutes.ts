@@ -49,7 +49,7 @@ export function emailRoutes(options: EmailRoutesOptions): Router {
       } catch (error) {
         if (isMfaError(error, 'ATTEMPT_EXPIRED') || isMfaError(error, 'ATTEMPT_FAILED')) {
           await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
-          return res.redirect(303, `${options.loginPath}?notice=${encodeURIComponent(error.message)}`);
+          return res.redirect(303, `${options.loginPath}?notice=${error.code === 'ATTEMPT_FAILED' ? 'refused' : 'expired'}`);
         }
         if (!isMfaError(error)) throw error;
         // Too soon, or too many codes: the page says so (and how long to wait) above the code field.

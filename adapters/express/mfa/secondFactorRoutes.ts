@@ -45,9 +45,10 @@ export function secondFactorRoutes(options: SecondFactorRoutesOptions): Router {
     return opened;
   }
 
-  async function restart(req: Request, res: Response, reason: string): Promise<void> {
+  /** Back to the password, with the login page's notice for why (a key, never free text: see LOGIN_NOTICES). */
+  async function restart(req: Request, res: Response, reason: 'expired' | 'refused'): Promise<void> {
     await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
-    res.redirect(303, `${options.loginPath}?notice=${encodeURIComponent(reason)}`);
+    res.redirect(303, `${options.loginPath}?notice=${reason}`);
   }
 
   async function show(req: Request, res: Response, status: AttemptStatus, error?: MfaError): Promise<void> {
@@ -91,7 +92,7 @@ export function secondFactorRoutes(options: SecondFactorRoutesOptions): Router {
         await saveSession(req);
         return res.redirect(303, '/user/security?setup=required');
       case 'failed':
-        return restart(req, res, 'This login was refused. Log in again, or contact your administrator.');
+        return restart(req, res, 'refused');
       default:
         await saveSession(req);
         return show(req, res, status);
@@ -104,7 +105,7 @@ export function secondFactorRoutes(options: SecondFactorRoutesOptions): Router {
       if (req.session.mfa?.state === 'passed') return res.redirect(303, options.homePath);
       await decide(req, res, await currentStatus(req), false);
     } catch (error) {
-      if (isMfaError(error, 'ATTEMPT_EXPIRED') || isMfaError(error, 'ATTEMPT_FAILED')) return restart(req, res, error.message);
+      if (isMfaError(error, 'ATTEMPT_EXPIRED') || isMfaError(error, 'ATTEMPT_FAILED')) return restart(req, res, error.code === 'ATTEMPT_FAILED' ? 'refused' : 'expired');
       next(error);
     }
   });
@@ -122,13 +123,13 @@ export function secondFactorRoutes(options: SecondFactorRoutesOptions): Router {
       const landing = factorId === 'recovery_codes' && status.outcome === 'passed' ? await landingAfterRecoveryCode(plugin, status.user.id) : undefined;
       await decide(req, res, status, trustDevice, landing);
     } catch (error) {
-      if (isMfaError(error, 'ATTEMPT_EXPIRED') || isMfaError(error, 'ATTEMPT_FAILED')) return restart(req, res, error.message);
+      if (isMfaError(error, 'ATTEMPT_EXPIRED') || isMfaError(error, 'ATTEMPT_FAILED')) return restart(req, res, error.code === 'ATTEMPT_FAILED' ? 'refused' : 'expired');
       if (isMfaError(error)) {
         try {
           const settings = await plugin.settings.snapshot();
           return await show(req, res, await plugin.engine.status(attemptId, requestFacts(req, settings)), error);
         } catch (inner) {
-          if (isMfaError(inner, 'ATTEMPT_EXPIRED')) return restart(req, res, inner.message);
+          if (isMfaError(inner, 'ATTEMPT_EXPIRED')) return restart(req, res, 'expired');
           return next(inner);
         }
       }
