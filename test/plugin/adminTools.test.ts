@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { FailureCounter } from '../../plugin/engine/failureCounter.ts';
-import { isMfaError } from '../../plugin/errors.ts';
 import type { HostUser } from '../../plugin/spi/host.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { createTestPlugin, type TestPlugin } from '../support/testPlugin.ts';
 import { codeFor, enrolTotp } from '../support/totpDevice.ts';
+import { rejectionMessage as rejectsWith } from '../support/rejections.ts';
 
 const facts = { ip: '198.51.100.7', userAgent: 'test' };
 
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isMfaError(error), `expected an MfaError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    return error.message;
-  }
-  assert.fail(`expected ${code}`);
-}
 
 for (const kind of databaseKinds) {
   describe(`admin tools on ${kind}`, () => {

@@ -5,24 +5,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SMTPServer } from 'smtp-server';
 import { createMailer } from '../../adapters/mail/createMailer.ts';
-import { isMfaError } from '../../plugin/errors.ts';
 import { EMAIL_SETUP_MAX_WRONG_CODES, type EmailCodeSent, reportNotMe } from '../../plugin/factors/email/index.ts';
 import type { HostUser, MailMessage } from '../../plugin/spi/host.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { createTestPlugin, type TestPlugin } from '../support/testPlugin.ts';
+import { rejectsWith } from '../support/rejections.ts';
 
 const facts = { ip: '198.51.100.7', userAgent: 'Mozilla/5.0 (test browser)' };
 
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<Record<string, unknown>> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isMfaError(error), `expected an MfaError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    return { message: error.message, ...error.details };
-  }
-  assert.fail(`expected ${code}`);
-}
 
 /** The six digits on their own indented line, as the mail shows them. */
 function codeIn(text: string): string {

@@ -4,19 +4,10 @@ import { isMfaError } from '../../plugin/errors.ts';
 import { createTestPlugin, type TestPlugin } from '../support/testPlugin.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { codeFor, enrolTotp } from '../support/totpDevice.ts';
+import { rejectsWith } from '../support/rejections.ts';
 
 const facts = { ip: '198.51.100.7', userAgent: 'test' };
 
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<Record<string, unknown>> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isMfaError(error), `expected an MfaError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    return { message: error.message, ...error.details };
-  }
-  assert.fail(`expected ${code}`);
-}
 
 for (const kind of databaseKinds) {
   describe(`MFA engine on ${kind}`, () => {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { isMfaError } from '../../plugin/errors.ts';
 import {
   RECOVERY_CODES_SETUP_TTL_MS,
   type RecoveryCodesSetup,
@@ -10,19 +9,10 @@ import {
 import type { HostUser } from '../../plugin/spi/host.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { createTestPlugin, type TestPlugin } from '../support/testPlugin.ts';
+import { rejectsWith } from '../support/rejections.ts';
 
 const facts = { ip: '198.51.100.7', userAgent: 'Mozilla/5.0 (test browser)' };
 
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<Record<string, unknown>> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isMfaError(error), `expected an MfaError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    return { message: error.message, ...error.details };
-  }
-  assert.fail(`expected ${code}`);
-}
 
 /** Generates a set and confirms it was saved, as the security page does. */
 async function generateCodes(t: TestPlugin, user: HostUser): Promise<string[]> {

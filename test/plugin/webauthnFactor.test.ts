@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
-import { isMfaError } from '../../plugin/errors.ts';
 import { checkSignatureCounter, type WebauthnLoginChallenge, type WebauthnSetup } from '../../plugin/factors/webauthn/index.ts';
 import type { AttemptView, FactorProvider, VerifyOutcome } from '../../plugin/spi/factor.ts';
 import type { HostUser } from '../../plugin/spi/host.ts';
@@ -10,20 +9,11 @@ import { databaseKinds } from '../support/databases.ts';
 import { SoftAuthenticator } from '../support/softAuthenticator.ts';
 import { enrolKey } from '../support/webauthnKeys.ts';
 import { createTestPlugin, type TestPlugin } from '../support/testPlugin.ts';
+import { rejectionMessage as rejectsWith } from '../support/rejections.ts';
 
 const facts = { ip: '198.51.100.7', userAgent: 'test' };
 const ORIGIN = 'http://localhost'; // MemoryHost.siteOrigin()
 
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isMfaError(error), `expected an MfaError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    return error.message;
-  }
-  assert.fail(`expected ${code}`);
-}
 
 describe('checkSignatureCounter (WebAuthn §7.2 step 21)', () => {
   it('accepts a counter that moved forward and 0 after 0, and refuses one that stood still or went back', () => {

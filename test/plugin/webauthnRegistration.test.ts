@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { isMfaError } from '../../plugin/errors.ts';
 import { renameCredential, type WebauthnSetup } from '../../plugin/factors/webauthn/index.ts';
 import type { FactorProvider } from '../../plugin/spi/factor.ts';
 import type { HostUser } from '../../plugin/spi/host.ts';
@@ -9,19 +8,10 @@ import { databaseKinds } from '../support/databases.ts';
 import { SoftAuthenticator } from '../support/softAuthenticator.ts';
 import { createTestPlugin, type TestPlugin } from '../support/testPlugin.ts';
 import { enrolKey } from '../support/webauthnKeys.ts';
+import { rejectionMessage as rejectsWith } from '../support/rejections.ts';
 
 const ORIGIN = 'http://localhost'; // MemoryHost.siteOrigin()
 
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isMfaError(error), `expected an MfaError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    return error.message;
-  }
-  assert.fail(`expected ${code}`);
-}
 
 for (const kind of databaseKinds) {
   describe(`WebAuthn registration on ${kind}`, () => {
