@@ -170,13 +170,6 @@ export class MfaEngine {
     return this.deps.attempts.transition(attemptId, 'pending', 'cancelled', this.deps.now());
   }
 
-  /** Unlocks one factor (or all) for a user: an admin's rescue. */
-  async unlock(userId: string, actor: string, factorId?: string): Promise<string[]> {
-    const settings = await this.deps.settings.snapshot();
-    const unlocked = await this.deps.failures.reset(userId, settings.integer('lockout_threshold'), factorId);
-    for (const factor of unlocked) await this.deps.audit.record({ event: 'factor_unlocked', userId, actor, factor });
-    return unlocked;
-  }
 
   private async load(attemptId: string, allowed: StoredAttempt['status'][]): Promise<{ attempt: StoredAttempt; user: HostUser }> {
     const attempt = await this.deps.attempts.find(attemptId);

@@ -94,7 +94,7 @@ for (const kind of databaseKinds) {
       await rejectsWith(t.mfa.engine.verify(opened.attempt.id, 'totp', { code: await codeFor(secret, t.clock.time) }, facts), 'FACTOR_LOCKED');
       const status = await t.mfa.engine.status(opened.attempt.id, facts);
       assert.equal(status.outcome, 'locked');
-      assert.deepEqual(await t.mfa.engine.unlock(user.id, 'admin'), ['totp']);
+      assert.deepEqual(await t.mfa.admin.unlockUserFactors({ userId: user.id, actor: 'admin' }), ['totp']);
       const passed = await t.mfa.engine.verify(opened.attempt.id, 'totp', { code: await codeFor(secret, t.clock.time) }, facts);
       assert.equal(passed.outcome, 'passed');
       await t.mfa.settings.set('lockout_threshold', 10, 'test');
