@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { createMfaAdministration, type MfaAdministration } from './admin/index.ts';
 import { AuditLog } from './audit/auditLog.ts';
+import { ApiSessions } from './credentials/apiSessions.ts';
+import { IdentityTokens } from './credentials/identityTokens.ts';
 import { SecretBox } from './crypto/secretBox.ts';
 import { AttemptStore } from './engine/attemptStore.ts';
 import { FactorEnrolment } from './engine/factorEnrolment.ts';
@@ -39,6 +41,10 @@ export interface MfaPlugin {
   enrolment: FactorEnrolment;
   registry: FactorRegistry;
   trustedDevices: TrustedDevices;
+  /** Long-lived, scoped tokens for unattended clients (no MFA at use). */
+  identityTokens: IdentityTokens;
+  /** Sessions of the JSON API door. */
+  apiSessions: ApiSessions;
   /** Reset, unlock, factor report: the admin pages' tools. */
   admin: MfaAdministration;
   now: () => number;
@@ -84,6 +90,8 @@ export function createMfaPlugin(options: MfaPluginOptions): MfaPlugin {
     enrolment,
     registry,
     trustedDevices: new TrustedDevices(options.db, now),
+    identityTokens: new IdentityTokens(options.db, audit, now),
+    apiSessions: new ApiSessions(options.db, now),
     admin,
     now,
   };

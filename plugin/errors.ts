@@ -24,6 +24,7 @@ export type MfaErrorCode =
   | 'RECENT_MFA_REQUIRED'
   | 'RATE_LIMITED'
   | 'INVALID_LOGIN'
+  | 'INVALID_TOKEN'
   | 'CONFIGURATION'
   | 'DATABASE_UNAVAILABLE';
 

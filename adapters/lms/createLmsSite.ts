@@ -11,6 +11,7 @@ import { KnexSessionStore } from '../express/knexSessionStore.ts';
 import type { LmsHost } from './lmsHost.ts';
 import { type AfterPasswordLogin, loginRoutes } from './loginRoutes.ts';
 import { type BeforeTokenIssue, tokenEndpoint, tokenEndpointErrors } from './tokenEndpoint.ts';
+import { webserviceEndpoint } from './webserviceEndpoint.ts';
 
 /** Where the plugin hooks into the host's login (manifest.json `hooks`). */
 export interface LmsLoginHooks {
@@ -20,6 +21,8 @@ export interface LmsLoginHooks {
   afterPasswordLogin?: AfterPasswordLogin;
   /** `external_token_login`: after a correct password at login/token.php. */
   beforeTokenIssue?: BeforeTokenIssue;
+  /** Called before cookies and sessions: routes whose callers send credentials in a header (the JSON API). */
+  mountApi?(app: Express): void;
 }
 
 export interface LmsSiteOptions {
@@ -59,11 +62,15 @@ export function createLmsSite(options: LmsSiteOptions): Express {
     next();
   });
   app.use('/assets', express.static(WEB_ASSETS, { fallthrough: false, index: false }));
+  // The JSON API parses its own bodies and answers its own errors in JSON.
+  options.hooks?.mountApi?.(app);
   // token.php serves apps that keep no cookies: it needs no session and no CSRF token.
   app.use(express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 50 }));
   app.use(express.json({ limit: '100kb' }));
   app.use(tokenEndpoint({ host, beforeTokenIssue: options.hooks?.beforeTokenIssue }));
   app.use('/login/token.php', tokenEndpointErrors(options.log ?? console.error));
+  app.use(webserviceEndpoint({ host }));
+  app.use('/webservice/', tokenEndpointErrors(options.log ?? console.error));
   app.use(cookieParser());
   app.use(
     session({

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { hashToken, randomToken } from '../../plugin/crypto/tokens.ts';
 import { MfaError } from '../../plugin/errors.ts';
-import type { Host, HostUser, MailMessage, ServiceToken } from '../../plugin/spi/host.ts';
+import type { Host, HostUser, MailMessage, ServiceToken, ServiceTokenRecord } from '../../plugin/spi/host.ts';
+import { listServiceTokens, revokeServiceToken, useServiceToken } from './serviceTokens.ts';
 import { checkPassword, findUserById, findUserByUsername, searchUsers } from './users.ts';
 
 export interface LmsHostOptions {
@@ -48,6 +49,17 @@ export class LmsHost implements Host {
       created_at: Date.now(),
     });
     return { token, privatetoken };
+  }
+
+  listServiceTokens(user: HostUser): Promise<ServiceTokenRecord[]> {
+    return listServiceTokens(this.db, user.id, Date.now());
+  }
+  revokeServiceToken(user: HostUser, id: string): Promise<boolean> {
+    return revokeServiceToken(this.db, user.id, id, Date.now());
+  }
+  /** Who a web service token (Moodle's `wstoken`) belongs to; null once it is revoked. */
+  useServiceToken(token: string) {
+    return useServiceToken(this.db, token, Date.now());
   }
 
   sendMail(message: MailMessage) {

@@ -8,6 +8,8 @@ import { createMfaPlugin, type MfaPlugin } from '../../plugin/createMfaPlugin.ts
 import { isMfaError } from '../../plugin/errors.ts';
 import { openDatabase, redactUrl } from '../../plugin/store/openDatabase.ts';
 import { createMfaAdmin } from '../express/admin/createMfaAdmin.ts';
+import { createMfaApi } from '../express/api/createMfaApi.ts';
+import { LMS_API_SCOPES, siteApiRoutes } from './siteApiRoutes.ts';
 import { createMfaTokenDoor } from '../express/mfa/createMfaTokenDoor.ts';
 import { createMfaWebDoor } from '../express/mfa/createMfaWebDoor.ts';
 import { createMailer, type Mailer } from '../mail/createMailer.ts';
@@ -42,7 +44,12 @@ export async function buildSite(config: SiteConfig, env: NodeJS.ProcessEnv = pro
     host,
     config,
     sessionSecret,
-    hooks: { mount: (app) => [door, createMfaAdmin({ plugin })].forEach((part) => part.mount(app)), afterPasswordLogin: door.afterPasswordLogin, beforeTokenIssue: createMfaTokenDoor({ plugin }).beforeTokenIssue },
+    hooks: {
+      mount: (app) => [door, createMfaAdmin({ plugin })].forEach((part) => part.mount(app)),
+      afterPasswordLogin: door.afterPasswordLogin,
+      beforeTokenIssue: createMfaTokenDoor({ plugin }).beforeTokenIssue,
+      mountApi: createMfaApi({ plugin, scopes: LMS_API_SCOPES, hostRoutes: siteApiRoutes(host), log }).mount,
+    },
     log: (line) => console.error(line),
   });
   return { app, db, plugin, mailer };

@@ -19,6 +19,8 @@ export type AuditEventName =
   | 'identity_token_created'
   | 'identity_token_used'
   | 'identity_token_revoked'
+  | 'service_token_revoked'
+  | 'api_session_created'
   | 'not_me_reported'
   | 'webauthn_counter_regressed';
 

@@ -25,6 +25,15 @@ export interface ServiceToken {
   privatetoken: string;
 }
 
+/** A token the host issued for an external service (login/token.php), as its owner sees it: never the token. */
+export interface ServiceTokenRecord {
+  id: string;
+  /** The service's name, e.g. "Moodle mobile app". */
+  service: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
 export interface Host {
   findUserById(id: string): Promise<HostUser | null>;
   findUserByUsername(username: string): Promise<HostUser | null>;
@@ -34,6 +43,10 @@ export interface Host {
   checkPassword(username: string, password: string): Promise<HostUser | null>;
   /** Issues a token for an external service (Moodle's login/token.php). */
   issueServiceToken(user: HostUser, serviceShortname: string): Promise<ServiceToken>;
+  /** The user's live service tokens, so they can be listed beside identity tokens; without it, none are shown. */
+  listServiceTokens?(user: HostUser): Promise<ServiceTokenRecord[]>;
+  /** Revokes one of the user's service tokens at once; false when it is not theirs or already revoked. */
+  revokeServiceToken?(user: HostUser, id: string): Promise<boolean>;
   sendMail(message: MailMessage): Promise<void>;
   siteName(): string;
   /** The site's origin, e.g. `https://lms.example.edu` (no trailing slash). */

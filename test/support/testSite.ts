@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import supertest from 'supertest';
 import { createMfaAdmin } from '../../adapters/express/admin/createMfaAdmin.ts';
+import { createMfaApi } from '../../adapters/express/api/createMfaApi.ts';
 import { createMfaTokenDoor } from '../../adapters/express/mfa/createMfaTokenDoor.ts';
+import { LMS_API_SCOPES, siteApiRoutes } from '../../adapters/lms/siteApiRoutes.ts';
 import { createMfaWebDoor } from '../../adapters/express/mfa/createMfaWebDoor.ts';
 import { createLmsSite } from '../../adapters/lms/createLmsSite.ts';
 import { LmsHost } from '../../adapters/lms/lmsHost.ts';
@@ -69,7 +71,13 @@ function buildTestApp(database: TestDatabase, options: { now?: () => number; mai
     host,
     config: { siteName: 'Test LMS', origin: 'http://localhost' },
     sessionSecret: randomBytes(32).toString('hex'),
-    hooks: { mount: (app) => [door, createMfaAdmin({ plugin: mfa })].forEach((part) => part.mount(app)), afterPasswordLogin: door.afterPasswordLogin, beforeTokenIssue: createMfaTokenDoor({ plugin: mfa }).beforeTokenIssue },
+    hooks: {
+      mount: (app) => [door, createMfaAdmin({ plugin: mfa })].forEach((part) => part.mount(app)),
+      afterPasswordLogin: door.afterPasswordLogin,
+      beforeTokenIssue: createMfaTokenDoor({ plugin: mfa }).beforeTokenIssue,
+      mountApi: createMfaApi({ plugin: mfa, scopes: LMS_API_SCOPES, hostRoutes: siteApiRoutes(host) }).mount,
+    },
+
   });
   return { app, mfa };
 }

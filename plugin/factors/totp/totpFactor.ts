@@ -131,6 +131,18 @@ class TotpProvider implements FactorProvider {
     return { setupId: pending.id, secret, otpauthUri: this.otpauthUri(user, secret, parameters), expiresAt: pending.createdAt + TOTP_SETUP_TTL_MS, parameters };
   }
 
+  /**
+   * The set-up being confirmed: the one named, or, for clients that send only a code
+   * (MediaSilo's `POST /mfa {code}`), the user's newest one.
+   */
+  private async pendingSetup(user: HostUser, setupId: unknown) {
+    if (setupId === undefined || setupId === null || setupId === '') {
+      return (await this.records.list(user.id, TOTP_FACTOR_ID, 'pending')).at(-1) ?? null;
+    }
+    const id = Number(setupId);
+    return Number.isInteger(id) ? this.records.find(id) : null;
+  }
+
   /** Key URI Format (github.com/google/google-authenticator/wiki/Key-Uri-Format): issuer = the site, label = the username. */
   private otpauthUri(user: HostUser, secret: string, parameters: TotpParameters): string {
     return generateURI({
@@ -146,8 +158,7 @@ class TotpProvider implements FactorProvider {
   /** Step two: the code from the app confirms the device; that code is then spent (its step becomes the replay marker). */
   async confirmSetup(user: HostUser, input: Record<string, unknown>): Promise<FactorDevice> {
     const code = readCode(input);
-    const setupId = Number(input.setupId);
-    const pending = Number.isInteger(setupId) ? await this.records.find(setupId) : null;
+    const pending = await this.pendingSetup(user, input.setupId);
     if (!pending || pending.userId !== user.id || pending.factor !== TOTP_FACTOR_ID || pending.confirmedAt !== null) {
       throw new MfaError('SETUP_EXPIRED', 'This set-up is no longer open. Start again to get a new QR code.');
     }

@@ -1,0 +1,33 @@
+import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
+import { MfaError } from '../../../plugin/errors.ts';
+import type { ApiCaller } from './apiCaller.ts';
+
+/** The user's factors that ask for input (what "has MFA" means to them): not trusted browsers. */
+export async function inputFactorDevices(plugin: MfaPlugin, caller: ApiCaller) {
+  const settings = await plugin.settings.snapshot();
+  const inputFactors = new Set(plugin.registry.enabled(settings).filter((f) => f.requiresInput).map((f) => f.id));
+  return (await plugin.enrolment.devices(caller.user)).filter((d) => inputFactors.has(d.factor));
+}
+
+/** Identity tokens skip MFA, so they must not reach what MFA guards: factors and tokens. */
+export function refuseIdentityTokens(caller: ApiCaller): void {
+  if (caller.via === 'identity_token') {
+    throw new MfaError('FORBIDDEN', 'Identity tokens cannot manage MFA or tokens. Create a session with POST /api/v1/session (with your code) for that.');
+  }
+}
+
+/**
+ * Changes to what protects an account (adding or removing a factor, making a token)
+ * need a caller who passed MFA within `recent_pass_minutes`: a stolen session that is
+ * hours old cannot be turned into a new authenticator or a token that never expires.
+ * A user with nothing set up may add a first factor: there is nothing to ask them for.
+ */
+export async function requireRecentMfa(plugin: MfaPlugin, caller: ApiCaller, options: { firstFactorAllowed?: boolean } = {}): Promise<void> {
+  refuseIdentityTokens(caller);
+  const settings = await plugin.settings.snapshot();
+  if (!plugin.engine.enforcedAt('api', settings)) return;
+  if (options.firstFactorAllowed && (await inputFactorDevices(plugin, caller)).length === 0) return;
+  const minutes = settings.integer('recent_pass_minutes');
+  if (caller.mfaPassedAt !== null && plugin.now() - caller.mfaPassedAt <= minutes * 60_000) return;
+  throw new MfaError('RECENT_MFA_REQUIRED', `This needs an MFA pass within the last ${minutes} minutes. Create a new session with your code (POST /api/v1/session), then try again.`);
+}

@@ -1,0 +1,20 @@
+import { Router } from 'express';
+import { apiCaller, requireScope } from '../express/api/apiCaller.ts';
+import type { LmsHost } from './lmsHost.ts';
+
+/** The scopes the reference site's API routes check; identity tokens may carry only these. */
+export const LMS_API_SCOPES = ['site:read'] as const;
+
+/**
+ * The host's own API routes, behind the plugin's API door: callers are already
+ * authenticated (session, Basic + code, or identity token); each route names the
+ * scope an identity token needs. One route is enough to show the pattern.
+ */
+export function siteApiRoutes(host: LmsHost): Router {
+  const router = Router();
+  router.get('/site', requireScope('site:read'), (_req, res) => {
+    const caller = apiCaller(res);
+    res.json({ sitename: host.siteName(), siteurl: host.siteOrigin(), username: caller.user.username });
+  });
+  return router;
+}
