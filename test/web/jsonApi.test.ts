@@ -88,7 +88,7 @@ for (const kind of databaseKinds) {
       assert.equal(notJson.body.code, 'INVALID_INPUT');
       const wrong = await api().post('/api/v1/session').send({ username: 'plain', password: 'nope' }).expect(401);
       assert.equal(wrong.body.code, 'INVALID_LOGIN');
-      const unknown = await api().get('/api/v1/nothing-here').expect(404);
+      const unknown = await api().get('/api/v1/nothing-here').set('Authorization', basic('plain')).expect(404);
       assert.equal(unknown.body.code, 'NOT_FOUND');
     });
 

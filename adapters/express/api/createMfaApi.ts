@@ -1,5 +1,6 @@
 import express, { type Express, Router } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
+import { authenticateApiCaller } from './apiCaller.ts';
 import { apiErrors, sendApiError } from './apiErrors.ts';
 import { mfaRoutes } from './mfaRoutes.ts';
 import { sessionRoutes } from './sessionRoutes.ts';
@@ -32,7 +33,8 @@ export function createMfaApi(options: MfaApiOptions): { mount(app: Express): voi
   router.use(sessionRoutes(options.plugin));
   router.use(mfaRoutes(options.plugin));
   router.use(tokenRoutes(options.plugin, options.scopes ?? []));
-  if (options.hostRoutes) router.use(options.hostRoutes);
+  // The host's routes see only authenticated callers: `apiCaller(res)` and `requireScope` work there.
+  if (options.hostRoutes) router.use(authenticateApiCaller(options.plugin), options.hostRoutes);
   router.use((req, res) => sendApiError(res, 404, 'NOT_FOUND', `There is no ${req.method} ${API_BASE}${req.path}. See openapi.yaml for the API.`));
   router.use(apiErrors(options.log ?? console.error));
   return { mount: (app) => app.use(API_BASE, router) };
