@@ -159,5 +159,24 @@ for (const kind of databaseKinds) {
       assert.deepEqual(cells, [String(enrolled?.n), '2', '0'], 'set up by everyone enrolled; passed by "reported" and "locked"');
       assert.match(report.text, /<option value="7" selected>/);
     });
+
+    it('lists a user’s identity tokens and app tokens, and revokes one so it stops at once', async () => {
+      await site.addUser('scripter');
+      const user = await hostUser('scripter');
+      const { token, record } = await site.mfa.identityTokens.create(user.id, { name: 'Nightly <sync>', expiresAt: null, scope: ['site:read'] }, { ip: null, door: 'api' });
+      const browser = await adminBrowser();
+      const detail = await browser.agent.get(`/admin/mfa/users/${user.id}`).expect(200);
+      assert.match(detail.text, /<td>Nightly &lt;sync&gt;<\/td><td>Identity token<\/td><td>site:read<\/td>/);
+      assert.doesNotMatch(detail.text, new RegExp(token.slice(4)));
+      await browser.agent.post(`/admin/mfa/users/${user.id}/tokens/revoke`).type('form').send({ _csrf: csrfFrom(detail.text), token: `identity:${record.id}` }).expect(303);
+      const after = await browser.agent.get(`/admin/mfa/users/${user.id}`).expect(200);
+      assert.match(after.text, /Token revoked for scripter/);
+      assert.match(after.text, /no identity tokens or app tokens/);
+      assert.equal(await site.mfa.identityTokens.authenticate(token, null), null, 'the token no longer works');
+      const [audit] = await site.mfa.audit.recent({ event: 'identity_token_revoked', userId: user.id });
+      assert.equal(audit?.actor, 'admin');
+      const refused = await browser.agent.post(`/admin/mfa/users/${user.id}/tokens/revoke`).type('form').send({ _csrf: csrfFrom(after.text), token: `identity:${record.id}` }).expect(303);
+      assert.equal(refused.headers.location, `/admin/mfa/users/${user.id}`);
+    });
   });
 }

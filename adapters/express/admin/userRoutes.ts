@@ -1,10 +1,12 @@
 import { type Request, type Response, Router } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import { isMfaError, MfaError } from '../../../plugin/errors.ts';
+import { listUserTokens, revokeUserToken } from '../../../plugin/credentials/userTokens.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
 import { renderUserDetailPage } from '../../../web/pages/admin/userDetailPage.ts';
 import { renderUserSearchPage } from '../../../web/pages/admin/userSearchPage.ts';
 import { csrfToken } from '../csrf.ts';
+import { clientIp } from '../mfa/requestFacts.ts';
 import { adminOf, takeAdminFlash } from './adminAccess.ts';
 
 function field(body: unknown, name: string): string {
@@ -18,6 +20,7 @@ function field(body: unknown, name: string): string {
  */
 export function userRoutes(plugin: MfaPlugin): Router {
   const router = Router();
+  const tokenDeps = { host: plugin.registry.host, identityTokens: plugin.identityTokens, audit: plugin.audit };
 
   async function userFrom(req: Request): Promise<HostUser> {
     const user = await plugin.admin.findUser(String(req.params.id));
@@ -32,6 +35,7 @@ export function userRoutes(plugin: MfaPlugin): Router {
         username: adminOf(res).username,
         overview: await plugin.admin.overview(user),
         factors: plugin.admin.factors,
+        tokens: await listUserTokens(tokenDeps, user),
         reset,
         flash: takeAdminFlash(req),
       }),
@@ -82,6 +86,18 @@ export function userRoutes(plugin: MfaPlugin): Router {
       const unlocked = await plugin.admin.unlockUserFactors({ userId: user.id, factor: factor || undefined, actor: adminOf(res).username });
       const names = unlocked.map((id) => plugin.admin.factors.find((f) => f.id === id)?.displayName ?? id);
       req.session.mfaAdminFlash = names.length > 0 ? `Unlocked for ${user.username}: ${names.join(', ')}.` : `Nothing was locked; the count of failed inputs is cleared.`;
+      res.redirect(303, `/admin/mfa/users/${encodeURIComponent(user.id)}`);
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  router.post('/users/:id/tokens/revoke', async (req, res, next) => {
+    try {
+      const user = await userFrom(req);
+      const id = field(req.body, 'token');
+      const revoked = await revokeUserToken(tokenDeps, user, id, { actor: adminOf(res).username, ip: clientIp(req, await plugin.settings.snapshot()), door: 'web' });
+      req.session.mfaAdminFlash = revoked ? `Token revoked for ${user.username}; it stops working on its next request.` : 'That token was already revoked, or is not this user’s.';
       res.redirect(303, `/admin/mfa/users/${encodeURIComponent(user.id)}`);
     } catch (error) {
       next(error);

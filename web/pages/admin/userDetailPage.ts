@@ -2,7 +2,9 @@ import type { AdminFactor, UserMfaOverview } from '../../../plugin/admin/index.t
 import { MAX_REASON_LENGTH } from '../../../plugin/admin/index.ts';
 import type { AuditRecord } from '../../../plugin/audit/auditLog.ts';
 import { html, type SafeHtml } from '../../html.ts';
+import type { UserToken } from '../../../plugin/credentials/userTokens.ts';
 import { formatTime } from '../mfa/factorCopy.ts';
+import { renderTokenList } from '../mfa/tokenList.ts';
 import { renderAdminPage } from './adminLayout.ts';
 
 export interface UserDetailPageModel {
@@ -10,6 +12,8 @@ export interface UserDetailPageModel {
   username: string;
   overview: UserMfaOverview;
   factors: readonly AdminFactor[];
+  /** Identity tokens and app tokens that act for the user without MFA. */
+  tokens: readonly UserToken[];
   /** The reset form's values and error, after a refused reset. */
   reset?: { factor: string; reason: string; error: string };
   flash?: string;
@@ -85,6 +89,9 @@ export function renderUserDetailPage(model: UserDetailPageModel): string {
           )}</ul>`
     }
     ${resetForm(model, `${base}/reset`)}
+    <h2>Tokens</h2>
+    <p>These act for the user without MFA. Revoke any the user does not recognise; a revoked token stops working on its next request. Resetting factors leaves tokens alone.</p>
+    ${renderTokenList({ tokens: model.tokens, csrf: model.csrf, revokeAction: `${base}/tokens/revoke`, empty: 'The user has no identity tokens or app tokens.' })}
     <h2>Recent MFA activity</h2>
     ${
       overview.recentEvents.length === 0
