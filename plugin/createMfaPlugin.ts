@@ -31,6 +31,11 @@ export interface MfaPluginOptions {
   factors?: readonly FactorProviderFactory[];
   /** The clock, in epoch milliseconds; tests move it. */
   now?: () => number;
+  /**
+   * The scopes the host's API routes check (name → what it allows, shown to users when they
+   * make a token). Identity tokens may carry only these. @default {}
+   */
+  identityTokenScopes?: Readonly<Record<string, string>>;
 }
 
 export interface MfaPlugin {
@@ -43,6 +48,8 @@ export interface MfaPlugin {
   trustedDevices: TrustedDevices;
   /** Long-lived, scoped tokens for unattended clients (no MFA at use). */
   identityTokens: IdentityTokens;
+  /** The scopes identity tokens may carry (from the host), name → description. */
+  identityTokenScopes: Readonly<Record<string, string>>;
   /** Sessions of the JSON API door. */
   apiSessions: ApiSessions;
   /** Reset, unlock, factor report: the admin pages' tools. */
@@ -91,6 +98,7 @@ export function createMfaPlugin(options: MfaPluginOptions): MfaPlugin {
     registry,
     trustedDevices: new TrustedDevices(options.db, now),
     identityTokens: new IdentityTokens(options.db, audit, now),
+    identityTokenScopes: options.identityTokenScopes ?? {},
     apiSessions: new ApiSessions(options.db, now),
     admin,
     now,

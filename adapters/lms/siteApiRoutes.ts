@@ -2,8 +2,10 @@ import { Router } from 'express';
 import { apiCaller, requireScope } from '../express/api/apiCaller.ts';
 import type { LmsHost } from './lmsHost.ts';
 
-/** The scopes the reference site's API routes check; identity tokens may carry only these. */
-export const LMS_API_SCOPES = ['site:read'] as const;
+/** The scopes the reference site's API routes check (given to createMfaPlugin); identity tokens may carry only these. */
+export const LMS_API_SCOPES: Readonly<Record<string, string>> = {
+  'site:read': 'Read the site’s name and your username (GET /api/v1/site)',
+};
 
 /**
  * The host's own API routes, behind the plugin's API door: callers are already

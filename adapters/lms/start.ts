@@ -37,7 +37,7 @@ export async function buildSite(config: SiteConfig, env: NodeJS.ProcessEnv = pro
   await migrateSite(db);
   const mailer = createMailer({ smtpUrl: config.smtpUrl, outboxDir: join(config.dataDir, 'outbox'), log });
   const host = new LmsHost(db, { siteName: config.siteName, origin: config.origin, sendMail: (message) => mailer.send(message) });
-  const plugin = createMfaPlugin({ db, host, secretKey });
+  const plugin = createMfaPlugin({ db, host, secretKey, identityTokenScopes: LMS_API_SCOPES });
   const door = createMfaWebDoor({ plugin, homePath: '/my', secureCookies: config.origin.startsWith('https:') });
   const app = createLmsSite({
     db,
@@ -48,7 +48,7 @@ export async function buildSite(config: SiteConfig, env: NodeJS.ProcessEnv = pro
       mount: (app) => [door, createMfaAdmin({ plugin })].forEach((part) => part.mount(app)),
       afterPasswordLogin: door.afterPasswordLogin,
       beforeTokenIssue: createMfaTokenDoor({ plugin }).beforeTokenIssue,
-      mountApi: createMfaApi({ plugin, scopes: LMS_API_SCOPES, hostRoutes: siteApiRoutes(host), log }).mount,
+      mountApi: createMfaApi({ plugin, hostRoutes: siteApiRoutes(host), log }).mount,
     },
     log: (line) => console.error(line),
   });

@@ -64,7 +64,7 @@ function buildTestApp(database: TestDatabase, options: { now?: () => number; mai
     origin: 'http://localhost',
     sendMail: async (message: MailMessage) => void options.mail?.push(message),
   });
-  const mfa = createMfaPlugin({ db: database.db, host, secretKey: randomBytes(32), now: options.now });
+  const mfa = createMfaPlugin({ db: database.db, host, secretKey: randomBytes(32), now: options.now, identityTokenScopes: LMS_API_SCOPES });
   const door = createMfaWebDoor({ plugin: mfa, homePath: '/my' });
   const app = createLmsSite({
     db: database.db,
@@ -75,7 +75,7 @@ function buildTestApp(database: TestDatabase, options: { now?: () => number; mai
       mount: (app) => [door, createMfaAdmin({ plugin: mfa })].forEach((part) => part.mount(app)),
       afterPasswordLogin: door.afterPasswordLogin,
       beforeTokenIssue: createMfaTokenDoor({ plugin: mfa }).beforeTokenIssue,
-      mountApi: createMfaApi({ plugin: mfa, scopes: LMS_API_SCOPES, hostRoutes: siteApiRoutes(host) }).mount,
+      mountApi: createMfaApi({ plugin: mfa, hostRoutes: siteApiRoutes(host) }).mount,
     },
 
   });

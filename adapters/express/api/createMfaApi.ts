@@ -10,9 +10,10 @@ export const API_BASE = '/api/v1';
 
 export interface MfaApiOptions {
   plugin: MfaPlugin;
-  /** Scopes the host's own API routes check with `requireScope`; identity tokens may carry only these. */
-  scopes?: readonly string[];
-  /** Routes of the host under /api/v1 (after ours), e.g. an upload endpoint guarded by `requireScope('uploads')`. */
+  /**
+   * Routes of the host under /api/v1 (after ours), e.g. an upload endpoint guarded by
+   * `requireScope('uploads')`; the scopes they check are declared to `createMfaPlugin`.
+   */
   hostRoutes?: Router;
   log?: (line: string) => void;
 }
@@ -32,7 +33,7 @@ export function createMfaApi(options: MfaApiOptions): { mount(app: Express): voi
   });
   router.use(sessionRoutes(options.plugin));
   router.use(mfaRoutes(options.plugin));
-  router.use(tokenRoutes(options.plugin, options.scopes ?? []));
+  router.use(tokenRoutes(options.plugin));
   // The host's routes see only authenticated callers: `apiCaller(res)` and `requireScope` work there.
   if (options.hostRoutes) router.use(authenticateApiCaller(options.plugin), options.hostRoutes);
   router.use((req, res) => sendApiError(res, 404, 'NOT_FOUND', `There is no ${req.method} ${API_BASE}${req.path}. See openapi.yaml for the API.`));

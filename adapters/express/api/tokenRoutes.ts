@@ -18,7 +18,7 @@ function tokenJson(token: UserToken) {
  * Identity tokens over the API: make one (after a recent MFA pass), list, revoke. The
  * list holds the host's service tokens (login/token.php) too, revocable the same way.
  */
-export function tokenRoutes(plugin: MfaPlugin, scopes: readonly string[]): Router {
+export function tokenRoutes(plugin: MfaPlugin): Router {
   const router = Router();
   const deps = { host: plugin.registry.host, identityTokens: plugin.identityTokens, audit: plugin.audit };
   router.use('/tokens', authenticateApiCaller(plugin));
@@ -26,7 +26,7 @@ export function tokenRoutes(plugin: MfaPlugin, scopes: readonly string[]): Route
   router.post('/tokens', asyncRoute(async (req, res) => {
     const caller = apiCaller(res);
     await requireRecentMfa(plugin, caller);
-    const request = parseIdentityTokenRequest((req.body ?? {}) as Record<string, unknown>, scopes, plugin.now());
+    const request = parseIdentityTokenRequest((req.body ?? {}) as Record<string, unknown>, Object.keys(plugin.identityTokenScopes), plugin.now());
     const settings = await plugin.settings.snapshot();
     const { token, record } = await plugin.identityTokens.create(caller.user.id, request, { ip: requestFacts(req, settings).ip, door: 'api' });
     res.status(201).set('Cache-Control', 'no-store').json({
