@@ -34,6 +34,19 @@ export class FactorEnrolment {
     return devices;
   }
 
+  /**
+   * Whether the user has a factor they could verify with at login (an enabled factor
+   * that asks for input and is set up). Without one there is nothing to re-verify with,
+   * so the first factor must not wait on a recent pass (recent_pass_minutes).
+   */
+  async hasInputFactor(user: HostUser): Promise<boolean> {
+    const settings = await this.settings.snapshot();
+    for (const factory of this.registry.enabled(settings)) {
+      if (factory.requiresInput && (await this.registry.provider(factory, settings).configuredFor(user))) return true;
+    }
+    return false;
+  }
+
   /** Factors the user may set up themselves now. */
   async setupOptions(): Promise<Array<{ id: string; displayName: string }>> {
     const settings = await this.settings.snapshot();

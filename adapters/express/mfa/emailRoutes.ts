@@ -6,6 +6,7 @@ import type { HostUser } from '../../../plugin/spi/host.ts';
 import { codeSentMessage, renderEmailSetupPage, renderNotMePage, renderNotMeResultPage } from '../../../web/pages/mfa/emailPages.ts';
 import { csrfToken } from '../csrf.ts';
 import { completeMfa } from './completeMfa.ts';
+import { requireRecentMfa } from './recentMfa.ts';
 import { requestFacts } from './requestFacts.ts';
 import { saveSession, sessionUserId, sessionHostUser } from './webSession.ts';
 
@@ -80,7 +81,7 @@ export function emailRoutes(options: EmailRoutesOptions): Router {
     }
   });
 
-  router.post('/user/security/email/setup', async (req, res, next) => {
+  router.post('/user/security/email/setup', requireRecentMfa(plugin), async (req, res, next) => {
     try {
       const user = await currentUser(req, res);
       if (!user) return;

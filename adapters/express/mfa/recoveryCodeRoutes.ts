@@ -5,6 +5,7 @@ import { type RecoveryCodesSetup, recoveryCodesLeft } from '../../../plugin/fact
 import type { HostUser } from '../../../plugin/spi/host.ts';
 import { recoveryCodeUsedMessage, renderRecoveryCodesPage } from '../../../web/pages/mfa/recoveryCodesPages.ts';
 import { csrfToken } from '../csrf.ts';
+import { requireRecentMfa } from './recentMfa.ts';
 import { saveSession, sessionUserId, sessionHostUser } from './webSession.ts';
 
 export interface RecoveryCodeRoutesOptions {
@@ -35,7 +36,7 @@ export function recoveryCodeRoutes(options: RecoveryCodeRoutesOptions): Router {
     return user;
   }
 
-  router.post('/user/security/recovery-codes/generate', async (req, res, next) => {
+  router.post('/user/security/recovery-codes/generate', requireRecentMfa(plugin), async (req, res, next) => {
     try {
       const user = await currentUser(req, res);
       if (!user) return;

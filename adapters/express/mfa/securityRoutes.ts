@@ -7,9 +7,12 @@ import type { TotpSetup } from '../../../plugin/factors/totp/index.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
 import { renderSecurityPage, renderTotpSetupPage } from '../../../web/pages/mfa/securityPage.ts';
 import { csrfToken } from '../csrf.ts';
+import { safeReturnPath } from '../safeReturnPath.ts';
 import { completeMfa } from './completeMfa.ts';
+import { requireRecentMfa } from './recentMfa.ts';
 import { requestFacts } from './requestFacts.ts';
-import { sessionHostUser } from './webSession.ts';
+import { saveSession, sessionHostUser } from './webSession.ts';
+import { isRecentMfaPass } from '../../../plugin/engine/recentMfaPass.ts';
 
 export interface SecurityRoutesOptions {
   plugin: MfaPlugin;
@@ -35,9 +38,13 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
     const flash = req.session.mfaFlash;
     delete req.session.mfaFlash;
     const setupOptions = await plugin.enrolment.setupOptions();
-    const recoveryCodes = setupOptions.some((o) => o.id === 'recovery_codes')
-      ? await recoveryCodesLeft(plugin.registry.context(await plugin.settings.snapshot()), user)
-      : undefined;
+    const settings = await plugin.settings.snapshot();
+    const recoveryCodes = setupOptions.some((o) => o.id === 'recovery_codes') ? await recoveryCodesLeft(plugin.registry.context(settings), user) : undefined;
+    const minutes = settings.integer('recent_pass_minutes');
+    const marker = req.session.mfa;
+    // Said up front, so the user is not surprised by the question after filling in a form.
+    const needsRecentPass =
+      marker?.state === 'passed' && !isRecentMfaPass({ passedAt: marker.passedAt, now: plugin.now(), minutes }) && (await plugin.enrolment.hasInputFactor(user));
     res.status(status).send(
       renderSecurityPage({
         csrf: csrfToken(req),
@@ -46,6 +53,7 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
         setupOptions,
         recoveryCodes,
         setupRequired,
+        recentPass: needsRecentPass ? { minutes } : undefined,
         flash,
         error,
       }),
@@ -67,7 +75,34 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
     }
   });
 
-  router.post('/user/security/totp/setup', async (req, res, next) => {
+  /**
+   * "Verify it's you": a fresh attempt for the logged-in user on the web door, then the
+   * ordinary /mfa page; completeMfa gives a new session id and passedAt, and brings the
+   * user back to `returnTo` (same-origin only).
+   */
+  router.post('/user/security/confirm', async (req, res, next) => {
+    try {
+      const user = await currentUser(req, res);
+      if (!user) return;
+      if (req.session.mfa?.state !== 'passed') return res.redirect(303, '/mfa');
+      const returnTo = safeReturnPath(req.body?.returnTo) ?? '/user/security';
+      const settings = await plugin.settings.snapshot();
+      const opened = await plugin.engine.openAttempt({ user, door: 'web', facts: requestFacts(req, settings) });
+      if (opened.outcome === 'not_required' || opened.outcome === 'passed') {
+        // MFA is off, or this browser or network passes on its own: nothing to ask.
+        req.session.mfa = { state: 'passed', returnTo };
+        return completeMfa(plugin, req, res, { userId: user.id, ip: opened.outcome === 'passed' ? opened.attempt.ip : null }, { trustDevice: false, homePath: options.homePath, secureCookies: options.secureCookies });
+      }
+      // Pending again until the factor is given: the gate keeps every other page shut meanwhile, as after a password.
+      req.session.mfa = { state: 'pending', attemptId: opened.attempt.id, returnTo };
+      await saveSession(req);
+      res.redirect(303, '/mfa');
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  router.post('/user/security/totp/setup', requireRecentMfa(plugin), async (req, res, next) => {
     try {
       const user = await currentUser(req, res);
       if (!user) return;
@@ -112,7 +147,8 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
     }
   });
 
-  router.post('/user/security/devices/remove', async (req, res, next) => {
+  // Stopping to trust a browser gives access up: it never waits for a recent pass.
+  router.post('/user/security/devices/remove', requireRecentMfa(plugin, { appliesTo: (req) => req.body?.factor !== 'trusted_device' }), async (req, res, next) => {
     try {
       const user = await currentUser(req, res);
       if (!user) return;

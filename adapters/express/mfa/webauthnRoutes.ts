@@ -7,6 +7,7 @@ import { isMfaError } from '../../../plugin/errors.ts';
 import { renameCredential, WEBAUTHN_FACTOR_ID } from '../../../plugin/factors/webauthn/index.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
 import { completeMfa } from './completeMfa.ts';
+import { requireRecentMfa } from './recentMfa.ts';
 import { requestFacts } from './requestFacts.ts';
 import { saveSession, sessionUserId, sessionHostUser } from './webSession.ts';
 
@@ -77,7 +78,7 @@ export function webauthnRoutes(options: WebauthnRoutesOptions): Router {
   });
 
   /** Registration options; the set-up waits (pending) until /confirm brings the key's answer. */
-  router.post('/user/security/webauthn/options', async (req, res, next) => {
+  router.post('/user/security/webauthn/options', requireRecentMfa(plugin, { respond: 'json' }), async (req, res, next) => {
     try {
       const user = await currentUser(req);
       if (!user) return res.status(401).json({ error: 'Log in first.', code: 'FORBIDDEN' });

@@ -15,6 +15,8 @@ export interface SecurityPageModel {
   setupRequired: boolean;
   /** Recovery codes left, when the factor is on. */
   recoveryCodes?: RecoveryCodesLeft;
+  /** Set when the last MFA pass is older than recent_pass_minutes: changes will ask for a factor again. */
+  recentPass?: { minutes: number };
   flash?: string;
   error?: string;
 }
@@ -30,6 +32,15 @@ function removeForm(csrf: string, device: FactorDevice, action: string) {
   </form>`;
 }
 
+function renderRecentPassNotice(csrf: string, minutes: number) {
+  return html`<form method="post" action="/user/security/confirm" class="notice">
+    <input type="hidden" name="_csrf" value="${csrf}">
+    <input type="hidden" name="returnTo" value="/user/security">
+    <p id="recent-pass-hint">To add or remove a way of verifying, confirm it’s you first (your last check was more than ${minutes} minutes ago).</p>
+    <button type="submit" class="secondary" aria-describedby="recent-pass-hint">Verify it’s you</button>
+  </form>`;
+}
+
 /** `/user/security`: the user's own ways of verifying, and the browsers they trust. */
 export function renderSecurityPage(model: SecurityPageModel): string {
   const factors = model.devices.filter((d) => d.factor !== 'trusted_device');
@@ -41,6 +52,7 @@ export function renderSecurityPage(model: SecurityPageModel): string {
     ${model.setupRequired ? html`<p class="notice" role="alert">This site requires a second way of verifying it’s you. Set one up to continue.</p>` : ''}
     ${model.flash ? html`<p class="flash" role="status">${model.flash}</p>` : ''}
     ${model.error ? html`<p class="error" role="alert">${model.error}</p>` : ''}
+    ${model.recentPass ? renderRecentPassNotice(model.csrf, model.recentPass.minutes) : ''}
     <h2>Ways to verify it’s you</h2>
     ${
       factors.length === 0

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { databaseKinds } from '../support/databases.ts';
+import { loggedInWithApp, passWithCode, userIdOf } from '../support/securityPageSteps.ts';
+import { codeFor } from '../support/totpDevice.ts';
+import { createTestSite, csrfFrom, sessionCookieSetBy, type TestSite } from '../support/testSite.ts';
+
+const ELEVEN_MINUTES = 11 * 60_000;
+
+for (const kind of databaseKinds) {
+  describe(`recent MFA pass before security changes, ${kind}`, () => {
+    let site: TestSite;
+    before(async () => {
+      site = await createTestSite(kind);
+    });
+    after(() => site.close());
+
+    it('lets changes through within recent_pass_minutes of the pass', async () => {
+      const { browser } = await loggedInWithApp(site, 'fresh');
+      site.clock.advance(9 * 60_000);
+      const security = await browser.agent.get('/user/security').expect(200);
+      assert.doesNotMatch(security.text, /confirm it’s you first/);
+      await browser.agent.post('/user/security/totp/setup').type('form').send({ _csrf: csrfFrom(security.text), label: 'Tablet' }).expect(200);
+    });
+
+    it('refuses every security change once the pass is older, with a page that offers to verify again', async () => {
+      const { browser } = await loggedInWithApp(site, 'stale');
+      const userId = await userIdOf(site, 'stale');
+      site.clock.advance(ELEVEN_MINUTES);
+      const security = await browser.agent.get('/user/security').expect(200);
+      assert.match(security.text, /confirm it’s you first/, 'the page says so before the user fills in a form');
+      const csrf = csrfFrom(security.text);
+      const [device] = (await site.mfa.enrolment.devices((await site.mfa.registry.host.findUserById(userId))!)).filter((d) => d.factor === 'totp');
+      assert.ok(device);
+
+      const setup = await browser.agent.post('/user/security/totp/setup').type('form').send({ _csrf: csrf, label: 'Thief phone' }).expect(403);
+      assert.match(setup.text, /Verify it’s you/);
+      assert.match(setup.text, /action="\/user\/security\/confirm"/);
+      assert.match(setup.text, /name="returnTo" value="\/user\/security"/);
+      assert.match(setup.text, /last 10 minutes/);
+      const remove = await browser.agent.post('/user/security/devices/remove').type('form').send({ _csrf: csrf, factor: 'totp', id: device.id }).expect(403);
+      assert.match(remove.text, /Verify it’s you/);
+      await browser.agent.post('/user/security/recovery-codes/generate').type('form').send({ _csrf: csrf }).expect(403);
+      await browser.agent.post('/user/security/email/setup').type('form').send({ _csrf: csrf }).expect(403);
+      const options = await browser.agent.post('/user/security/webauthn/options').set('Accept', 'application/json').set('X-CSRF-Token', csrf).send({}).expect(403);
+      assert.equal(options.body.code, 'RECENT_MFA_REQUIRED');
+
+      const user = (await site.mfa.registry.host.findUserById(userId))!;
+      assert.equal((await site.mfa.enrolment.devices(user)).filter((d) => d.factor === 'totp').length, 1, 'nothing was removed');
+      assert.equal((await site.mfa.audit.recent({ userId, event: 'factor_removed' })).length, 0);
+    });
+
+    it('asks for the second factor again and comes back to the security page with a new session id', async () => {
+      const { browser, secret } = await loggedInWithApp(site, 'stepup');
+      site.clock.advance(ELEVEN_MINUTES);
+      const security = await browser.agent.get('/user/security').expect(200);
+      const before = browser.sessionCookie();
+      await browser.agent.post('/user/security/confirm').type('form').send({ _csrf: csrfFrom(security.text), returnTo: '/user/security' }).expect(303).expect('location', '/mfa');
+      assert.equal((await browser.agent.get('/user/security')).headers.location, '/mfa', 'pending again until the factor is given');
+      const page = await browser.agent.get('/mfa').expect(200);
+      const pass = await browser.agent.post('/mfa').type('form').send({ _csrf: csrfFrom(page.text), factor: 'totp', code: await codeFor(secret, site.clock.time) }).expect(303);
+      assert.equal(pass.headers.location, '/user/security');
+      const renewed = sessionCookieSetBy(pass);
+      assert.ok(renewed && renewed !== before, 'a new session id after the pass');
+      const again = await browser.agent.get('/user/security').expect(200);
+      assert.doesNotMatch(again.text, /confirm it’s you first/);
+      await browser.agent.post('/user/security/totp/setup').type('form').send({ _csrf: csrfFrom(again.text), label: 'Tablet' }).expect(200);
+    });
+
+    it('never sends the user off the site after verifying again', async () => {
+      const { browser, secret } = await loggedInWithApp(site, 'offsite');
+      site.clock.advance(ELEVEN_MINUTES);
+      const security = await browser.agent.get('/user/security').expect(200);
+      await browser.agent.post('/user/security/confirm').type('form').send({ _csrf: csrfFrom(security.text), returnTo: '//evil.example/x' }).expect(303);
+      site.clock.advance(30_000);
+      assert.equal(await passWithCode(site, browser, secret), '/user/security');
+    });
+
+    it('does not block a user with no factor from adding their first', async () => {
+      await site.addUser('firsttimer');
+      const browser = site.browser();
+      assert.equal((await browser.login('firsttimer')).headers.location, '/my');
+      site.clock.advance(60 * 60_000);
+      const security = await browser.agent.get('/user/security').expect(200);
+      assert.doesNotMatch(security.text, /confirm it’s you first/);
+      await browser.agent.post('/user/security/totp/setup').type('form').send({ _csrf: csrfFrom(security.text), label: 'Phone' }).expect(200);
+      await browser.agent.post('/user/security/recovery-codes/generate').type('form').send({ _csrf: csrfFrom(security.text) }).expect(200);
+    });
+
+    it('does not block the first factor when setup is required (the session has not passed MFA at all)', async () => {
+      await site.addUser('mustenrol');
+      await site.mfa.settings.set('require_setup', true, 'test');
+      try {
+        const browser = site.browser();
+        assert.equal((await browser.login('mustenrol')).headers.location, '/user/security?setup=required');
+        const security = await browser.agent.get('/user/security').expect(200);
+        await browser.agent.post('/user/security/totp/setup').type('form').send({ _csrf: csrfFrom(security.text), label: 'Phone' }).expect(200);
+      } finally {
+        await site.mfa.settings.set('require_setup', false, 'test');
+      }
+    });
+
+    it('lets a user stop trusting a browser however old the pass is (it gives access up)', async () => {
+      const { browser } = await loggedInWithApp(site, 'untrust');
+      const userId = await userIdOf(site, 'untrust');
+      await site.mfa.trustedDevices.trust(userId, { hours: 24, label: 'Old laptop', ip: null, userAgent: null });
+      const user = (await site.mfa.registry.host.findUserById(userId))!;
+      const id = (await site.mfa.enrolment.devices(user)).find((d) => d.factor === 'trusted_device')?.id;
+      assert.ok(id);
+      site.clock.advance(ELEVEN_MINUTES);
+      const security = await browser.agent.get('/user/security').expect(200);
+      await browser.agent.post('/user/security/devices/remove').type('form').send({ _csrf: csrfFrom(security.text), factor: 'trusted_device', id }).expect(303);
+    });
+  });
+}
