@@ -1,4 +1,5 @@
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
+import { isRecentMfaPass } from '../../../plugin/engine/recentMfaPass.ts';
 import { MfaError } from '../../../plugin/errors.ts';
 import type { ApiCaller } from './apiCaller.ts';
 
@@ -26,8 +27,8 @@ export async function requireRecentMfa(plugin: MfaPlugin, caller: ApiCaller, opt
   refuseIdentityTokens(caller);
   const settings = await plugin.settings.snapshot();
   if (!plugin.engine.enforcedAt('api', settings)) return;
-  if (options.firstFactorAllowed && (await inputFactorDevices(plugin, caller)).length === 0) return;
   const minutes = settings.integer('recent_pass_minutes');
-  if (caller.mfaPassedAt !== null && plugin.now() - caller.mfaPassedAt <= minutes * 60_000) return;
+  if (isRecentMfaPass({ passedAt: caller.mfaPassedAt, now: plugin.now(), minutes })) return;
+  if (options.firstFactorAllowed && !(await plugin.enrolment.hasInputFactor(caller.user))) return;
   throw new MfaError('RECENT_MFA_REQUIRED', `This needs an MFA pass within the last ${minutes} minutes. Create a new session with your code (POST /api/v1/session), then try again.`);
 }

@@ -2,6 +2,7 @@ import type { Express, Request, Response } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
 import { emailRoutes } from './emailRoutes.ts';
+import { identityTokenRoutes } from './identityTokenRoutes.ts';
 import { createFactorPassport } from './factorStrategies.ts';
 import { mfaGate } from './mfaGate.ts';
 import { recoveryCodeRoutes } from './recoveryCodeRoutes.ts';
@@ -45,6 +46,7 @@ export function createMfaWebDoor(options: MfaWebDoorOptions): MfaWebDoor {
       app.use(securityRoutes({ plugin, homePath, loginPath, secureCookies }));
       app.use(emailRoutes({ plugin, homePath, loginPath, secureCookies }), recoveryCodeRoutes({ plugin, loginPath }));
       app.use(webauthnRoutes({ plugin, homePath, loginPath, secureCookies }));
+      app.use(identityTokenRoutes({ plugin, loginPath }));
     },
 
     async afterPasswordLogin(req, _res, user, returnTo) {
