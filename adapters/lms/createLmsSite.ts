@@ -10,7 +10,7 @@ import { errorHandler } from '../express/errorHandler.ts';
 import { KnexSessionStore } from '../express/knexSessionStore.ts';
 import type { LmsHost } from './lmsHost.ts';
 import { type AfterPasswordLogin, loginRoutes } from './loginRoutes.ts';
-import { type BeforeTokenIssue, tokenEndpoint, tokenEndpointErrors } from './tokenEndpoint.ts';
+import { type BeforeTokenIssue, type ContinueTokenLogin, tokenEndpoint, tokenEndpointErrors } from './tokenEndpoint.ts';
 
 /** Where the plugin hooks into the host's login (manifest.json `hooks`). */
 export interface LmsLoginHooks {
@@ -20,6 +20,8 @@ export interface LmsLoginHooks {
   afterPasswordLogin?: AfterPasswordLogin;
   /** `external_token_login`: after a correct password at login/token.php. */
   beforeTokenIssue?: BeforeTokenIssue;
+  /** `external_token_login`, second step: a call to login/token.php that finishes a login begun before (no password). */
+  continueTokenLogin?: ContinueTokenLogin;
 }
 
 export interface LmsSiteOptions {
@@ -62,7 +64,7 @@ export function createLmsSite(options: LmsSiteOptions): Express {
   // token.php serves apps that keep no cookies: it needs no session and no CSRF token.
   app.use(express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 50 }));
   app.use(express.json({ limit: '100kb' }));
-  app.use(tokenEndpoint({ host, beforeTokenIssue: options.hooks?.beforeTokenIssue }));
+  app.use(tokenEndpoint({ host, beforeTokenIssue: options.hooks?.beforeTokenIssue, continueTokenLogin: options.hooks?.continueTokenLogin }));
   app.use('/login/token.php', tokenEndpointErrors(options.log ?? console.error));
   app.use(cookieParser());
   app.use(

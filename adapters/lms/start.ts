@@ -42,7 +42,7 @@ export async function buildSite(config: SiteConfig, env: NodeJS.ProcessEnv = pro
     host,
     config,
     sessionSecret,
-    hooks: { mount: (app) => [door, createMfaAdmin({ plugin })].forEach((part) => part.mount(app)), afterPasswordLogin: door.afterPasswordLogin, beforeTokenIssue: createMfaTokenDoor({ plugin }).beforeTokenIssue },
+    hooks: { mount: (app) => [door, createMfaAdmin({ plugin })].forEach((part) => part.mount(app)), afterPasswordLogin: door.afterPasswordLogin, ...createMfaTokenDoor({ plugin }) },
     log: (line) => console.error(line),
   });
   return { app, db, plugin, mailer };

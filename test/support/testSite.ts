@@ -69,7 +69,7 @@ function buildTestApp(database: TestDatabase, options: { now?: () => number; mai
     host,
     config: { siteName: 'Test LMS', origin: 'http://localhost' },
     sessionSecret: randomBytes(32).toString('hex'),
-    hooks: { mount: (app) => [door, createMfaAdmin({ plugin: mfa })].forEach((part) => part.mount(app)), afterPasswordLogin: door.afterPasswordLogin, beforeTokenIssue: createMfaTokenDoor({ plugin: mfa }).beforeTokenIssue },
+    hooks: { mount: (app) => [door, createMfaAdmin({ plugin: mfa })].forEach((part) => part.mount(app)), afterPasswordLogin: door.afterPasswordLogin, ...createMfaTokenDoor({ plugin: mfa }) },
   });
   return { app, mfa };
 }
