@@ -6,8 +6,10 @@ import { hashToken } from '../../plugin/crypto/tokens.ts';
 import type { EmailCodeSent } from '../../plugin/factors/email/index.ts';
 import type { RecoveryCodesSetup } from '../../plugin/factors/recovery-codes/index.ts';
 import type { TotpSetup } from '../../plugin/factors/totp/index.ts';
+import type { WebauthnSetup } from '../../plugin/factors/webauthn/index.ts';
 import type { HostUser } from '../../plugin/spi/host.ts';
 import { databaseKinds } from '../support/databases.ts';
+import { SoftAuthenticator } from '../support/softAuthenticator.ts';
 import { codeFor } from '../support/totpDevice.ts';
 import { createTestSite, csrfFrom, TEST_PASSWORD, type TestSite } from '../support/testSite.ts';
 
@@ -85,6 +87,11 @@ for (const kind of databaseKinds) {
       await site.mfa.enrolment.confirmSetup(u, 'recovery_codes', { setupId: setup.setupId }, { actor: u.username, ip: null });
       return setup.codes;
     }
+    async function withSecurityKey(u: HostUser): Promise<void> {
+      const setup = (await site.mfa.enrolment.beginSetup(u, 'webauthn', { label: 'Key' })) as WebauthnSetup;
+      const response = new SoftAuthenticator({ origin: 'http://localhost' }).register(setup.options);
+      await site.mfa.enrolment.confirmSetup(u, 'webauthn', { setupId: setup.setupId, response }, { actor: u.username, ip: null });
+    }
     async function assertStoredToken(res: supertest.Response, u: HostUser): Promise<void> {
       assert.equal(res.status, 200, res.text.slice(0, 300));
       assert.deepEqual(Object.keys(res.body).sort(), ['privatetoken', 'token']);
@@ -92,6 +99,37 @@ for (const kind of databaseKinds) {
       assert.ok(row, 'the host stored the token');
       assert.equal(String(row.user_id), u.id);
       assert.equal(row.private_token_hash, hashToken(res.body.privatetoken));
+    }
+    /**
+     * Makes the next `count` verifications of `factorId` wait for one another at the factor
+     * (after the engine has loaded the attempt), so parallel calls meet where a race would.
+     * Returns a release that stops holding and says how many arrived.
+     */
+    function holdFactorVerify(factorId: string, count: number): () => number {
+      const registry = site.mfa.registry;
+      const provider = registry.provider.bind(registry);
+      let arrived = 0;
+      let open!: () => void;
+      const together = new Promise<void>((resolve) => {
+        open = resolve;
+        setTimeout(resolve, 5_000).unref();
+      });
+      registry.provider = (factory, settings) => {
+        const made = provider(factory, settings);
+        const verify = made.verify?.bind(made);
+        if (factory.id !== factorId || !verify) return made;
+        made.verify = async (attempt, user, input) => {
+          if (++arrived >= count) open();
+          await together;
+          return verify(attempt, user, input);
+        };
+        return made;
+      };
+      return () => {
+        registry.provider = provider;
+        open();
+        return arrived;
+      };
     }
     const tokenCount = async () => Number((await site.database.db('lms_external_tokens').count({ n: '*' }).first())?.n ?? 0);
 
@@ -150,6 +188,12 @@ for (const kind of databaseKinds) {
       assert.equal(again.body.mfa_retry_after, 60);
       assert.equal(site.mail.length, mailsBefore + 1, 'the early resend mailed nothing');
       await assertStoredToken(await app.call({ mfa_token: first.body.mfa_token, mfa_code: code }), u);
+      // mfa_send also works on the first call, with the password.
+      site.clock.advance(60_000);
+      const direct = await app.login(u.username, { mfa_factor: 'email', mfa_send: '1' });
+      assert.equal(direct.status, 200, direct.text);
+      assert.equal(direct.body.mfa_sent, true);
+      await assertStoredToken(await app.call({ mfa_token: direct.body.mfa_token, mfa_code: codeInLastMail() }), u);
     });
 
     it('takes a recovery code, which mails the owner and is audited as at the web door', async () => {
@@ -162,6 +206,21 @@ for (const kind of databaseKinds) {
       assert.equal(site.mail.at(-1)?.subject, 'A recovery code was used on Test LMS');
       const [audit] = await site.mfa.audit.recent({ userId: u.id, event: 'recovery_code_used' });
       assert.equal(audit?.door, 'token');
+    });
+
+    it('leaves WebAuthn out: it needs a browser', async () => {
+      const app = new MoodleAppClient(site, 'POST');
+      const both = await withTotp('keyandapp');
+      await withSecurityKey(both);
+      const first = await app.login(both.username);
+      assert.deepEqual(first.body.mfa_factors, ['totp']);
+      assertMoodleError(await app.call({ mfa_token: first.body.mfa_token, mfa_factor: 'webauthn', mfa_code: '123456' }), 400, 'mfafactorunavailable');
+      const keyOnly = await user('keyonly');
+      await withSecurityKey(keyOnly);
+      const refused = await app.login(keyOnly.username);
+      assertMoodleError(refused, 401, 'mfarequired');
+      assert.deepEqual(refused.body.mfa_factors, []);
+      assert.equal(refused.body.mfa_token, undefined, 'no token for an attempt the app cannot finish');
     });
 
     it('answers a wrong code with invalidmfacode, tries left, and the same mfa_token to try again', async () => {
@@ -225,12 +284,53 @@ for (const kind of databaseKinds) {
     it('issues exactly one token for two parallel calls with the same mfa_token and a valid code', async () => {
       const app = new MoodleAppClient(site, 'POST');
       const u = await withTotp('twins');
-      const first = await app.login(u.username);
+      const codes = await withRecoveryCodes(u);
+      const race = async (codeA: Params, codeB: Params) => {
+        const first = await app.login(u.username);
+        const before = await tokenCount();
+        const answers = await Promise.all([app.call({ mfa_token: first.body.mfa_token, ...codeA }), app.call({ mfa_token: first.body.mfa_token, ...codeB })]);
+        const texts = answers.map((r) => r.text).join(' | ');
+        assert.deepEqual(answers.map((r) => r.status).sort(), [200, 401], texts);
+        // The loser is told its mfa_token is spent (or its code was): never "MFA required" again.
+        assert.ok(answers.some((r) => ['mfatokenexpired', 'invalidmfacode'].includes(r.body.errorcode)), texts);
+        assert.equal(await tokenCount(), before + 1);
+      };
       const code = await nextTotp(u.username);
-      const before = await tokenCount();
-      const answers = await Promise.all([app.call({ mfa_token: first.body.mfa_token, mfa_code: code }), app.call({ mfa_token: first.body.mfa_token, mfa_code: code })]);
-      assert.deepEqual(answers.map((r) => r.status).sort(), [200, 401], answers.map((r) => r.text).join(' | '));
-      assert.equal(await tokenCount(), before + 1);
+      await race({ mfa_code: code }, { mfa_code: code });
+      // Two different recovery codes both pass their factor's own single-use check. Held at
+      // the factor until both calls are there (both have found the attempt pending), only
+      // spending the attempt (engine.consume) keeps it to one token.
+      const release = holdFactorVerify('recovery_codes', 2);
+      try {
+        const pair = { mfa_factor: 'recovery_codes' };
+        await race({ ...pair, mfa_code: codes[0] ?? '' }, { ...pair, mfa_code: codes[1] ?? '' });
+        assert.equal(release(), 2, 'both calls reached the factor');
+      } finally {
+        release();
+      }
+      // A call that finds the attempt passed by another, not yet spent, is told it is spent.
+      const engine = site.mfa.engine;
+      const consume = engine.consume.bind(engine);
+      let reachedConsume!: () => void;
+      const atConsume = new Promise<void>((resolve) => (reachedConsume = resolve));
+      let letGo!: () => void;
+      const gate = new Promise<void>((resolve) => (letGo = resolve));
+      engine.consume = async (attemptId) => {
+        reachedConsume();
+        await gate;
+        return consume(attemptId);
+      };
+      try {
+        const first = await app.login(u.username);
+        const winner = app.call({ mfa_token: first.body.mfa_token, mfa_code: await nextTotp(u.username) });
+        await atConsume;
+        assertMoodleError(await app.call({ mfa_token: first.body.mfa_token, mfa_code: await nextTotp(u.username) }), 401, 'mfatokenexpired');
+        letGo();
+        await assertStoredToken(await winner, u);
+      } finally {
+        engine.consume = consume;
+        letGo();
+      }
     });
 
     it('answers bad input with a 4xx and Moodle’s body, counting nothing', async () => {
