@@ -10,7 +10,7 @@ import { errorHandler } from '../express/errorHandler.ts';
 import { KnexSessionStore } from '../express/knexSessionStore.ts';
 import type { LmsHost } from './lmsHost.ts';
 import { type AfterPasswordLogin, loginRoutes } from './loginRoutes.ts';
-import { type BeforeTokenIssue, tokenEndpoint, tokenEndpointErrors } from './tokenEndpoint.ts';
+import { type BeforeTokenIssue, type ContinueTokenLogin, tokenEndpoint, tokenEndpointErrors } from './tokenEndpoint.ts';
 import { webserviceEndpoint } from './webserviceEndpoint.ts';
 
 /** Where the plugin hooks into the host's login (manifest.json `hooks`). */
@@ -21,6 +21,8 @@ export interface LmsLoginHooks {
   afterPasswordLogin?: AfterPasswordLogin;
   /** `external_token_login`: after a correct password at login/token.php. */
   beforeTokenIssue?: BeforeTokenIssue;
+  /** `external_token_login`, second step: a call to login/token.php that finishes a login begun before (no password). */
+  continueTokenLogin?: ContinueTokenLogin;
   /** Called before cookies and sessions: routes whose callers send credentials in a header (the JSON API). */
   mountApi?(app: Express): void;
 }
@@ -67,7 +69,7 @@ export function createLmsSite(options: LmsSiteOptions): Express {
   // token.php serves apps that keep no cookies: it needs no session and no CSRF token.
   app.use(express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 50 }));
   app.use(express.json({ limit: '100kb' }));
-  app.use(tokenEndpoint({ host, beforeTokenIssue: options.hooks?.beforeTokenIssue }));
+  app.use(tokenEndpoint({ host, beforeTokenIssue: options.hooks?.beforeTokenIssue, continueTokenLogin: options.hooks?.continueTokenLogin }));
   app.use('/login/token.php', tokenEndpointErrors(options.log ?? console.error));
   app.use(webserviceEndpoint({ host }));
   app.use('/webservice/', tokenEndpointErrors(options.log ?? console.error));

@@ -47,7 +47,7 @@ export async function buildSite(config: SiteConfig, env: NodeJS.ProcessEnv = pro
     hooks: {
       mount: (app) => [door, createMfaAdmin({ plugin })].forEach((part) => part.mount(app)),
       afterPasswordLogin: door.afterPasswordLogin,
-      beforeTokenIssue: createMfaTokenDoor({ plugin }).beforeTokenIssue,
+      ...createMfaTokenDoor({ plugin }),
       mountApi: createMfaApi({ plugin, hostRoutes: siteApiRoutes(host), log }).mount,
     },
     log: (line) => console.error(line),

@@ -4,10 +4,42 @@ import { errorLogLine, isDatabaseOutage, isSchemaMissing } from '../express/data
 import type { HostUser } from '../../plugin/spi/host.ts';
 import type { LmsHost } from './lmsHost.ts';
 
-/** What the external_token_login hook decides before a token is issued. */
-export type TokenDoorDecision = { allow: true } | { allow: false; status: number; body: { errorcode: string; error: string } & Record<string, unknown> };
+/** A field of the token.php call: text, undefined when absent or empty, null when not text (an array, an object). */
+export type TokenField = (name: string) => string | undefined | null;
 
-export type BeforeTokenIssue = (req: Request, user: HostUser, service: string) => Promise<TokenDoorDecision>;
+/** What the hooks see of a token.php call. `field` reads GET and POST alike, as Moodle does. */
+export interface TokenCall {
+  req: Request;
+  res: Response;
+  field: TokenField;
+}
+
+/** A refusal in Moodle's error shape (the endpoint adds stacktrace, debuginfo, reproductionlink). */
+export interface TokenRefusal {
+  allow: false;
+  status: number;
+  body: { errorcode: string; error: string } & Record<string, unknown>;
+  /** Sent as Retry-After. */
+  retryAfterSeconds?: number | null;
+}
+
+/** An answer that is neither a token nor an error (e.g. "a code was mailed"), sent as it is. */
+export interface TokenReply {
+  allow: false;
+  status: number;
+  reply: Record<string, unknown>;
+}
+
+/** What the external_token_login hook decides before a token is issued. */
+export type TokenDoorDecision = { allow: true } | TokenRefusal | TokenReply;
+
+export type BeforeTokenIssue = (call: TokenCall, user: HostUser, service: string) => Promise<TokenDoorDecision>;
+
+/**
+ * A call the hook finishes without the password (e.g. with a one-time handle it gave out
+ * before): it names the user and service to issue for. null: not such a call.
+ */
+export type ContinueTokenLogin = (call: TokenCall) => Promise<TokenRefusal | TokenReply | { allow: true; user: HostUser; service: string } | null>;
 
 /** Moodle's error shape, so clients written for login/token.php read our errors unchanged. */
 export function moodleError(errorcode: string, error: string, extra: Record<string, unknown> = {}) {
@@ -24,10 +56,21 @@ function param(req: Request, name: string): string | undefined | null {
  * `/login/token.php`, GET and POST: username + password + service → `{token, privatetoken}`.
  * Errors keep Moodle's body; the status is a 4xx so generic HTTP clients see them too.
  */
-export function tokenEndpoint(options: { host: LmsHost; beforeTokenIssue?: BeforeTokenIssue }): Router {
+export function tokenEndpoint(options: { host: LmsHost; beforeTokenIssue?: BeforeTokenIssue; continueTokenLogin?: ContinueTokenLogin }): Router {
   const router = Router();
+  const issue = async (res: Response, user: HostUser, service: string) => {
+    try {
+      res.json(await options.host.issueServiceToken(user, service));
+    } catch (error) {
+      if (isMfaError(error, 'NOT_FOUND')) return res.status(403).json(moodleError('servicenotavailable', error.message));
+      throw error;
+    }
+  };
   const handle = async (req: Request, res: Response) => {
     res.set('Cache-Control', 'no-store');
+    const call: TokenCall = { req, res, field: (name) => param(req, name) };
+    const continued = options.continueTokenLogin ? await options.continueTokenLogin(call) : null;
+    if (continued) return continued.allow ? issue(res, continued.user, continued.service) : answer(res, continued);
     const values: Record<string, string> = {};
     for (const name of ['username', 'password', 'service']) {
       const value = param(req, name);
@@ -41,22 +84,22 @@ export function tokenEndpoint(options: { host: LmsHost; beforeTokenIssue?: Befor
       return res.status(403).json(moodleError('servicenotavailable', "Web service is not available (it doesn't exist or might be disabled)"));
     }
     if (options.beforeTokenIssue) {
-      const decision = await options.beforeTokenIssue(req, user, values.service ?? '');
-      if (!decision.allow) return res.status(decision.status).json(moodleError(decision.body.errorcode, decision.body.error, decision.body));
+      const decision = await options.beforeTokenIssue(call, user, values.service ?? '');
+      if (!decision.allow) return answer(res, decision);
     }
-    try {
-      const token = await options.host.issueServiceToken(user, values.service ?? '');
-      res.json(token);
-    } catch (error) {
-      if (isMfaError(error, 'NOT_FOUND')) return res.status(403).json(moodleError('servicenotavailable', error.message));
-      throw error;
-    }
+    return issue(res, user, values.service ?? '');
   };
   router.all('/login/token.php', (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'POST') return res.status(405).set('Allow', 'GET, POST').json(moodleError('invalidrequest', 'Use GET or POST.'));
     handle(req, res).catch(next);
   });
   return router;
+}
+
+function answer(res: Response, decision: TokenRefusal | TokenReply) {
+  if ('retryAfterSeconds' in decision && decision.retryAfterSeconds) res.set('Retry-After', String(decision.retryAfterSeconds));
+  if ('reply' in decision) return res.status(decision.status).json(decision.reply);
+  return res.status(decision.status).json(moodleError(decision.body.errorcode, decision.body.error, decision.body));
 }
 
 /**

@@ -74,10 +74,9 @@ function buildTestApp(database: TestDatabase, options: { now?: () => number; mai
     hooks: {
       mount: (app) => [door, createMfaAdmin({ plugin: mfa })].forEach((part) => part.mount(app)),
       afterPasswordLogin: door.afterPasswordLogin,
-      beforeTokenIssue: createMfaTokenDoor({ plugin: mfa }).beforeTokenIssue,
+      ...createMfaTokenDoor({ plugin: mfa }),
       mountApi: createMfaApi({ plugin: mfa, hostRoutes: siteApiRoutes(host) }).mount,
     },
-
   });
   return { app, mfa };
 }

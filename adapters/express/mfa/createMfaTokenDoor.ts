@@ -1,35 +1,166 @@
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
+import type { AttemptStatus } from '../../../plugin/engine/mfaEngine.ts';
+import type { RequestFacts } from '../../../plugin/spi/factor.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
+import { authenticateFactor, createFactorPassport } from './factorStrategies.ts';
 import { requestFacts } from './requestFacts.ts';
+import { invalidField, MFA_REQUIRED_FOR_SERVICE, refusal, refusalForError, type RetryFields, type TokenDoorRefusal, tokenExpired } from './tokenDoorErrors.ts';
+import { appFactors, chooseFactor, lockedAppFactors } from './tokenDoorFactors.ts';
 
-/** Moodle's wording (MDL-78816), so apps that show Moodle's errors show ours. */
-export const MFA_REQUIRED_FOR_SERVICE = 'Multi-factor authentication is required for this service';
+export { MFA_REQUIRED_FOR_SERVICE } from './tokenDoorErrors.ts';
 
-export type TokenDoorDecision = { allow: true } | { allow: false; status: number; body: { errorcode: string; error: string } & Record<string, unknown> };
+/** What the door sees of a login/token.php call; `field` reads GET and POST alike. */
+export interface TokenDoorCall {
+  req: Request;
+  res: Response;
+  field: (name: string) => string | undefined | null;
+}
+
+/** "A code was mailed": 200, and no `token` key, so an app cannot take it for a token. */
+export interface TokenDoorReply {
+  allow: false;
+  status: number;
+  reply: Record<string, unknown>;
+}
+
+export type TokenDoorDecision = { allow: true } | TokenDoorRefusal | TokenDoorReply;
+export type TokenDoorContinuation = { allow: true; user: HostUser; service: string } | TokenDoorRefusal | TokenDoorReply;
 
 export interface MfaTokenDoor {
-  /** The `external_token_login` hook: the host calls it after the password passed at login/token.php. */
-  beforeTokenIssue(req: Request, user: HostUser, service: string): Promise<TokenDoorDecision>;
+  /** `external_token_login`: after the password passed at login/token.php. */
+  beforeTokenIssue(call: TokenDoorCall, user: HostUser, service: string): Promise<TokenDoorDecision>;
+  /** A call with `mfa_token` (no password): finishes the attempt that token names; null without one. */
+  continueTokenLogin(call: TokenDoorCall): Promise<TokenDoorContinuation | null>;
+}
+
+interface MfaFields {
+  code?: string;
+  factor?: string;
+  send: boolean;
+}
+
+function readFields(call: TokenDoorCall): MfaFields | TokenDoorRefusal {
+  const fields: MfaFields = { send: false };
+  for (const [name, key] of [['mfa_code', 'code'], ['mfa_factor', 'factor']] as const) {
+    const value = call.field(name);
+    if (value === null) return invalidField(name);
+    fields[key] = value;
+  }
+  const send = call.field('mfa_send');
+  if (send === null || (send !== undefined && !['0', '1', 'true', 'false'].includes(send))) return invalidField('mfa_send');
+  fields.send = send === '1' || send === 'true';
+  if (fields.send && fields.code !== undefined) return refusal(400, 'invalidparameter', 'Send either mfa_send (to get a code) or mfa_code (to use one), not both.');
+  return fields;
 }
 
 /**
- * The external-service token door. With "Enable MFA for the mobile app" off, the engine
- * says MFA is not required here and tokens are issued after the password, as before.
- * With it on, the same attempt and rules as the web door decide: a user who passes
- * without input (nothing set up, a trusted network) gets a token; anyone else is told
- * MFA is required.
+ * The external-service token door (Moodle's login/token.php). With "Enable MFA for the
+ * mobile app" off, the engine says MFA is not required here and tokens come after the
+ * password, as before. With it on, the same attempt and rules as the web door decide:
+ * a user who passes without input gets a token; anyone else gets Moodle's `mfarequired`
+ * plus an `mfa_token` (the engine's attempt handle) and the `mfa_factors` an app can use,
+ * and finishes with `mfa_token` + `mfa_code`. Clients that know nothing of these fields
+ * see only the error they always saw.
  */
 export function createMfaTokenDoor(options: { plugin: MfaPlugin }): MfaTokenDoor {
   const { plugin } = options;
+  const engine = plugin.engine;
+  const passport = createFactorPassport(plugin);
+
+  const retryFor = (status: AttemptStatus, handle: string): RetryFields => ({ mfa_token: handle, mfa_factors: appFactors(status.factors, plugin.registry).map((f) => f.id) });
+
+  /** Where the attempt stands, as the app sees it: still a factor to give, or locked out here. */
+  function required(status: AttemptStatus, handle: string): TokenDoorRefusal {
+    const usable = appFactors(status.factors, plugin.registry);
+    if (status.outcome === 'failed') return refusal(403, 'mfarefused', 'This login was refused. Log in again, or contact your administrator.');
+    if (usable.length === 0 && (status.outcome === 'locked' || lockedAppFactors(status.factors, plugin.registry).length > 0)) {
+      return refusal(403, 'mfalocked', 'Every way of verifying from the app is locked after too many wrong tries. Ask an administrator to unlock it.');
+    }
+    // Nothing an app can type (only a security key set up, or set-up required): no token to hold on to.
+    if (usable.length === 0) return refusal(401, 'mfarequired', MFA_REQUIRED_FOR_SERVICE, { mfa_factors: [] });
+    return refusal(401, 'mfarequired', MFA_REQUIRED_FOR_SERVICE, retryFor(status, handle));
+  }
+
+  /** Mails a code (email factor); the same mfa_token stays valid for the answer. */
+  async function send(status: AttemptStatus, handle: string, fields: MfaFields): Promise<TokenDoorReply | TokenDoorRefusal> {
+    const retry = retryFor(status, handle);
+    const choice = chooseFactor(appFactors(status.factors, plugin.registry), lockedAppFactors(status.factors, plugin.registry), fields.factor ?? 'email', retry);
+    if ('allow' in choice) return choice;
+    try {
+      const sent = await engine.challenge(status.attempt.id, choice.factorId, {});
+      const seconds = (at: unknown) => (typeof at === 'number' ? Math.floor(at / 1000) : null);
+      return {
+        allow: false,
+        status: 200,
+        reply: {
+          mfa_sent: true,
+          mfa_token: handle,
+          mfa_factor: choice.factorId,
+          message: `We sent a code to ${String(sent.sentTo ?? 'your email address')}. Send it as mfa_code with this mfa_token.`,
+          // Unix seconds, as Moodle's web services give times.
+          mfa_code_expires: seconds(sent.expiresAt),
+          mfa_resend_after: seconds(sent.resendAvailableAt),
+        },
+      };
+    } catch (error) {
+      return refusalForError(error, retry, choice.factorId);
+    }
+  }
+
+  /** Checks the code through the factor's Passport strategy; a pass is spent once (engine.consume) before any token. */
+  async function verify(call: TokenDoorCall, status: AttemptStatus, handle: string, code: string, factor: string | undefined, facts: RequestFacts): Promise<TokenDoorContinuation> {
+    const retry = retryFor(status, handle);
+    const service = status.attempt.service;
+    if (!service) return tokenExpired();
+    const choice = chooseFactor(appFactors(status.factors, plugin.registry), lockedAppFactors(status.factors, plugin.registry), factor, retry);
+    if ('allow' in choice) return choice;
+    try {
+      const after = await authenticateFactor(passport, plugin, choice.factorId, { attemptId: status.attempt.id, input: { code }, facts }, call.req, call.res);
+      if (after.outcome !== 'passed') return required(after, handle);
+      // Of two calls that both passed the check, only one spends the attempt.
+      return (await engine.consume(after.attempt.id)) ? { allow: true, user: after.user, service } : tokenExpired();
+    } catch (error) {
+      return refusalForError(error, retry, choice.factorId);
+    }
+  }
+
   return {
-    async beforeTokenIssue(req, user, service) {
-      const settings = await plugin.settings.snapshot();
-      const opened = await plugin.engine.openAttempt({ user, door: 'token', facts: requestFacts(req, settings), service });
+    async beforeTokenIssue(call, user, service) {
+      const fields = readFields(call);
+      if ('allow' in fields) return fields;
+      const facts = requestFacts(call.req, await plugin.settings.snapshot());
+      const opened = await engine.openAttempt({ user, door: 'token', facts, service, withHandle: true });
       if (opened.outcome === 'not_required') return { allow: true };
       // A passed attempt is spent on this one token, never reused for another.
-      if (opened.outcome === 'passed' && (await plugin.engine.consume(opened.attempt.id))) return { allow: true };
-      return { allow: false, status: 401, body: { errorcode: 'mfarequired', error: MFA_REQUIRED_FOR_SERVICE } };
+      if (opened.outcome === 'passed') return (await engine.consume(opened.attempt.id)) ? { allow: true } : tokenExpired();
+      if (!opened.handle || opened.outcome !== 'pending') return required(opened, opened.handle ?? '');
+      if (fields.send) return send(opened, opened.handle, fields);
+      if (fields.code === undefined) return required(opened, opened.handle);
+      return verify(call, opened, opened.handle, fields.code, fields.factor, facts);
+    },
+
+    async continueTokenLogin(call) {
+      const handle = call.field('mfa_token');
+      if (handle === undefined) return null;
+      if (handle === null) return invalidField('mfa_token');
+      const fields = readFields(call);
+      if ('allow' in fields) return fields;
+      const facts = requestFacts(call.req, await plugin.settings.snapshot());
+      let status: AttemptStatus;
+      try {
+        const attempt = await engine.findByHandle(handle);
+        if (attempt.door !== 'token') return tokenExpired();
+        status = await engine.status(attempt.id, facts);
+      } catch (error) {
+        return refusalForError(error, {});
+      }
+      // Only the call that passes the attempt spends it: one that finds it passed came second.
+      if (status.attempt.status !== 'pending') return tokenExpired();
+      if (status.outcome !== 'pending') return required(status, handle);
+      if (fields.send) return send(status, handle, fields);
+      if (fields.code === undefined) return refusal(400, 'missingparam', 'A required parameter (mfa_code) was missing', retryFor(status, handle));
+      return verify(call, status, handle, fields.code, fields.factor, facts);
     },
   };
 }

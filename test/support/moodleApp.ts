@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import supertest from 'supertest';
+import { findUserByUsername } from '../../adapters/lms/users.ts';
+import { hashToken } from '../../plugin/crypto/tokens.ts';
+import type { EmailCodeSent } from '../../plugin/factors/email/index.ts';
+import type { RecoveryCodesSetup } from '../../plugin/factors/recovery-codes/index.ts';
+import type { TotpSetup } from '../../plugin/factors/totp/index.ts';
+import type { WebauthnSetup } from '../../plugin/factors/webauthn/index.ts';
+import type { HostUser } from '../../plugin/spi/host.ts';
+import { SoftAuthenticator } from './softAuthenticator.ts';
+import { TEST_PASSWORD, type TestSite } from './testSite.ts';
+import { codeFor } from './totpDevice.ts';
+
+export type AppParams = Record<string, string | string[]>;
+
+/**
+ * What the Moodle mobile app does at login/token.php: form-encoded POST (or GET with a
+ * query string), reading `token` or Moodle's error body. Nothing else: no cookies.
+ */
+export class MoodleAppClient {
+  constructor(
+    private readonly site: TestSite,
+    readonly method: 'GET' | 'POST',
+  ) {}
+
+  call(params: AppParams): Promise<supertest.Response> {
+    const app = supertest(this.site.app);
+    const request = this.method === 'POST' ? app.post('/login/token.php').type('form').send(params) : app.get('/login/token.php').query(params);
+    return request.set('User-Agent', 'MoodleMobile 4.5.0').then((res) => res);
+  }
+
+  login(username: string, extra: AppParams = {}) {
+    return this.call({ username, password: TEST_PASSWORD, service: 'moodle_mobile_app', ...extra });
+  }
+}
+
+/** Moodle's error body, with the error code expected. */
+export function assertMoodleError(res: supertest.Response, status: number, errorcode: string): void {
+  assert.equal(res.status, status, `${res.status}: ${res.text.slice(0, 300)}`);
+  assert.equal(res.body.errorcode, errorcode, res.text.slice(0, 300));
+  assert.equal(typeof res.body.error, 'string');
+  for (const key of ['stacktrace', 'debuginfo', 'reproductionlink']) assert.equal(res.body[key], null);
+  assert.equal(res.body.token, undefined);
+}
+
+/**
+ * Users with factors set up the way the security page does it, and checks on what the
+ * host stored, for the app-client tests over one TestSite.
+ */
+export class AppTestKit {
+  private readonly secrets = new Map<string, string>();
+  constructor(private readonly site: TestSite) {}
+
+  async user(username: string): Promise<HostUser> {
+    await this.site.addUser(username);
+    const found = await findUserByUsername(this.site.database.db, username);
+    assert.ok(found);
+    return found;
+  }
+
+  async withTotp(username: string): Promise<HostUser> {
+    const u = await this.user(username);
+    const setup = (await this.site.mfa.enrolment.beginSetup(u, 'totp', {})) as TotpSetup;
+    await this.site.mfa.enrolment.confirmSetup(u, 'totp', { setupId: setup.setupId, code: await codeFor(setup.secret, this.site.clock.time) }, { actor: username, ip: null });
+    this.secrets.set(username, setup.secret);
+    return u;
+  }
+
+  totpSecret(username: string): string {
+    return this.secrets.get(username) ?? '';
+  }
+
+  /** The code of the next time step: each code works once, and the set-up spent the current one. */
+  async nextTotp(username: string): Promise<string> {
+    this.site.clock.advance(30_000);
+    return codeFor(this.secrets.get(username) ?? '', this.site.clock.time);
+  }
+
+  codeInLastMail(): string {
+    const code = /^ {4}(\d{6})$/m.exec(this.site.mail.at(-1)?.text ?? '')?.[1];
+    assert.ok(code, 'the newest mail shows a code');
+    return code;
+  }
+
+  async withEmail(u: HostUser): Promise<void> {
+    const sent = (await this.site.mfa.enrolment.beginSetup(u, 'email', {})) as EmailCodeSent;
+    await this.site.mfa.enrolment.confirmSetup(u, 'email', { setupId: sent.setupId, code: this.codeInLastMail() }, { actor: u.username, ip: null });
+  }
+
+  async withRecoveryCodes(u: HostUser): Promise<string[]> {
+    const setup = (await this.site.mfa.enrolment.beginSetup(u, 'recovery_codes', {})) as RecoveryCodesSetup;
+    await this.site.mfa.enrolment.confirmSetup(u, 'recovery_codes', { setupId: setup.setupId }, { actor: u.username, ip: null });
+    return setup.codes;
+  }
+
+  async withSecurityKey(u: HostUser): Promise<void> {
+    const setup = (await this.site.mfa.enrolment.beginSetup(u, 'webauthn', { label: 'Key' })) as WebauthnSetup;
+    const response = new SoftAuthenticator({ origin: 'http://localhost' }).register(setup.options);
+    await this.site.mfa.enrolment.confirmSetup(u, 'webauthn', { setupId: setup.setupId, response }, { actor: u.username, ip: null });
+  }
+
+  async assertStoredToken(res: supertest.Response, u: HostUser): Promise<void> {
+    assert.equal(res.status, 200, res.text.slice(0, 300));
+    assert.deepEqual(Object.keys(res.body).sort(), ['privatetoken', 'token']);
+    const row = await this.site.database.db('lms_external_tokens').where({ token_hash: hashToken(res.body.token) }).first('user_id', 'private_token_hash');
+    assert.ok(row, 'the host stored the token');
+    assert.equal(String(row.user_id), u.id);
+    assert.equal(row.private_token_hash, hashToken(res.body.privatetoken));
+  }
+
+  /**
+   * Makes the next `count` verifications of `factorId` wait for one another at the factor
+   * (after the engine has loaded the attempt), so parallel calls meet where a race would.
+   * Returns a release that stops holding and says how many arrived.
+   */
+  holdFactorVerify(factorId: string, count: number): () => number {
+    const registry = this.site.mfa.registry;
+    const provider = registry.provider.bind(registry);
+    let arrived = 0;
+    let open!: () => void;
+    const together = new Promise<void>((resolve) => {
+      open = resolve;
+      setTimeout(resolve, 5_000).unref();
+    });
+    registry.provider = (factory, settings) => {
+      const made = provider(factory, settings);
+      const verify = made.verify?.bind(made);
+      if (factory.id !== factorId || !verify) return made;
+      made.verify = async (attempt, user, input) => {
+        if (++arrived >= count) open();
+        await together;
+        return verify(attempt, user, input);
+      };
+      return made;
+    };
+    return () => {
+      registry.provider = provider;
+      open();
+      return arrived;
+    };
+  }
+
+  async tokenCount(): Promise<number> {
+    return Number((await this.site.database.db('lms_external_tokens').count({ n: '*' }).first())?.n ?? 0);
+  }
+}
