@@ -26,6 +26,9 @@ for (const kind of databaseKinds) {
     const code = (at: number) => generateTotpCode({ secret: setup.secret, now: at, algorithm: 'SHA1', digits: 6, period: 30 });
     await t.mfa.enrolment.confirmSetup(user, 'totp', { setupId: setup.setupId, code: await code(t.clock.time) }, { actor: 'bench', ip: null });
 
+    const { token: identityToken } = await t.mfa.identityTokens.create(user.id, { name: 'bench', expiresAt: null, scope: [] }, { ip: null, door: 'api' });
+    const { token: apiSession } = await t.mfa.apiSessions.open(user.id, { hours: 8, mfaPassedAt: t.clock.time, ip: null });
+
     const results = [
       await timeIt('baseline: settings snapshot (1 SELECT)', () => t.mfa.settings.snapshot()),
       await timeIt('openAttempt (user with TOTP)', () => t.mfa.engine.openAttempt({ user, door: 'web', facts })),
@@ -41,6 +44,8 @@ for (const kind of databaseKinds) {
         await t.mfa.admin.unlockUserFactors({ userId: user.id, actor: 'bench' });
         await t.mfa.engine.verify(opened.attempt.id, 'totp', { code: '000000' }, facts).catch(() => undefined);
       }),
+      await timeIt('identity token use (lookup + last-use check)', () => t.mfa.identityTokens.authenticate(identityToken, facts.ip)),
+      await timeIt('API session use (lookup)', () => t.mfa.apiSessions.authenticate(apiSession)),
     ];
     const baseline = results[0]?.perOpMs ?? 1;
     console.log(`\n${kind}: ${ITERATIONS} iterations each`);
