@@ -5,6 +5,7 @@ import { passWithCode } from '../../../plugin/engine/passWithCode.ts';
 import { MfaError } from '../../../plugin/errors.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
 import { requestFacts } from '../mfa/requestFacts.ts';
+import { factorVerifier } from './factorVerifier.ts';
 import { ApiRefusal } from './apiErrors.ts';
 
 /** Who is calling the API, and how they proved it. */
@@ -44,6 +45,7 @@ function basicCredentials(header: string): { username: string; password: string 
  */
 export function authenticateApiCaller(plugin: MfaPlugin) {
   const host = plugin.registry.host;
+  const verifyWithPassport = factorVerifier(plugin);
   async function identify(req: Request, res: Response): Promise<ApiCaller> {
     const header = req.get('authorization') ?? '';
     if (/^Basic /i.test(header)) return basic(req, res, header);
@@ -80,7 +82,7 @@ export function authenticateApiCaller(plugin: MfaPlugin) {
     const code = req.get(MFA_CODE_HEADER)?.trim() || null;
     const now = plugin.now();
     try {
-      const result = await passWithCode({ engine: plugin.engine, user, door: 'api', facts: requestFacts(req, settings), code, now });
+      const result = await passWithCode({ engine: plugin.engine, user, door: 'api', facts: requestFacts(req, settings), code, now, verify: verifyWithPassport(req, res) });
       if (result.kind === 'passed') return { user, via: 'basic', mfaPassedAt: result.mfaPassedAt, scope: 'all' };
       throw new MfaError('MFA_CODE_REQUIRED', `This user has MFA enabled: send a current code in the ${MFA_CODE_HEADER} header, or create a session with POST /api/v1/session.`, {
         factors: result.codeFactors,

@@ -5,6 +5,7 @@ import { MfaError } from '../../../plugin/errors.ts';
 import { asyncRoute } from '../asyncRoute.ts';
 import { requestFacts } from '../mfa/requestFacts.ts';
 import { apiCaller, authenticateApiCaller } from './apiCaller.ts';
+import { factorVerifier } from './factorVerifier.ts';
 import { inputFactorDevices } from './accountChanges.ts';
 
 /** MediaSilo's wording, so clients written for that API recognise it. */
@@ -24,6 +25,7 @@ function text(body: Record<string, unknown>, name: string, required: boolean): s
 export function sessionRoutes(plugin: MfaPlugin): Router {
   const router = Router();
   const authenticate = authenticateApiCaller(plugin);
+  const verifyWithPassport = factorVerifier(plugin);
 
   router.post('/session', asyncRoute(async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -35,7 +37,7 @@ export function sessionRoutes(plugin: MfaPlugin): Router {
     if (!user) throw new MfaError('INVALID_LOGIN', 'Wrong username or password.');
     const settings = await plugin.settings.snapshot();
     const facts = requestFacts(req, settings);
-    const result = await passWithCode({ engine: plugin.engine, user, door: 'api', facts, code: code?.trim(), factor, now: plugin.now() });
+    const result = await passWithCode({ engine: plugin.engine, user, door: 'api', facts, code: code?.trim(), factor, now: plugin.now(), verify: verifyWithPassport(req, res) });
     if (result.kind === 'code_required') throw new MfaError('MFA_CODE_REQUIRED', MFA_CODE_MISSING, { factors: result.codeFactors });
     const opened = await plugin.apiSessions.open(user.id, { hours: settings.integer('api_session_hours'), mfaPassedAt: result.mfaPassedAt, ip: facts.ip });
     await plugin.audit.record({ event: 'api_session_created', userId: user.id, door: 'api', ip: facts.ip, detail: { mfa: result.mfaPassedAt !== null } });
