@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import supertest from 'supertest';
 import { MFA_CODE_MISSING } from '../../adapters/express/api/sessionRoutes.ts';
 import { findUserByUsername } from '../../adapters/lms/users.ts';
+import type { RecoveryCodesSetup } from '../../plugin/factors/recovery-codes/index.ts';
 import type { TotpSetup } from '../../plugin/factors/totp/index.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { codeFor } from '../support/totpDevice.ts';
@@ -195,6 +196,23 @@ for (const kind of databaseKinds) {
       const me = await api().get('/api/v1/me').set('Authorization', `Bearer ${fresh}`).expect(200);
       assert.equal(me.body.mfa.enabled, false);
       await api().delete('/api/v1/mfa').set('Authorization', `Bearer ${fresh}`).expect(404);
+    });
+
+    it('takes a recovery code instead of the app’s code, once', async () => {
+      await site.addUser('lost-phone');
+      await enrolTotp('lost-phone');
+      const user = await findUserByUsername(site.database.db, 'lost-phone');
+      assert.ok(user);
+      const setup = (await site.mfa.enrolment.beginSetup(user, 'recovery_codes', {})) as RecoveryCodesSetup;
+      await site.mfa.enrolment.confirmSetup(user, 'recovery_codes', { setupId: setup.setupId }, { actor: 'lost-phone', ip: null });
+      const code = setup.codes[0] ?? '';
+      const body = { username: 'lost-phone', password: TEST_PASSWORD, code, factor: 'recovery_codes' };
+      const asked = await api().post('/api/v1/session').send({ username: 'lost-phone', password: TEST_PASSWORD }).expect(401);
+      assert.deepEqual(asked.body.factors, ['totp', 'recovery_codes']);
+      await api().post('/api/v1/session').send(body).expect(201);
+      const again = await api().post('/api/v1/session').send(body).expect(401);
+      assert.equal(again.body.code, 'INVALID_CODE');
+      assert.ok(site.mail.some((m) => m.to === 'lost-phone@example.test' && /recovery code/i.test(m.subject)), 'the owner is told a recovery code was used');
     });
   });
 }
