@@ -11,6 +11,7 @@ export type AuditEventName =
   | 'factor_unlocked'
   | 'factor_added'
   | 'factor_removed'
+  | 'factor_renamed'
   | 'factor_reset'
   | 'totp_code_reused'
   | 'trusted_device_added'

@@ -103,6 +103,10 @@ class TotpProvider implements FactorProvider {
     return this.records.remove(user.id, TOTP_FACTOR_ID, deviceId);
   }
 
+  async rename(user: HostUser, deviceId: number, label: string): Promise<boolean> {
+    return this.records.rename(user.id, TOTP_FACTOR_ID, deviceId, label);
+  }
+
   /** Step one of enrolment: a new secret, kept pending (and encrypted) until the user proves the app has it. */
   async beginSetup(user: HostUser, input: Record<string, unknown>): Promise<TotpSetup> {
     const now = this.context.now();
