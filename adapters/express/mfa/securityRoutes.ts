@@ -1,6 +1,7 @@
 import { type Request, type Response, Router } from 'express';
 import QRCode from 'qrcode';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
+import { recentUserActivity } from '../../../plugin/audit/userActivity.ts';
 import { isMfaError } from '../../../plugin/errors.ts';
 import { recoveryCodesLeft } from '../../../plugin/factors/recovery-codes/index.ts';
 import type { TotpSetup } from '../../../plugin/factors/totp/index.ts';
@@ -56,6 +57,7 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
         recentPass: needsRecentPass ? { minutes } : undefined,
         renamable: await plugin.enrolment.renamableFactors(),
         renameError,
+        activity: await recentUserActivity(plugin.audit, user.id),
         flash,
         error,
       }),

@@ -1,9 +1,11 @@
+import type { AuditRecord } from '../../../plugin/audit/auditLog.ts';
 import type { RecoveryCodesLeft } from '../../../plugin/factors/recovery-codes/index.ts';
 import type { TotpSetup } from '../../../plugin/factors/totp/index.ts';
 import type { FactorDevice } from '../../../plugin/spi/factor.ts';
 import { html, raw, type SafeHtml } from '../../html.ts';
 import { renderPage } from '../../layout.ts';
 import { formatTime } from './factorCopy.ts';
+import { renderRecentActivity } from './recentActivitySection.ts';
 import { renderRecoveryCodesCard } from './recoveryCodesPages.ts';
 import { renderWebauthnSecurityCard } from './webauthnPages.ts';
 
@@ -19,6 +21,8 @@ export interface SecurityPageModel {
   recentPass?: { minutes: number };
   /** Factors whose devices the user can rename. */
   renamable?: readonly string[];
+  /** The user's latest MFA events, newest first (from the audit log). */
+  activity?: readonly AuditRecord[];
   /** A refused new name, shown beside its field. */
   renameError?: RenameError;
   flash?: string;
@@ -171,6 +175,11 @@ const trustedBrowsersSection: SecurityPageSection = {
   },
 };
 
+const recentActivitySection: SecurityPageSection = {
+  id: 'recent-activity',
+  render: (model) => (model.activity ? renderRecentActivity(model.activity) : ''),
+};
+
 /** The security page's parts, top to bottom. */
 export const SECURITY_PAGE_SECTIONS: readonly SecurityPageSection[] = [
   messagesSection,
@@ -180,6 +189,7 @@ export const SECURITY_PAGE_SECTIONS: readonly SecurityPageSection[] = [
   webauthnSection,
   recoveryCodesSection,
   trustedBrowsersSection,
+  recentActivitySection,
 ];
 
 /** `/user/security`: the user's own ways of verifying, the browsers they trust, and what happened lately. */
