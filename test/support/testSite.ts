@@ -145,11 +145,15 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** The same site on a real loopback port (for Chromium), on real time. Served as http://localhost so WebAuthn has a valid RP ID. */
-export async function startTestServer(): Promise<TestServer> {
+/**
+ * The same site on a real loopback port (for Chromium), on real time unless given a
+ * clock (the plugin's clock then: attempts, MFA passes, TOTP). Served as
+ * http://localhost so WebAuthn has a valid RP ID.
+ */
+export async function startTestServer(options: { clock?: TestClock } = {}): Promise<TestServer> {
   const database = await createTestDatabase('sqlite');
   await migrateSite(database.db);
-  const { app, mfa } = buildTestApp(database, {});
+  const { app, mfa } = buildTestApp(database, { now: options.clock?.now });
   const listener = await new Promise<import('node:http').Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
