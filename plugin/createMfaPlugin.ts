@@ -16,6 +16,7 @@ import { totpFactor } from './factors/totp/index.ts';
 import { TrustedDevices, trustedDeviceFactor } from './factors/trusted-device/index.ts';
 import { webauthnFactor } from './factors/webauthn/index.ts';
 import { loadManifest, type PluginManifest } from './manifest/manifest.ts';
+import { type SecurityNotifications, startSecurityNotifications } from './notifications/index.ts';
 import { SettingsStore } from './settings/settingsStore.ts';
 import type { FactorProviderFactory } from './spi/factor.ts';
 import type { Host } from './spi/host.ts';
@@ -36,6 +37,8 @@ export interface MfaPluginOptions {
    * make a token). Identity tokens may carry only these. @default {}
    */
   identityTokenScopes?: Readonly<Record<string, string>>;
+  /** Where the plugin reports what it cannot do (a security mail not sent): one line each, nothing secret. @default console.error */
+  log?: (line: string) => void;
 }
 
 export interface MfaPlugin {
@@ -54,6 +57,8 @@ export interface MfaPlugin {
   apiSessions: ApiSessions;
   /** Reset, unlock, factor report: the admin pages' tools. */
   admin: MfaAdministration;
+  /** Mails users about security events on their account (factor added or removed, new sign-in...). */
+  notifications: SecurityNotifications;
   now: () => number;
 }
 
@@ -89,6 +94,15 @@ export function createMfaPlugin(options: MfaPluginOptions): MfaPlugin {
   });
   const enrolment = new FactorEnrolment(registry, settings, audit);
   const admin = createMfaAdministration({ db: options.db, host: options.host, audit, settings, enrolment, factors: registry.all(), now });
+  const notifications = startSecurityNotifications({
+    audit,
+    host: options.host,
+    db: options.db,
+    serverKey: options.secretKey,
+    factorName: (id) => registry.all().find((factory) => factory.id === id)?.displayName ?? 'A way to verify',
+    now,
+    log: options.log ?? ((line) => console.error(line)),
+  });
   return {
     manifest,
     settings,
@@ -101,6 +115,7 @@ export function createMfaPlugin(options: MfaPluginOptions): MfaPlugin {
     identityTokenScopes: options.identityTokenScopes ?? {},
     apiSessions: new ApiSessions(options.db, now),
     admin,
+    notifications,
     now,
   };
 }

@@ -11,6 +11,7 @@ export type AuditEventName =
   | 'factor_unlocked'
   | 'factor_added'
   | 'factor_removed'
+  | 'factor_renamed'
   | 'factor_reset'
   | 'totp_code_reused'
   | 'trusted_device_added'
@@ -116,10 +117,11 @@ export class AuditLog {
     return record;
   }
 
-  async recent(filter: { userId?: string; event?: AuditEventName; since?: number; limit?: number } = {}): Promise<AuditRecord[]> {
+  async recent(filter: { userId?: string; event?: AuditEventName; events?: readonly AuditEventName[]; since?: number; limit?: number } = {}): Promise<AuditRecord[]> {
     const query = this.db<AuditRow>('mfa_audit_log').orderBy('id', 'desc').limit(filter.limit ?? 50);
     if (filter.userId !== undefined) query.where('user_id', filter.userId);
     if (filter.event !== undefined) query.where('event', filter.event);
+    if (filter.events !== undefined) query.whereIn('event', [...filter.events]);
     if (filter.since !== undefined) query.where('at', '>=', filter.since);
     return (await query).map(toRecord);
   }

@@ -5,6 +5,9 @@ import type { FactorDevice } from '../spi/factor.ts';
 import type { HostUser } from '../spi/host.ts';
 import type { FactorRegistry } from './factorRegistry.ts';
 
+/** The longest device name: what fits a table cell on a phone (the column holds 191). */
+export const MAX_LABEL_LENGTH = 100;
+
 export interface EnrolmentActor {
   /** Who is acting: always the user themself for set-up; admins only reset (never enrol). */
   actor: string;
@@ -78,6 +81,32 @@ export class FactorEnrolment {
     const device = await provider.confirmSetup(user, input);
     await this.audit.record({ event: 'factor_added', userId: user.id, actor: by.actor, factor: factorId, ip: by.ip, detail: { deviceId: device.id, label: device.label } });
     return device;
+  }
+
+  /** Factors whose devices the user can rename (email and recovery codes are named by the site, not the user). */
+  async renamableFactors(): Promise<string[]> {
+    const settings = await this.settings.snapshot();
+    return this.registry
+      .enabled(settings)
+      .filter((factory) => typeof this.registry.provider(factory, settings).rename === 'function')
+      .map((factory) => factory.id);
+  }
+
+  /** Gives one of the user's own devices a new name: trimmed, 1–100 characters. NOT_FOUND when the device is not theirs. */
+  async rename(user: HostUser, factorId: string, deviceId: number, label: unknown, by: EnrolmentActor): Promise<string> {
+    const name = typeof label === 'string' ? label.trim() : '';
+    if (name.length < 1 || name.length > MAX_LABEL_LENGTH) {
+      throw new MfaError('INVALID_INPUT', `Give the device a name of 1 to ${MAX_LABEL_LENGTH} characters.`, { field: 'label' });
+    }
+    const settings = await this.settings.snapshot();
+    const factory = this.registry.factory(factorId);
+    const provider = this.registry.provider(factory, settings);
+    if (!provider.rename) throw new MfaError('FACTOR_NOT_AVAILABLE', `${factory.displayName} cannot be renamed.`);
+    if (!Number.isInteger(deviceId) || !(await provider.rename(user, deviceId, name))) {
+      throw new MfaError('NOT_FOUND', 'That device is not on your account (it may have been removed).');
+    }
+    await this.audit.record({ event: 'factor_renamed', userId: user.id, actor: by.actor, factor: factorId, ip: by.ip, detail: { deviceId, label: name } });
+    return name;
   }
 
   async remove(user: HostUser, factorId: string, deviceId: number, by: EnrolmentActor): Promise<void> {

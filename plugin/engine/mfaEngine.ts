@@ -1,6 +1,7 @@
 import type { AuditLog } from '../audit/auditLog.ts';
 import { hashToken, randomToken } from '../crypto/tokens.ts';
 import { isMfaError, MfaError } from '../errors.ts';
+import { describeBrowser } from '../net/describeBrowser.ts';
 import type { SettingsSnapshot, SettingsStore } from '../settings/settingsStore.ts';
 import type { Door, FactorState, RequestFacts } from '../spi/factor.ts';
 import type { Host, HostUser } from '../spi/host.ts';
@@ -214,7 +215,14 @@ export class MfaEngine {
       // Passing MFA another way lifts any lock (Moodle tool_mfa's rule).
       await this.deps.failures.reset(user.id, threshold);
       const passedWith = factors.filter((f) => f.state === 'pass').map((f) => f.id);
-      await this.deps.audit.record({ event: 'mfa_passed', userId: user.id, door: attempt.door, ip: facts.ip, detail: { factors: passedWith, points } });
+      // The browser's family (never the full User-Agent) lets the user's activity and the "new sign-in" mail say which browser it was.
+      await this.deps.audit.record({
+        event: 'mfa_passed',
+        userId: user.id,
+        door: attempt.door,
+        ip: facts.ip,
+        detail: { factors: passedWith, points, ...(facts.userAgent ? { browser: describeBrowser(facts.userAgent) } : {}) },
+      });
     } else if (outcome === 'failed' && (await this.deps.attempts.transition(attempt.id, 'pending', 'failed', now))) {
       attempt.status = 'failed';
       await this.deps.audit.record({ event: 'mfa_failed', userId: user.id, door: attempt.door, ip: facts.ip });

@@ -70,6 +70,8 @@ export interface FactorProvider {
   verify?(attempt: AttemptView, user: HostUser, input: Record<string, unknown>): Promise<VerifyOutcome>;
   /** Devices the user has set up with this factor. */
   listDevices?(user: HostUser): Promise<FactorDevice[]>;
+  /** Gives one of the user's devices a new name (already trimmed, 1–100 characters); false when it is not theirs or not there. */
+  rename?(user: HostUser, deviceId: number, label: string): Promise<boolean>;
   /** Removes one of the user's devices; false when it was not theirs or not there. */
   revoke?(user: HostUser, deviceId: number): Promise<boolean>;
   /** Enrolment step one (Keycloak's required action): e.g. a new TOTP secret, WebAuthn creation options. */

@@ -124,8 +124,9 @@ export class UserFactorRecords {
     await this.db(TABLE).where({ id }).update({ last_used_at: usedAt });
   }
 
-  async rename(userId: string, id: number, label: string): Promise<boolean> {
-    return (await this.db(TABLE).where({ id, user_id: userId }).update({ label })) === 1;
+  /** Renames one of the user's confirmed devices of `factor`; the WHERE is the ownership check (false: not theirs, not there). */
+  async rename(userId: string, factor: string, id: number, label: string): Promise<boolean> {
+    return (await this.db(TABLE).where({ id, user_id: userId, factor }).whereNotNull('confirmed_at').update({ label })) === 1;
   }
 
   /** Deletes one of the user's rows; false when it is not theirs or not there. */

@@ -341,10 +341,15 @@ describe('email factor over real SMTP', () => {
       assert.equal(smtp.received.length, 1);
       await t.mfa.enrolment.confirmSetup(user, 'email', { setupId: sent.setupId, code: codeIn(textBodyOf(smtp.received[0] ?? '')) }, { actor: 'smtp', ip: null });
 
+      // Turning email codes on is itself mailed (plugin/notifications), after the event.
+      await t.mfa.notifications.settled();
+      assert.equal(smtp.received.length, 2);
+      assert.match(smtp.received[1] ?? '', /^Subject: Email code added on Test Site\r?$/m);
+
       const attempt = await pendingAttempt(t, user);
       await t.mfa.engine.challenge(attempt.id, 'email', {});
-      assert.equal(smtp.received.length, 2);
-      const raw = smtp.received[1] ?? '';
+      assert.equal(smtp.received.length, 3);
+      const raw = smtp.received[2] ?? '';
       assert.match(raw, /^To: smtp@example\.test\r?$/m);
       assert.match(raw, /^Subject: Your login code for Test Site\r?$/m);
       const body = textBodyOf(raw);

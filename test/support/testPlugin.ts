@@ -29,5 +29,15 @@ export async function createTestPlugin(kind: 'sqlite' | 'mysql'): Promise<TestPl
   const clock = new TestClock();
   const secretKey = randomBytes(32);
   const mfa = createMfaPlugin({ db: database.db, host, secretKey, now: clock.now });
-  return { database, host, clock, mfa, secretKey, drop: () => database.drop() };
+  return {
+    database,
+    host,
+    clock,
+    mfa,
+    secretKey,
+    async drop() {
+      await mfa.notifications.settled();
+      await database.drop();
+    },
+  };
 }

@@ -52,19 +52,36 @@ export interface TestSite {
   mfa: MfaPlugin;
   clock: TestClock;
   mail: MailMessage[];
+  /** Lines the plugin logged (a security mail not sent...). */
+  logs: string[];
+  /** While on, every mail fails as if the SMTP server were down. */
+  mailOutage: { on: boolean };
   addUser(username: string, password?: string, isAdmin?: boolean): Promise<void>;
   browser(): TestBrowser;
   close(): Promise<void>;
 }
 
 /** The reference site as `npm start` wires it (host, plugin, web door), over a test database. */
-function buildTestApp(database: TestDatabase, options: { now?: () => number; mail?: MailMessage[] }): { app: Express; mfa: MfaPlugin } {
+function buildTestApp(
+  database: TestDatabase,
+  options: { now?: () => number; mail?: MailMessage[]; logs?: string[]; mailOutage?: { on: boolean } },
+): { app: Express; mfa: MfaPlugin } {
   const host = new LmsHost(database.db, {
     siteName: 'Test LMS',
     origin: 'http://localhost',
-    sendMail: async (message: MailMessage) => void options.mail?.push(message),
+    sendMail: async (message: MailMessage) => {
+      if (options.mailOutage?.on) throw Object.assign(new Error(`550 mailbox ${message.to} unavailable`), { code: 'EENVELOPE' });
+      options.mail?.push(message);
+    },
   });
-  const mfa = createMfaPlugin({ db: database.db, host, secretKey: randomBytes(32), now: options.now, identityTokenScopes: LMS_API_SCOPES });
+  const mfa = createMfaPlugin({
+    db: database.db,
+    host,
+    secretKey: randomBytes(32),
+    now: options.now,
+    identityTokenScopes: LMS_API_SCOPES,
+    log: (line) => void options.logs?.push(line),
+  });
   const door = createMfaWebDoor({ plugin: mfa, homePath: '/my' });
   const app = createLmsSite({
     db: database.db,
@@ -86,14 +103,18 @@ export async function createTestSite(kind: 'sqlite' | 'mysql'): Promise<TestSite
   const database = await createTestDatabase(kind);
   await migrateSite(database.db);
   const mail: MailMessage[] = [];
+  const logs: string[] = [];
+  const mailOutage = { on: false };
   const clock = new TestClock();
-  const { app, mfa } = buildTestApp(database, { now: clock.now, mail });
+  const { app, mfa } = buildTestApp(database, { now: clock.now, mail, logs, mailOutage });
   return {
     app,
     database,
     mfa,
     clock,
     mail,
+    logs,
+    mailOutage,
     async addUser(username, password = TEST_PASSWORD, isAdmin = false) {
       await createUser(database.db, { username, email: `${username}@example.test`, password, isAdmin, bcryptCost: 4 });
     },
@@ -123,7 +144,10 @@ export async function createTestSite(kind: 'sqlite' | 'mysql'): Promise<TestSite
         sessionCookie: () => cookie,
       };
     },
-    close: () => database.drop(),
+    async close() {
+      await mfa.notifications.settled();
+      await database.drop();
+    },
   };
 }
 
@@ -135,11 +159,15 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** The same site on a real loopback port (for Chromium), on real time. Served as http://localhost so WebAuthn has a valid RP ID. */
-export async function startTestServer(): Promise<TestServer> {
+/**
+ * The same site on a real loopback port (for Chromium), on real time unless given a
+ * clock (the plugin's clock then: attempts, MFA passes, TOTP). Served as
+ * http://localhost so WebAuthn has a valid RP ID.
+ */
+export async function startTestServer(options: { clock?: TestClock } = {}): Promise<TestServer> {
   const database = await createTestDatabase('sqlite');
   await migrateSite(database.db);
-  const { app, mfa } = buildTestApp(database, {});
+  const { app, mfa } = buildTestApp(database, { now: options.clock?.now });
   const listener = await new Promise<import('node:http').Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -151,6 +179,7 @@ export async function startTestServer(): Promise<TestServer> {
     },
     async close() {
       await new Promise<void>((resolve) => listener.close(() => resolve()));
+      await mfa.notifications.settled();
       await database.drop();
     },
   };

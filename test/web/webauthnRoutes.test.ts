@@ -133,18 +133,17 @@ for (const kind of databaseKinds) {
       const browser = site.browser();
       await browser.login('renamer');
       const csrf = csrfFrom((await browser.agent.get('/mfa').expect(200)).text);
-      const rename = (id: number, label: string) => browser.agent.post('/user/security/webauthn/rename').type('form').send({ _csrf: csrf, id, label });
+      const rename = (id: number, label: string) => browser.agent.post('/user/security/devices/rename').type('form').send({ _csrf: csrf, factor: 'webauthn', id, label });
       // Renaming is for a session that passed MFA: the gate answers before the route does.
       await rename(mine.id, 'Too early').expect(401);
       const asked = await browser.agent.post('/mfa/webauthn/options').set('X-CSRF-Token', csrf).send({}).expect(200);
       const response = JSON.stringify(key.assert(asked.body.options as PublicKeyCredentialRequestOptionsJSON));
       await browser.agent.post('/mfa').type('form').send({ _csrf: csrf, factor: 'webauthn', response }).expect(303);
       const fresh = csrfFrom((await browser.agent.get('/user/security').expect(200)).text);
-      const renameNow = (id: number, label: string) => browser.agent.post('/user/security/webauthn/rename').type('form').send({ _csrf: fresh, id, label });
+      const renameNow = (id: number, label: string) => browser.agent.post('/user/security/devices/rename').type('form').send({ _csrf: fresh, factor: 'webauthn', id, label });
       await renameNow(mine.id, 'Office key').expect(303).expect('location', '/user/security');
-      assert.match((await browser.agent.get('/user/security').expect(200)).text, /The security key was renamed\./);
-      await renameNow(theirs.id, 'Stolen').expect(303);
-      assert.match((await browser.agent.get('/user/security').expect(200)).text, /not on your account/);
+      assert.match((await browser.agent.get('/user/security').expect(200)).text, /Renamed to “Office key”\./);
+      assert.match((await renameNow(theirs.id, 'Stolen').expect(404)).text, /not on your account/);
       assert.equal(await labelOf(mine.id), 'Office key');
       assert.equal(await labelOf(theirs.id), 'Blue key');
     });

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
+import { describeBrowser } from '../../../plugin/net/describeBrowser.ts';
 import { safeReturnPath } from '../safeReturnPath.ts';
 import { TRUSTED_DEVICE_COOKIE } from './requestFacts.ts';
 import { regenerateSession } from './webSession.ts';
@@ -41,10 +42,4 @@ export async function completeMfa(plugin: MfaPlugin, req: Request, res: Response
   res.redirect(303, returnTo);
 }
 
-/** A short name for a browser, for the list of trusted devices ("Firefox on Linux"). */
-export function describeBrowser(userAgent: string | null): string {
-  if (!userAgent) return 'Browser';
-  const browser = /Edg\//.test(userAgent) ? 'Edge' : /Firefox\//.test(userAgent) ? 'Firefox' : /Chrom(e|ium)\//.test(userAgent) ? 'Chrome' : /Safari\//.test(userAgent) ? 'Safari' : 'Browser';
-  const system = /Android/.test(userAgent) ? 'Android' : /iPhone|iPad/.test(userAgent) ? 'iOS' : /Windows/.test(userAgent) ? 'Windows' : /Mac OS X/.test(userAgent) ? 'macOS' : /Linux/.test(userAgent) ? 'Linux' : '';
-  return system ? `${browser} on ${system}` : browser;
-}
+export { describeBrowser };

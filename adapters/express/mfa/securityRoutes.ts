@@ -1,11 +1,12 @@
 import { type Request, type Response, Router } from 'express';
 import QRCode from 'qrcode';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
+import { recentUserActivity } from '../../../plugin/audit/userActivity.ts';
 import { isMfaError } from '../../../plugin/errors.ts';
 import { recoveryCodesLeft } from '../../../plugin/factors/recovery-codes/index.ts';
 import type { TotpSetup } from '../../../plugin/factors/totp/index.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
-import { renderSecurityPage, renderTotpSetupPage } from '../../../web/pages/mfa/securityPage.ts';
+import { type RenameError, renderSecurityPage, renderTotpSetupPage } from '../../../web/pages/mfa/securityPage.ts';
 import { csrfToken } from '../csrf.ts';
 import { safeReturnPath } from '../safeReturnPath.ts';
 import { completeMfa } from './completeMfa.ts';
@@ -32,7 +33,7 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
     return user;
   }
 
-  async function showSecurityPage(req: Request, res: Response, user: HostUser, status = 200, error?: string): Promise<void> {
+  async function showSecurityPage(req: Request, res: Response, user: HostUser, status = 200, error?: string, renameError?: RenameError): Promise<void> {
     const devices = await plugin.enrolment.devices(user);
     const setupRequired = req.session.mfa?.setupRequired === true;
     const flash = req.session.mfaFlash;
@@ -54,6 +55,9 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
         recoveryCodes,
         setupRequired,
         recentPass: needsRecentPass ? { minutes } : undefined,
+        renamable: await plugin.enrolment.renamableFactors(),
+        renameError,
+        activity: await recentUserActivity(plugin.audit, user.id),
         flash,
         error,
       }),
@@ -141,6 +145,29 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
         return res.redirect(303, '/mfa');
       }
       req.session.mfaFlash = 'Your authenticator app is set up. You will be asked for its code when you log in.';
+      res.redirect(303, '/user/security');
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  /** A new name for one of the user's own devices (any factor whose provider can rename). */
+  router.post('/user/security/devices/rename', async (req, res, next) => {
+    try {
+      const user = await currentUser(req, res);
+      if (!user) return;
+      if (req.session.mfa?.state !== 'passed') return res.redirect(303, '/mfa');
+      const factor = typeof req.body?.factor === 'string' ? req.body.factor : '';
+      const id = Number(req.body?.id);
+      const label = typeof req.body?.label === 'string' ? req.body.label : '';
+      try {
+        const name = await plugin.enrolment.rename(user, factor, id, label, { actor: user.username, ip: req.ip ?? null });
+        req.session.mfaFlash = `Renamed to “${name}”.`;
+      } catch (error) {
+        if (isMfaError(error, 'INVALID_INPUT')) return await showSecurityPage(req, res, user, 400, undefined, { factor, id, message: error.message, value: label });
+        if (isMfaError(error)) return await showSecurityPage(req, res, user, error.code === 'NOT_FOUND' ? 404 : 400, error.message);
+        throw error;
+      }
       res.redirect(303, '/user/security');
     } catch (error) {
       next(error);

@@ -4,7 +4,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { type Request, type Response, Router } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import { isMfaError } from '../../../plugin/errors.ts';
-import { renameCredential, WEBAUTHN_FACTOR_ID } from '../../../plugin/factors/webauthn/index.ts';
+import { WEBAUTHN_FACTOR_ID } from '../../../plugin/factors/webauthn/index.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
 import { completeMfa } from './completeMfa.ts';
 import { requireRecentMfa } from './recentMfa.ts';
@@ -118,26 +118,6 @@ export function webauthnRoutes(options: WebauthnRoutesOptions): Router {
         return res.redirect(303, '/mfa');
       }
       req.session.mfaFlash = 'Your security key is registered. You can use it when you log in.';
-      res.redirect(303, '/user/security');
-    } catch (error) {
-      next(error);
-    }
-  });
-
-  router.post('/user/security/webauthn/rename', async (req, res, next) => {
-    try {
-      const user = await currentUser(req);
-      if (!user) return res.redirect(303, `${options.loginPath}?returnTo=/user/security`);
-      if (req.session.mfa?.state !== 'passed') return res.redirect(303, '/mfa');
-      const settings = await plugin.settings.snapshot();
-      try {
-        const renamed = await renameCredential(plugin.registry.context(settings), user, Number(req.body?.id), String(req.body?.label ?? ''));
-        req.session.mfaFlash = renamed ? 'The security key was renamed.' : 'That security key is not on your account.';
-      } catch (error) {
-        if (!isMfaError(error)) throw error;
-        req.session.mfaFlash = error.message;
-      }
-      await saveSession(req);
       res.redirect(303, '/user/security');
     } catch (error) {
       next(error);

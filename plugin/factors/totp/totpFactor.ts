@@ -1,7 +1,7 @@
 import { generateSecret, generateURI } from 'otplib';
 import { MfaError } from '../../errors.ts';
 import type { HostUser } from '../../spi/host.ts';
-import type { FactorContext, FactorDevice, FactorProvider, FactorProviderFactory, VerifyOutcome } from '../../spi/factor.ts';
+import type { AttemptView, FactorContext, FactorDevice, FactorProvider, FactorProviderFactory, VerifyOutcome } from '../../spi/factor.ts';
 import { UserFactorRecords, type UserFactorRecord } from '../../store/userFactorRecords.ts';
 import { type TotpAlgorithm, type TotpParameters, verifyTotpCode } from './totpCode.ts';
 
@@ -71,7 +71,7 @@ class TotpProvider implements FactorProvider {
   }
 
   /** Tries the code against each of the user's devices; the first that accepts it wins and moves its replay marker. */
-  async verify(_attempt: unknown, user: HostUser, input: Record<string, unknown>): Promise<VerifyOutcome> {
+  async verify(attempt: AttemptView, user: HostUser, input: Record<string, unknown>): Promise<VerifyOutcome> {
     const code = readCode(input);
     const devices = await this.records.list(user.id, TOTP_FACTOR_ID);
     if (devices.length === 0) return { verified: false, reason: 'not_configured' };
@@ -89,7 +89,7 @@ class TotpProvider implements FactorProvider {
       }
     }
     if (replayed) {
-      await this.context.audit.record({ event: 'totp_code_reused', userId: user.id, factor: TOTP_FACTOR_ID });
+      await this.context.audit.record({ event: 'totp_code_reused', userId: user.id, factor: TOTP_FACTOR_ID, door: attempt.door, ip: attempt.ip });
       return { verified: false, reason: 'replayed', message: 'That code was used already. Wait for the next code from your app and enter that one.' };
     }
     return { verified: false, reason: 'invalid' };
@@ -101,6 +101,10 @@ class TotpProvider implements FactorProvider {
 
   async revoke(user: HostUser, deviceId: number): Promise<boolean> {
     return this.records.remove(user.id, TOTP_FACTOR_ID, deviceId);
+  }
+
+  async rename(user: HostUser, deviceId: number, label: string): Promise<boolean> {
+    return this.records.rename(user.id, TOTP_FACTOR_ID, deviceId, label);
   }
 
   /** Step one of enrolment: a new secret, kept pending (and encrypted) until the user proves the app has it. */

@@ -157,7 +157,7 @@ export async function renameCredential(context: FactorContext, user: HostUser, d
   const records = new UserFactorRecords(context.db);
   const record = await records.find(deviceId);
   if (!record || record.userId !== user.id || !isRegisteredCredential(record)) return false;
-  return records.rename(user.id, deviceId, name);
+  return records.rename(user.id, WEBAUTHN_FACTOR_ID, deviceId, name);
 }
 
 function alreadyRegistered(ownAccount: boolean): MfaError {

@@ -51,7 +51,7 @@ class WebauthnProvider implements FactorProvider {
     return confirmRegistration(this.context, this.rp, user, input);
   }
 
-  /** Renames one of the user's keys; false when it is not theirs. (The SPI has no rename yet: see renameCredential.) */
+  /** Renames one of the user's keys; false when it is not theirs. */
   async rename(user: HostUser, deviceId: number, label: string): Promise<boolean> {
     return renameCredential(this.context, user, deviceId, label);
   }

@@ -14,7 +14,7 @@ export function renderRecentMfaPage(model: RecentMfaPageModel): string {
   const body = html`
     <h1>Verify it’s you first</h1>
     <p id="recent-mfa-why" role="alert">Changes to how you sign in need a second-factor check from the last ${model.minutes} minutes.
-      Yours is older, so confirm it’s you again. Then you come back here and can make the change.</p>
+      Yours is older, so confirm it’s you again; then you are back on your security page to make the change.</p>
     <form method="post" action="/user/security/confirm" class="card">
       <input type="hidden" name="_csrf" value="${model.csrf}">
       <input type="hidden" name="returnTo" value="${model.returnTo}">

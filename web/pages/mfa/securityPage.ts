@@ -1,9 +1,11 @@
+import type { AuditRecord } from '../../../plugin/audit/auditLog.ts';
 import type { RecoveryCodesLeft } from '../../../plugin/factors/recovery-codes/index.ts';
 import type { TotpSetup } from '../../../plugin/factors/totp/index.ts';
 import type { FactorDevice } from '../../../plugin/spi/factor.ts';
-import { html, raw } from '../../html.ts';
+import { html, raw, type SafeHtml } from '../../html.ts';
 import { renderPage } from '../../layout.ts';
 import { formatTime } from './factorCopy.ts';
+import { renderRecentActivity } from './recentActivitySection.ts';
 import { renderRecoveryCodesCard } from './recoveryCodesPages.ts';
 import { renderWebauthnSecurityCard } from './webauthnPages.ts';
 
@@ -17,11 +19,34 @@ export interface SecurityPageModel {
   recoveryCodes?: RecoveryCodesLeft;
   /** Set when the last MFA pass is older than recent_pass_minutes: changes will ask for a factor again. */
   recentPass?: { minutes: number };
+  /** Factors whose devices the user can rename. */
+  renamable?: readonly string[];
+  /** The user's latest MFA events, newest first (from the audit log). */
+  activity?: readonly AuditRecord[];
+  /** A refused new name, shown beside its field. */
+  renameError?: RenameError;
   flash?: string;
   error?: string;
 }
 
-const FACTOR_NAMES: Record<string, string> = { totp: 'Authenticator app', trusted_device: 'Trusted browser', email: 'Email code', recovery_codes: 'Recovery codes', webauthn: 'Security key or passkey' };
+export interface RenameError {
+  factor: string;
+  id: number;
+  message: string;
+  /** What the user typed, given back to correct. */
+  value: string;
+}
+
+/**
+ * One part of the security page. The page is this list, in order: a new part (say,
+ * identity tokens) is a new entry, and the others do not change.
+ */
+export interface SecurityPageSection {
+  id: string;
+  render(model: SecurityPageModel): SafeHtml | '';
+}
+
+export const FACTOR_NAMES: Record<string, string> = { totp: 'Authenticator app', trusted_device: 'Trusted browser', email: 'Email code', recovery_codes: 'Recovery codes', webauthn: 'Security key or passkey' };
 
 function removeForm(csrf: string, device: FactorDevice, action: string) {
   return html`<form method="post" action="/user/security/devices/remove" class="inline">
@@ -30,6 +55,28 @@ function removeForm(csrf: string, device: FactorDevice, action: string) {
     <input type="hidden" name="id" value="${String(device.id)}">
     <button type="submit" class="secondary" aria-label="${action} ${device.label}">${action}</button>
   </form>`;
+}
+
+/** "Rename" opens a small form under the device; a refused name opens it again, with the error tied to the field. */
+function renameForm(csrf: string, device: FactorDevice, error: RenameError | undefined) {
+  const fieldId = `device-name-${device.factor}-${String(device.id)}`;
+  const errorId = `${fieldId}-error`;
+  return html`<details class="rename" ${error ? 'open' : ''}><summary aria-label="Rename ${device.label}">Rename</summary>
+    <form method="post" action="/user/security/devices/rename">
+      <input type="hidden" name="_csrf" value="${csrf}">
+      <input type="hidden" name="factor" value="${device.factor}">
+      <input type="hidden" name="id" value="${String(device.id)}">
+      <label for="${fieldId}">New name for ${device.label}</label>
+      ${error ? html`<p id="${errorId}" class="error" role="alert">${error.message}</p>` : ''}
+      <input id="${fieldId}" name="label" type="text" maxlength="100" required value="${error ? error.value : device.label}"
+        ${error ? html`aria-invalid="true" aria-describedby="${errorId}"` : ''}>
+      <button type="submit" class="secondary">Save name</button>
+    </form>
+  </details>`;
+}
+
+function inputFactors(model: SecurityPageModel): FactorDevice[] {
+  return model.devices.filter((d) => d.factor !== 'trusted_device');
 }
 
 function renderRecentPassNotice(csrf: string, minutes: number) {
@@ -41,19 +88,26 @@ function renderRecentPassNotice(csrf: string, minutes: number) {
   </form>`;
 }
 
-/** `/user/security`: the user's own ways of verifying, and the browsers they trust. */
-export function renderSecurityPage(model: SecurityPageModel): string {
-  const factors = model.devices.filter((d) => d.factor !== 'trusted_device');
-  const browsers = model.devices.filter((d) => d.factor === 'trusted_device');
-  const canSetUpTotp = model.setupOptions.some((o) => o.id === 'totp');
-  const canTurnOnEmail = model.setupOptions.some((o) => o.id === 'email') && !factors.some((d) => d.factor === 'email');
-  const body = html`
-    <h1>Security</h1>
+const messagesSection: SecurityPageSection = {
+  id: 'messages',
+  render: (model) => html`
     ${model.setupRequired ? html`<p class="notice" role="alert">This site requires a second way of verifying it’s you. Set one up to continue.</p>` : ''}
     ${model.flash ? html`<p class="flash" role="status">${model.flash}</p>` : ''}
     ${model.error ? html`<p class="error" role="alert">${model.error}</p>` : ''}
-    ${model.recentPass ? renderRecentPassNotice(model.csrf, model.recentPass.minutes) : ''}
-    <h2>Ways to verify it’s you</h2>
+    ${model.recentPass ? renderRecentPassNotice(model.csrf, model.recentPass.minutes) : ''}`,
+};
+
+const factorsSection: SecurityPageSection = {
+  id: 'factors',
+  render(model) {
+    const factors = inputFactors(model);
+    const renamable = new Set(model.renamable ?? []);
+    const actions = (d: FactorDevice) =>
+      model.setupRequired
+        ? ''
+        : html`${renamable.has(d.factor) ? renameForm(model.csrf, d, model.renameError?.factor === d.factor && model.renameError.id === d.id ? model.renameError : undefined) : ''}
+          ${removeForm(model.csrf, d, 'Remove')}`;
+    return html`<h2>Ways to verify it’s you</h2>
     ${
       factors.length === 0
         ? html`<p>You have not set up a second factor yet.</p>`
@@ -61,49 +115,87 @@ export function renderSecurityPage(model: SecurityPageModel): string {
             <thead><tr><th scope="col">Name</th><th scope="col">Type</th><th scope="col">Added</th><th scope="col">Last used</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
             <tbody>${factors.map(
               (d) => html`<tr><td>${d.label}</td><td>${FACTOR_NAMES[d.factor] ?? d.factor}</td><td>${formatTime(d.createdAt)}</td>
-                <td>${formatTime(d.lastUsedAt)}</td><td>${model.setupRequired ? '' : removeForm(model.csrf, d, 'Remove')}</td></tr>`,
+                <td>${formatTime(d.lastUsedAt)}</td><td>${actions(d)}</td></tr>`,
             )}</tbody>
           </table>`
-    }
-    ${
-      canSetUpTotp
-        ? html`<form method="post" action="/user/security/totp/setup" class="card">
-            <input type="hidden" name="_csrf" value="${model.csrf}">
-            <h3>Add an authenticator app</h3>
-            <label for="label">Name for this device</label>
-            <input id="label" name="label" type="text" maxlength="100" placeholder="e.g. My phone">
-            <button type="submit">Set up authenticator app</button>
-          </form>`
-        : ''
-    }
-    ${
-      canTurnOnEmail
-        ? html`<form method="post" action="/user/security/email/setup" class="card">
-            <input type="hidden" name="_csrf" value="${model.csrf}">
-            <h3>Email codes</h3>
-            <p>Get a code by email when you log in. We send a code to your account’s address first, to check you receive it.</p>
-            <button type="submit">Turn on email codes</button>
-          </form>`
-        : ''
-    }
-    ${
-      model.setupOptions.some((o) => o.id === 'webauthn')
-        ? renderWebauthnSecurityCard({ csrf: model.csrf, keys: factors.filter((d) => d.factor === 'webauthn'), canManage: !model.setupRequired })
-        : ''
-    }
-    ${model.recoveryCodes && !model.setupRequired ? renderRecoveryCodesCard({ csrf: model.csrf, left: model.recoveryCodes }) : ''}
-    ${
-      model.setupRequired
-        ? ''
-        : html`<h2>Trusted browsers</h2>
-          ${
-            browsers.length === 0
-              ? html`<p>No browser is trusted. Tick “Trust this device” when you verify to skip the code on a browser you own.</p>`
-              : html`<ul class="device-list">${browsers.map(
-                  (d) => html`<li>${d.label}, trusted since ${formatTime(d.createdAt)}, until ${formatTime(d.expiresAt)} ${removeForm(model.csrf, d, 'Stop trusting')}</li>`,
-                )}</ul>`
-          }`
     }`;
+  },
+};
+
+const addTotpSection: SecurityPageSection = {
+  id: 'add-totp',
+  render: (model) =>
+    model.setupOptions.some((o) => o.id === 'totp')
+      ? html`<form method="post" action="/user/security/totp/setup" class="card">
+          <input type="hidden" name="_csrf" value="${model.csrf}">
+          <h3>Add an authenticator app</h3>
+          <label for="label">Name for this device</label>
+          <input id="label" name="label" type="text" maxlength="100" placeholder="e.g. My phone">
+          <button type="submit">Set up authenticator app</button>
+        </form>`
+      : '',
+};
+
+const emailSection: SecurityPageSection = {
+  id: 'email',
+  render: (model) =>
+    model.setupOptions.some((o) => o.id === 'email') && !inputFactors(model).some((d) => d.factor === 'email')
+      ? html`<form method="post" action="/user/security/email/setup" class="card">
+          <input type="hidden" name="_csrf" value="${model.csrf}">
+          <h3>Email codes</h3>
+          <p>Get a code by email when you log in. We send a code to your account’s address first, to check you receive it.</p>
+          <button type="submit">Turn on email codes</button>
+        </form>`
+      : '',
+};
+
+const webauthnSection: SecurityPageSection = {
+  id: 'webauthn',
+  render: (model) => (model.setupOptions.some((o) => o.id === 'webauthn') ? renderWebauthnSecurityCard({ csrf: model.csrf }) : ''),
+};
+
+const recoveryCodesSection: SecurityPageSection = {
+  id: 'recovery-codes',
+  render: (model) => (model.recoveryCodes && !model.setupRequired ? renderRecoveryCodesCard({ csrf: model.csrf, left: model.recoveryCodes }) : ''),
+};
+
+const trustedBrowsersSection: SecurityPageSection = {
+  id: 'trusted-browsers',
+  render(model) {
+    if (model.setupRequired) return '';
+    const browsers = model.devices.filter((d) => d.factor === 'trusted_device');
+    return html`<h2>Trusted browsers</h2>
+      ${
+        browsers.length === 0
+          ? html`<p>No browser is trusted. Tick “Trust this device” when you verify to skip the code on a browser you own.</p>`
+          : html`<ul class="device-list">${browsers.map(
+              (d) => html`<li>${d.label}, trusted since ${formatTime(d.createdAt)}, until ${formatTime(d.expiresAt)} ${removeForm(model.csrf, d, 'Stop trusting')}</li>`,
+            )}</ul>`
+      }`;
+  },
+};
+
+const recentActivitySection: SecurityPageSection = {
+  id: 'recent-activity',
+  render: (model) => (model.activity ? renderRecentActivity(model.activity) : ''),
+};
+
+/** The security page's parts, top to bottom. */
+export const SECURITY_PAGE_SECTIONS: readonly SecurityPageSection[] = [
+  messagesSection,
+  factorsSection,
+  addTotpSection,
+  emailSection,
+  webauthnSection,
+  recoveryCodesSection,
+  trustedBrowsersSection,
+  recentActivitySection,
+];
+
+/** `/user/security`: the user's own ways of verifying, the browsers they trust, and what happened lately. */
+export function renderSecurityPage(model: SecurityPageModel, sections: readonly SecurityPageSection[] = SECURITY_PAGE_SECTIONS): string {
+  const body = html`<h1>Security</h1>
+    ${sections.map((section) => section.render(model))}`;
   return renderPage({ title: 'Security', body, username: model.username, csrf: model.csrf });
 }
 

@@ -1,6 +1,5 @@
 import type { FactorDevice } from '../../../plugin/spi/factor.ts';
 import { html, type SafeHtml } from '../../html.ts';
-import { formatTime } from './factorCopy.ts';
 
 /** The page script: talks to the key through @simplewebauthn/browser, served from this site (never a CDN). */
 const SCRIPT = html`<script type="module" src="/assets/webauthn.js"></script>`;
@@ -40,30 +39,12 @@ export function renderWebauthnLoginForm(model: WebauthnLoginFormModel): SafeHtml
 
 export interface WebauthnSecurityCardModel {
   csrf: string;
-  /** The user's registered keys (factor 'webauthn'). */
-  keys: FactorDevice[];
-  /** Renaming is for a session that passed MFA (as removing is). */
-  canManage: boolean;
 }
 
-/** On /user/security: register a key (named by the user), and rename the ones registered. */
+/** On /user/security: register a key, named by the user (the keys are listed, renamed and removed with the other factors). */
 export function renderWebauthnSecurityCard(model: WebauthnSecurityCardModel): SafeHtml {
   return html`<section class="card" aria-labelledby="webauthn-heading">
     <h3 id="webauthn-heading">Security keys and passkeys</h3>
-    ${
-      model.canManage && model.keys.length > 0
-        ? html`<ul class="device-list">${model.keys.map(
-            (key) => html`<li><form method="post" action="/user/security/webauthn/rename" class="inline">
-              <input type="hidden" name="_csrf" value="${model.csrf}">
-              <input type="hidden" name="id" value="${String(key.id)}">
-              <label for="webauthn-name-${String(key.id)}" class="visually-hidden">Name of ${key.label}</label>
-              <input id="webauthn-name-${String(key.id)}" name="label" type="text" maxlength="100" value="${key.label}" required>
-              <button type="submit" class="secondary">Rename</button>
-              <span class="hint">last used ${formatTime(key.lastUsedAt)}</span>
-            </form></li>`,
-          )}</ul>`
-        : ''
-    }
     <form method="post" action="/user/security/webauthn/confirm" id="webauthn-register" data-options-url="/user/security/webauthn/options">
       <input type="hidden" name="_csrf" value="${model.csrf}">
       <input type="hidden" name="setupId" value="">

@@ -1,0 +1,96 @@
+import type { AuditRecord } from '../../../plugin/audit/auditLog.ts';
+import { html, type SafeHtml } from '../../html.ts';
+import { formatTime } from './factorCopy.ts';
+
+const FACTOR_WORDS: Record<string, string> = {
+  totp: 'authenticator app',
+  email: 'email codes',
+  recovery_codes: 'recovery codes',
+  webauthn: 'security key or passkey',
+  trusted_device: 'trusted browser',
+  ip_range: 'trusted network',
+};
+
+const DOOR_WORDS: Record<string, string> = { web: 'in a browser', token: 'from the mobile app', api: 'through the API' };
+
+function factorWords(factor: string | null | undefined): string {
+  return factor ? (FACTOR_WORDS[factor] ?? factor) : 'a way of verifying';
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** A name the user gave (or the site made); only ever a label, never a secret. */
+function quoted(value: unknown): string {
+  return typeof value === 'string' && value ? ` “${value}”` : '';
+}
+
+/**
+ * One audit event in plain words. Only fields known to be harmless are read from
+ * `detail` (labels, counts, the browser family): never a secret, code or token, and
+ * never an administrator's free-text reason.
+ */
+export function describeActivity(record: AuditRecord): string {
+  const detail = record.detail ?? {};
+  const factor = factorWords(record.factor);
+  switch (record.event) {
+    case 'mfa_passed': {
+      const used = Array.isArray(detail.factors) && detail.factors.length > 0 ? ` with your ${detail.factors.map((f) => factorWords(String(f))).join(' and ')}` : ' without a second step';
+      const browser = typeof detail.browser === 'string' ? ` (${detail.browser})` : '';
+      return `Signed in${used}${browser}`;
+    }
+    case 'mfa_failed':
+      return 'A sign-in was refused';
+    case 'factor_failed':
+      return detail.reason === 'replayed' ? `A used code was tried again for your ${factor}` : `A wrong code was entered for your ${factor}`;
+    case 'factor_locked':
+      return `Your ${factor} was locked after too many wrong tries`;
+    case 'factor_unlocked':
+      return `An administrator unlocked your ${factor}`;
+    case 'factor_added':
+      return record.factor === 'recovery_codes' ? 'New recovery codes were made (older ones stopped working)' : `${capitalised(factor)}${quoted(detail.label)} was added`;
+    case 'factor_removed':
+      return `${capitalised(factor)} was removed`;
+    case 'factor_renamed':
+      return `${capitalised(factor)} was renamed to${quoted(detail.label)}`;
+    case 'factor_reset':
+      return record.factor ? `An administrator reset your ${factor}` : 'An administrator reset all your ways of verifying';
+    case 'totp_code_reused':
+      return 'A code from your authenticator app was used a second time (refused)';
+    case 'trusted_device_added':
+      return 'A browser was trusted to skip the second step';
+    case 'trusted_device_revoked':
+      return 'A browser is no longer trusted';
+    case 'recovery_code_used':
+      return typeof detail.remaining === 'number' ? `A recovery code was used (${detail.remaining} left)` : 'A recovery code was used';
+    case 'not_me_reported':
+      return '“This wasn’t me” was reported for a sign-in, and it was stopped';
+    case 'webauthn_counter_regressed':
+      return 'A security key answered in a way that suggests it was copied';
+    case 'identity_token_created':
+      return 'An identity token was made';
+    case 'identity_token_used':
+      return 'An identity token was used';
+    case 'identity_token_revoked':
+      return 'An identity token was revoked';
+    default:
+      return record.event.replaceAll('_', ' ');
+  }
+}
+
+/** "Recent activity" on /user/security: the last MFA events with when, where from, and how; and what to do if one is not theirs. */
+export function renderRecentActivity(activity: readonly AuditRecord[]): SafeHtml {
+  return html`<section aria-labelledby="activity-heading">
+    <h2 id="activity-heading">Recent activity</h2>
+    ${
+      activity.length === 0
+        ? html`<p>Nothing yet.</p>`
+        : html`<ol class="activity">${activity.map(
+            (record) => html`<li><span class="what">${describeActivity(record)}</span>
+              <span class="when">${formatTime(record.at)} · ${record.ip ? `from ${record.ip}` : 'address not known'}${record.door && DOOR_WORDS[record.door] ? ` · ${DOOR_WORDS[record.door]}` : ''}</span></li>`,
+          )}</ol>`
+    }
+    <p class="notice" id="activity-advice"><strong>If you don’t recognise this activity,</strong> change your password, remove the factor, and contact your administrator.</p>
+  </section>`;
+}
