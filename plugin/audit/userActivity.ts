@@ -24,6 +24,8 @@ export const USER_ACTIVITY_EVENTS: readonly AuditEventName[] = [
   'identity_token_created',
   'identity_token_used',
   'identity_token_revoked',
+  'service_token_revoked',
+  'api_session_created',
 ];
 
 /** How many events the security page shows: enough for a few days of logins, short enough to read. */

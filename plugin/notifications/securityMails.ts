@@ -91,3 +91,12 @@ export function newSignInMail(facts: SecurityMailFacts): MailMessage {
     ifNotYou: `someone has your password and passed your second step. Change your password now, remove any way to verify you don't recognise from your security page, and tell your administrator.`,
   });
 }
+
+export function identityTokenCreatedMail(facts: SecurityMailFacts, token: { name: string; expiresAt: number | null }): MailMessage {
+  return securityMail(facts, {
+    subject: 'A token for scripts was made',
+    happened: `An identity token named "${token.name}" was made for your account on ${facts.siteName}. A program holding it can use your account without your password or a second factor${token.expiresAt === null ? ', until it is revoked' : `, until ${utc(token.expiresAt)}`}.`,
+    ifYou: 'If this was you, keep the token where only that program can read it.',
+    ifNotYou: 'revoke it now under "Tokens for scripts and apps" on your security page, change your password, and tell your administrator.',
+  });
+}

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { AuditLog, AuditRecord } from '../audit/auditLog.ts';
 import type { Host, HostUser, MailMessage } from '../spi/host.ts';
 import { KnownSignIns, signInKey } from './knownSignIns.ts';
-import { factorAddedMail, factorRemovedMail, factorResetMail, newSignInMail, type SecurityMailFacts, totpCodeReusedMail } from './securityMails.ts';
+import { factorAddedMail, factorRemovedMail, factorResetMail, identityTokenCreatedMail, newSignInMail, type SecurityMailFacts, totpCodeReusedMail } from './securityMails.ts';
 
 export interface SecurityNotificationsOptions {
   audit: AuditLog;
@@ -48,6 +48,8 @@ export function startSecurityNotifications(options: SecurityNotificationsOptions
         return factorResetMail(facts, { name: factor ? options.factorName(factor) : null });
       case 'totp_code_reused':
         return totpCodeReusedMail(facts);
+      case 'identity_token_created':
+        return identityTokenCreatedMail(facts, { name: String(detail.name ?? ''), expiresAt: typeof detail.expiresAt === 'number' ? detail.expiresAt : null });
       case 'mfa_passed': {
         // A pass with no factor (nothing set up yet) is not an MFA sign-in to warn about.
         if (!Array.isArray(detail.factors) || detail.factors.length === 0) return null;
@@ -89,4 +91,4 @@ export function startSecurityNotifications(options: SecurityNotificationsOptions
 }
 
 /** The events that may mail the user. Recovery codes mail on their own use (recoveryCodeMail.ts): that mail says how many are left. */
-const WATCHED = new Set<AuditRecord['event']>(['factor_added', 'factor_removed', 'factor_reset', 'totp_code_reused', 'mfa_passed']);
+const WATCHED = new Set<AuditRecord['event']>(['factor_added', 'factor_removed', 'factor_reset', 'totp_code_reused', 'mfa_passed', 'identity_token_created']);

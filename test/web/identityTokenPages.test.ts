@@ -32,6 +32,16 @@ for (const kind of databaseKinds) {
       assert.doesNotMatch(list.text, new RegExp(token), 'the list never shows it again');
       assert.match(list.text, /<td>Upload &lt;script&gt;<\/td><td>Identity token<\/td><td>site:read<\/td>/);
       assert.match(list.text, /<td>2026-12-2\d \d\d:\d\d UTC<\/td>/, '30 days from the test clock');
+
+      const security = await browser.agent.get('/user/security').expect(200);
+      assert.match(security.text, /<h2 id="tokens-heading">Tokens for scripts and apps<\/h2>/);
+      assert.match(security.text, /<td>Upload &lt;script&gt;<\/td><td>Identity token<\/td>/);
+      assert.match(security.text, /An identity token was made: “Upload &lt;script&gt;”/);
+      await site.mfa.notifications.settled();
+      const mail = site.mail.find((m) => m.to === 'maker@example.test' && /token for scripts/.test(m.subject));
+      assert.ok(mail, 'the owner is told a token was made');
+      assert.match(mail.text, /"Upload <script>"/);
+      assert.ok(!mail.text.includes(token), 'the mail never carries the token');
     });
 
     it('says what is wrong beside the field and makes nothing', async () => {

@@ -5,6 +5,7 @@ import { recentUserActivity } from '../../../plugin/audit/userActivity.ts';
 import { isMfaError } from '../../../plugin/errors.ts';
 import { recoveryCodesLeft } from '../../../plugin/factors/recovery-codes/index.ts';
 import type { TotpSetup } from '../../../plugin/factors/totp/index.ts';
+import { listUserTokens } from '../../../plugin/credentials/userTokens.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
 import { type RenameError, renderSecurityPage, renderTotpSetupPage } from '../../../web/pages/mfa/securityPage.ts';
 import { csrfToken } from '../csrf.ts';
@@ -58,6 +59,7 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
         renamable: await plugin.enrolment.renamableFactors(),
         renameError,
         activity: await recentUserActivity(plugin.audit, user.id),
+        tokens: setupRequired ? undefined : await listUserTokens({ host: plugin.registry.host, identityTokens: plugin.identityTokens, audit: plugin.audit }, user),
         flash,
         error,
       }),

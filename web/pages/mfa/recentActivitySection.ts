@@ -69,11 +69,15 @@ export function describeActivity(record: AuditRecord): string {
     case 'webauthn_counter_regressed':
       return 'A security key answered in a way that suggests it was copied';
     case 'identity_token_created':
-      return 'An identity token was made';
+      return `An identity token was made:${quoted(detail.name)}`;
     case 'identity_token_used':
-      return 'An identity token was used';
+      return `An identity token was used:${quoted(detail.name)}`;
     case 'identity_token_revoked':
       return 'An identity token was revoked';
+    case 'service_token_revoked':
+      return 'A mobile app token was revoked';
+    case 'api_session_created':
+      return 'Signed in to the API';
     default:
       return record.event.replaceAll('_', ' ');
   }

@@ -1,4 +1,5 @@
 import type { AuditRecord } from '../../../plugin/audit/auditLog.ts';
+import type { UserToken } from '../../../plugin/credentials/userTokens.ts';
 import type { RecoveryCodesLeft } from '../../../plugin/factors/recovery-codes/index.ts';
 import type { TotpSetup } from '../../../plugin/factors/totp/index.ts';
 import type { FactorDevice } from '../../../plugin/spi/factor.ts';
@@ -7,6 +8,7 @@ import { renderPage } from '../../layout.ts';
 import { formatTime } from './factorCopy.ts';
 import { renderRecentActivity } from './recentActivitySection.ts';
 import { renderRecoveryCodesCard } from './recoveryCodesPages.ts';
+import { renderTokenList } from './tokenList.ts';
 import { renderWebauthnSecurityCard } from './webauthnPages.ts';
 
 export interface SecurityPageModel {
@@ -21,6 +23,8 @@ export interface SecurityPageModel {
   recentPass?: { minutes: number };
   /** Factors whose devices the user can rename. */
   renamable?: readonly string[];
+  /** Identity tokens and app tokens that act for the user without MFA. */
+  tokens?: readonly UserToken[];
   /** The user's latest MFA events, newest first (from the audit log). */
   activity?: readonly AuditRecord[];
   /** A refused new name, shown beside its field. */
@@ -175,6 +179,18 @@ const trustedBrowsersSection: SecurityPageSection = {
   },
 };
 
+const tokensSection: SecurityPageSection = {
+  id: 'tokens',
+  render(model) {
+    if (!model.tokens) return '';
+    return html`<section aria-labelledby="tokens-heading">
+      <h2 id="tokens-heading">Tokens for scripts and apps</h2>
+      ${renderTokenList({ tokens: model.tokens, csrf: model.csrf, revokeAction: '/user/security/tokens/revoke', empty: 'No program uses your account with a token.' })}
+      <p><a href="/user/security/tokens">Make a token for a script, or manage your tokens</a></p>
+    </section>`;
+  },
+};
+
 const recentActivitySection: SecurityPageSection = {
   id: 'recent-activity',
   render: (model) => (model.activity ? renderRecentActivity(model.activity) : ''),
@@ -189,6 +205,7 @@ export const SECURITY_PAGE_SECTIONS: readonly SecurityPageSection[] = [
   webauthnSection,
   recoveryCodesSection,
   trustedBrowsersSection,
+  tokensSection,
   recentActivitySection,
 ];
 
