@@ -79,4 +79,32 @@ describe('the security page in Chromium', { skip: skip ?? false }, () => {
     assert.match((await activity.locator('li .what').first().textContent()) ?? '', /Authenticator app was removed/);
     await page.screenshot({ path: artifactPath('security-page-removed.png'), fullPage: true });
   });
+
+  it('makes a token for a script, shows it once with Copy, and revokes it so it stops at once', async () => {
+    await page.goto(`${server.origin}/user/security`);
+    await submit(page, 'a[href="/user/security/tokens"]');
+    await page.getByLabel('Token name').fill('Lab upload PC');
+    await page.getByLabel('Expires after').selectOption('30');
+    await page.getByLabel(/site:read/).check();
+    await submit(page, 'form[action="/user/security/tokens"] button[type="submit"]');
+    assert.equal(await page.locator('h1').textContent(), 'Your new token');
+    const token = ((await page.locator('[data-testid="new-token"]').textContent()) ?? '').trim();
+    assert.match(token, /^mbi_/);
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
+    await page.click('#copy-codes');
+    await page.waitForFunction(() => document.getElementById('copy-codes')?.textContent !== 'Copy', undefined, { timeout: 5000 });
+    assert.equal(await page.locator('#copy-codes').textContent(), 'Copied');
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), token);
+    await page.screenshot({ path: artifactPath('identity-token-new.png'), fullPage: true });
+
+    const me = () => fetch(`${server.origin}/api/v1/me`, { headers: { Authorization: `Bearer ${token}` } });
+    assert.equal((await me()).status, 200, 'the token works without MFA');
+    await submit(page, 'a:has-text("Done")');
+    assert.doesNotMatch(await page.content(), new RegExp(token), 'never shown again');
+    await page.screenshot({ path: artifactPath('identity-tokens-list.png'), fullPage: true });
+    await submit(page, 'button[aria-label="Revoke Lab upload PC"]');
+    assert.match((await page.getByRole('status').textContent()) ?? '', /Token revoked/);
+    assert.equal((await me()).status, 401, 'revoked: refused on the next request');
+    await page.screenshot({ path: artifactPath('identity-tokens-revoked.png'), fullPage: true });
+  });
 });

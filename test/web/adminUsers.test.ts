@@ -166,7 +166,7 @@ for (const kind of databaseKinds) {
       const { token, record } = await site.mfa.identityTokens.create(user.id, { name: 'Nightly <sync>', expiresAt: null, scope: ['site:read'] }, { ip: null, door: 'api' });
       const browser = await adminBrowser();
       const detail = await browser.agent.get(`/admin/mfa/users/${user.id}`).expect(200);
-      assert.match(detail.text, /<td>Nightly &lt;sync&gt;<\/td><td>Identity token<\/td><td>site:read<\/td>/);
+      assert.match(detail.text, /<td class="token-name">Nightly &lt;sync&gt;<\/td><td data-label="Kind">Identity token<\/td><td data-label="Scope">site:read<\/td>/);
       assert.doesNotMatch(detail.text, new RegExp(token.slice(4)));
       await browser.agent.post(`/admin/mfa/users/${user.id}/tokens/revoke`).type('form').send({ _csrf: csrfFrom(detail.text), token: `identity:${record.id}` }).expect(303);
       const after = await browser.agent.get(`/admin/mfa/users/${user.id}`).expect(200);

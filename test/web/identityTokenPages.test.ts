@@ -30,12 +30,12 @@ for (const kind of databaseKinds) {
 
       const list = await browser.agent.get(PAGE).expect(200);
       assert.doesNotMatch(list.text, new RegExp(token), 'the list never shows it again');
-      assert.match(list.text, /<td>Upload &lt;script&gt;<\/td><td>Identity token<\/td><td>site:read<\/td>/);
-      assert.match(list.text, /<td>2026-12-2\d \d\d:\d\d UTC<\/td>/, '30 days from the test clock');
+      assert.match(list.text, /<td class="token-name">Upload &lt;script&gt;<\/td><td data-label="Kind">Identity token<\/td><td data-label="Scope">site:read<\/td>/);
+      assert.match(list.text, /<td data-label="Expires">2026-12-2\d \d\d:\d\d UTC<\/td>/, '30 days from the test clock');
 
       const security = await browser.agent.get('/user/security').expect(200);
       assert.match(security.text, /<h2 id="tokens-heading">Tokens for scripts and apps<\/h2>/);
-      assert.match(security.text, /<td>Upload &lt;script&gt;<\/td><td>Identity token<\/td>/);
+      assert.match(security.text, /<td class="token-name">Upload &lt;script&gt;<\/td><td data-label="Kind">Identity token<\/td>/);
       assert.match(security.text, /An identity token was made: “Upload &lt;script&gt;”/);
       await site.mfa.notifications.settled();
       const mail = site.mail.find((m) => m.to === 'maker@example.test' && /token for scripts/.test(m.subject));

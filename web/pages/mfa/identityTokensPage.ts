@@ -41,7 +41,7 @@ export function renderIdentityTokensPage(model: IdentityTokensPageModel): string
       <input type="hidden" name="_csrf" value="${model.csrf}">
       <h2>Make a token</h2>
       ${error && !['name', 'expiresAt', 'scope'].includes(error.field) ? html`<p class="error" role="alert">${error.message}</p>` : ''}
-      <label for="token-name">Name</label>
+      <label for="token-name">Token name</label>
       ${errorFor('name')}
       <input type="text" id="token-name" name="name" maxlength="100" required value="${form.name}" ${invalid('name')} placeholder="Lab upload PC">
       <label for="token-lifetime">Expires after</label>

@@ -23,9 +23,9 @@ export function renderTokenList(model: TokenListModel): SafeHtml {
     <thead><tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Scope</th><th scope="col">Made</th><th scope="col">Expires</th><th scope="col">Last used</th><th scope="col"><span class="visually-hidden">Revoke</span></th></tr></thead>
     <tbody>${model.tokens.map(
       (t) => html`<tr>
-        <td>${t.name}</td><td>${KIND_NAMES[t.kind]}</td><td>${t.scope.length > 0 ? t.scope.join(', ') : '—'}</td>
-        <td>${formatTime(t.createdAt)}</td><td>${t.expiresAt === null ? 'when revoked' : formatTime(t.expiresAt)}</td>
-        <td>${formatTime(t.lastUsedAt)}${t.lastUsedIp ? ` from ${t.lastUsedIp}` : ''}</td>
+        <td class="token-name">${t.name}</td><td data-label="Kind">${KIND_NAMES[t.kind]}</td><td data-label="Scope">${t.scope.length > 0 ? t.scope.join(', ') : '—'}</td>
+        <td data-label="Made">${formatTime(t.createdAt)}</td><td data-label="Expires">${t.expiresAt === null ? 'when revoked' : formatTime(t.expiresAt)}</td>
+        <td data-label="Last used">${formatTime(t.lastUsedAt)}${t.lastUsedIp ? ` from ${t.lastUsedIp}` : ''}</td>
         <td><form method="post" action="${model.revokeAction}" class="inline">
           <input type="hidden" name="_csrf" value="${model.csrf}">
           <input type="hidden" name="token" value="${t.id}">
