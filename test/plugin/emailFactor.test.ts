@@ -93,7 +93,7 @@ for (const kind of databaseKinds) {
         await rejectsWith(t.mfa.enrolment.confirmSetup(user, 'email', { setupId: sent.setupId, code: wrong }, { actor: 'x', ip: null }), 'INVALID_CODE');
       }
       await rejectsWith(t.mfa.enrolment.confirmSetup(user, 'email', { setupId: sent.setupId, code }, { actor: 'x', ip: null }), 'SETUP_EXPIRED');
-      await rejectsWith(t.mfa.enrolment.beginSetup(user, 'email', {}), 'INVALID_INPUT'); // a new code waits for the resend interval
+      await rejectsWith(t.mfa.enrolment.beginSetup(user, 'email', {}), 'RATE_LIMITED'); // a new code waits for the resend interval
       t.clock.advance(61_000);
       await t.mfa.enrolment.beginSetup(user, 'email', {});
       await t.mfa.enrolment.confirmSetup(user, 'email', { code: codeIn(lastMail(t).text) }, { actor: 'x', ip: null });
@@ -211,7 +211,7 @@ for (const kind of databaseKinds) {
       assert.equal(parallel.filter((r) => r.status === 'fulfilled').length, 1);
       assert.equal(t.host.mail.length, before + 1);
       t.clock.advance(20_000);
-      const tooSoon = await rejectsWith(t.mfa.engine.challenge(attempt.id, 'email', {}), 'INVALID_INPUT');
+      const tooSoon = await rejectsWith(t.mfa.engine.challenge(attempt.id, 'email', {}), 'RATE_LIMITED');
       assert.equal(tooSoon.retryAfterSeconds, 40);
       assert.match(String(tooSoon.message), /in 40 seconds/);
       for (let sent = 2; sent <= 5; sent++) {
@@ -219,7 +219,7 @@ for (const kind of databaseKinds) {
         await t.mfa.engine.challenge(attempt.id, 'email', {});
       }
       t.clock.advance(60_000);
-      const capped = await rejectsWith(t.mfa.engine.challenge(attempt.id, 'email', {}), 'INVALID_INPUT');
+      const capped = await rejectsWith(t.mfa.engine.challenge(attempt.id, 'email', {}), 'RATE_LIMITED');
       assert.equal(capped.retryAfterSeconds, null);
       assert.match(String(capped.message), /5 codes, the most allowed/);
       assert.equal(t.host.mail.length, before + 5);

@@ -24,6 +24,7 @@ const STATUS_BY_CODE: Partial<Record<MfaError['code'], number>> = {
   INVALID_INPUT: 400,
   FACTOR_LOCKED: 403,
   FACTOR_NOT_AVAILABLE: 400,
+  RATE_LIMITED: 429,
 };
 
 /** `/mfa`: the second-factor page of the web door. */

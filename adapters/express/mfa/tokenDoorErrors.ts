@@ -55,11 +55,10 @@ export function refusalForError(error: unknown, retry: RetryFields, factorId?: s
     case 'FACTOR_NOT_AVAILABLE':
       return refusal(400, 'mfafactorunavailable', error.message, retry);
     case 'INVALID_INPUT':
-      // The email factor's send limits come as INVALID_INPUT on the field `resend`.
-      if (details.field === 'resend') return rateLimited(error, retry, 'mfasendlimit');
       return refusal(400, 'invalidparameter', error.message, retry);
     case 'RATE_LIMITED':
-      return rateLimited(error, retry, 'mfaratelimited');
+      // The email factor's send limits are on the field `resend`.
+      return rateLimited(error, retry, details.field === 'resend' ? 'mfasendlimit' : 'mfaratelimited');
     default:
       throw error;
   }

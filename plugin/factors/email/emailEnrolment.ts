@@ -101,7 +101,7 @@ export class EmailEnrolment {
         sendsLeft: Math.max(0, rules.maxSends - next.sends),
       };
     }
-    throw new MfaError('INVALID_INPUT', 'A code is being sent right now. Wait a moment, then check your mailbox.', { field: 'resend', reason: 'too_soon' });
+    throw new MfaError('RATE_LIMITED', 'A code is being sent right now. Wait a moment, then check your mailbox.', { field: 'resend', reason: 'too_soon', retryAfterSeconds: 5 });
   }
 
   /** The open set-up (without sending anything), for the page after a mistyped code; null when none is open. */

@@ -97,7 +97,7 @@ class EmailProvider implements FactorProvider {
       };
       return { ...sent };
     }
-    throw new MfaError('INVALID_INPUT', 'A code is being sent right now. Wait a moment, then check your mailbox.', { field: 'resend', reason: 'too_soon' });
+    throw new MfaError('RATE_LIMITED', 'A code is being sent right now. Wait a moment, then check your mailbox.', { field: 'resend', reason: 'too_soon', retryAfterSeconds: 5 });
   }
 
   /** Compares HMACs in constant time, then spends the code with a guarded UPDATE: of two parallel submits, one passes. */

@@ -18,13 +18,13 @@ export interface SendHistory {
  * limits hold per attempt and live in the database with the attempt (DESIGN.md: nothing
  * that decides a login lives only in memory).
  *
- * The error is INVALID_INPUT with `retryAfterSeconds` (null when no wait will help),
+ * The error is RATE_LIMITED with `retryAfterSeconds` (null when no wait will help),
  * so a door can answer 429 with Retry-After.
  */
 export function assertMaySend(history: SendHistory, now: number, rules: ResendRules): void {
   if (history.sends >= rules.maxSends) {
     throw new MfaError(
-      'INVALID_INPUT',
+      'RATE_LIMITED',
       `You have asked for ${history.sends} codes, the most allowed here. Use the newest code in your mailbox (check the spam folder too), or start again by logging in with your password.`,
       { field: 'resend', reason: 'too_many_codes', retryAfterSeconds: null },
     );
@@ -34,7 +34,7 @@ export function assertMaySend(history: SendHistory, now: number, rules: ResendRu
   if (waitMs > 0) {
     const seconds = Math.ceil(waitMs / 1000);
     throw new MfaError(
-      'INVALID_INPUT',
+      'RATE_LIMITED',
       `A code was sent a moment ago; it can take a minute to arrive. You can ask for a new one in ${seconds} ${seconds === 1 ? 'second' : 'seconds'}.`,
       { field: 'resend', reason: 'too_soon', retryAfterSeconds: seconds },
     );
