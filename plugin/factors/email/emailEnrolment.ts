@@ -7,7 +7,8 @@ import { EMAIL_FACTOR_ID } from './emailAttemptData.ts';
 import { generateEmailCode, maskEmailAddress, normalizeEmailCode } from './emailCode.ts';
 import { setupCodeMail } from './emailMessages.ts';
 import { replaceUserFactorData } from './guardedDataUpdate.ts';
-import { assertMaySend, type ResendRules } from './resendThrottle.ts';
+import { RateLimits } from '../../store/rateLimits.ts';
+import { assertMaySend, type ResendRules, takeUserSend } from './resendThrottle.ts';
 
 /** A set-up left unconfirmed this long is abandoned; the next "turn on" starts afresh (and its send limits with it). */
 export const EMAIL_SETUP_WINDOW_MS = 60 * 60 * 1000;
@@ -80,6 +81,7 @@ export class EmailEnrolment {
       const pending = await this.openSetup(user, input);
       const state = stateOf(pending);
       assertMaySend(state, now, rules);
+      await takeUserSend(new RateLimits(this.context.db), user.id, this.context.settings.integer('factor.email.max_sends_per_hour'), now);
       const code = generateEmailCode();
       const expiresAt = Math.min(now + rules.ttlMinutes * 60_000, pending.createdAt + EMAIL_SETUP_WINDOW_MS);
       const next: SetupState = {

@@ -7,7 +7,8 @@ import { EMAIL_FACTOR_ID, EmailAttemptData } from './emailAttemptData.ts';
 import { generateEmailCode, maskEmailAddress, normalizeEmailCode } from './emailCode.ts';
 import { type EmailCodeSent, EmailEnrolment, emailDeviceLabel } from './emailEnrolment.ts';
 import { loginCodeMail } from './emailMessages.ts';
-import { assertMaySend, type ResendRules } from './resendThrottle.ts';
+import { RateLimits } from '../../store/rateLimits.ts';
+import { assertMaySend, type ResendRules, takeUserSend } from './resendThrottle.ts';
 
 /** The hash context that binds a login code to its attempt: a code mailed for one login is worthless for another. */
 export function loginCodeContext(attemptId: string): string {
@@ -63,6 +64,7 @@ class EmailProvider implements FactorProvider {
     for (let round = 0; round < 3; round++) {
       const read = await this.attempts.read(attempt.id);
       assertMaySend(read.state, now, rules);
+      await takeUserSend(new RateLimits(this.context.db), user.id, this.context.settings.integer('factor.email.max_sends_per_hour'), now);
       const code = generateEmailCode();
       const secret = randomToken(24);
       const expiresAt = Math.min(now + rules.ttlMinutes * 60_000, attempt.expiresAt);

@@ -1,4 +1,5 @@
 import { MfaError } from '../../errors.ts';
+import type { RateLimits } from '../../store/rateLimits.ts';
 
 export interface ResendRules {
   /** Seconds between two codes (setting factor.email.resend_interval_seconds). */
@@ -39,4 +40,23 @@ export function assertMaySend(history: SendHistory, now: number, rules: ResendRu
       { field: 'resend', reason: 'too_soon', retryAfterSeconds: seconds },
     );
   }
+}
+
+const HOUR_MS = 3600_000;
+
+/**
+ * The cap per user (setting factor.email.max_sends_per_hour), over all attempts and
+ * set-ups: the per-attempt limits alone let someone with the password flood the
+ * mailbox by logging in again and again. Taken before the code is written, so a
+ * refused send never replaces the code the user already has.
+ */
+export async function takeUserSend(limits: RateLimits, userId: string, perHour: number, now: number): Promise<void> {
+  const result = await limits.take({ bucket: `email:${userId}`, limit: perHour, windowMs: HOUR_MS, now });
+  if (result.allowed) return;
+  const minutes = Math.ceil(result.retryAfterSeconds / 60);
+  throw new MfaError(
+    'RATE_LIMITED',
+    `Too many codes were emailed to this account in the last hour. Use the newest code in your mailbox, or ask again in ${minutes} ${minutes === 1 ? 'minute' : 'minutes'}.`,
+    { field: 'resend', reason: 'user_hourly_cap', retryAfterSeconds: result.retryAfterSeconds },
+  );
 }

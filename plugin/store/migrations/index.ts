@@ -3,6 +3,7 @@ import { settingsAndAudit } from './001_settings_and_audit.ts';
 import { attemptsAndFactors } from './002_attempts_and_factors.ts';
 import { identityTokensAndApiSessions } from './003_identity_tokens_and_api_sessions.ts';
 import { knownSignIns } from './004_known_sign_ins.ts';
+import { rateLimits } from './005_rate_limits.ts';
 
 /** The plugin's own schema, in order. A new migration is appended here, never inserted. */
-export const pluginMigrations: readonly Migration[] = [settingsAndAudit, attemptsAndFactors, identityTokensAndApiSessions, knownSignIns];
+export const pluginMigrations: readonly Migration[] = [settingsAndAudit, attemptsAndFactors, identityTokensAndApiSessions, knownSignIns, rateLimits];
