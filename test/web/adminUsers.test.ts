@@ -57,7 +57,9 @@ for (const kind of databaseKinds) {
       const { user: other } = await userWithTotp('bystander');
       const browser = site.browser();
       assert.equal((await browser.login('curious')).headers.location, '/my');
-      await browser.agent.get(`/admin/mfa/users/${user.id}`).expect(403);
+      const refused = await browser.agent.get(`/admin/mfa/users/${user.id}`).expect(403);
+      assert.match(refused.text, /<h1>Not allowed<\/h1>/);
+      assert.match(refused.text, /class="skip-link"/, 'in the site’s own page shell');
       await browser.agent.get('/admin/mfa/users').query({ q: 'bystander' }).expect(403);
       const csrf = csrfFrom((await browser.agent.get('/my')).text);
       await browser.agent.post(`/admin/mfa/users/${other.id}/reset`).type('form').send({ _csrf: csrf, reason: 'because' }).expect(403);

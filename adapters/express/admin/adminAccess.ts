@@ -1,6 +1,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
+import { renderNotAllowedPage } from '../../../web/pages/admin/notAllowedPage.ts';
+import { csrfToken } from '../csrf.ts';
 import { safeReturnPath } from '../safeReturnPath.ts';
 import { sessionUserId } from '../mfa/webSession.ts';
 import type {} from 'express-session';
@@ -30,7 +32,7 @@ export function adminOnly(plugin: MfaPlugin, loginPath: string): RequestHandler 
         res.status(403);
         return req.accepts(['html', 'json']) === 'json'
           ? res.json({ error: 'Only site administrators can do this.', code: 'FORBIDDEN' })
-          : res.type('html').send('<!doctype html><html lang="en"><meta charset="utf-8"><title>Not allowed</title><link rel="stylesheet" href="/assets/site.css"><main id="main"><h1>Not allowed</h1><p role="alert">Only site administrators can open this page.</p><p><a href="/">Back to the start page</a></p></main>');
+          : res.type('html').send(renderNotAllowedPage({ username: user.username, csrf: csrfToken(req) }));
       }
       res.locals.mfaAdmin = user;
       next();
