@@ -3,7 +3,8 @@ import type { AuditEventName, AuditLog, AuditRecord } from './auditLog.ts';
 /**
  * The audit events a user is shown as their own recent activity. Left out: the
  * opening of every attempt (one per password login: noise beside its pass or fail)
- * and site-wide settings changes (not about them).
+ * site-wide settings changes (not about them), and identity token uses (a sync client
+ * would fill the list hourly; each token's last use is shown beside it instead).
  */
 export const USER_ACTIVITY_EVENTS: readonly AuditEventName[] = [
   'mfa_passed',
@@ -22,7 +23,6 @@ export const USER_ACTIVITY_EVENTS: readonly AuditEventName[] = [
   'not_me_reported',
   'webauthn_counter_regressed',
   'identity_token_created',
-  'identity_token_used',
   'identity_token_revoked',
   'service_token_revoked',
   'api_session_created',

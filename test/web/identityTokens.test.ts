@@ -139,6 +139,18 @@ for (const kind of databaseKinds) {
       assert.equal(revoked[0]?.actor, 'uploader');
     });
 
+    it('stops every token and session of a suspended account at once', async () => {
+      await site.addUser('leaver');
+      const session = await freshSession('leaver');
+      const { token } = await makeToken(session, { name: 'Leaver sync' });
+      await api().get('/api/v1/me').set(bearer(token)).expect(200);
+      await site.database.db('lms_users').where({ username: 'leaver' }).update({ suspended: true });
+      for (const credential of [token, session]) {
+        const res = await api().get('/api/v1/me').set(bearer(credential)).expect(401);
+        assert.equal(res.body.code, 'INVALID_TOKEN');
+      }
+    });
+
     it('lists the tokens login/token.php issued, and revokes them the same way', async () => {
       const issued = await api().post('/login/token.php').type('form').send({ username: 'uploader', password: TEST_PASSWORD, service: 'moodle_mobile_app' }).expect(200);
       const siteInfo = () => api().post('/webservice/rest/server.php').type('form').send({ wstoken: issued.body.token, wsfunction: 'core_webservice_get_site_info', moodlewsrestformat: 'json' });
