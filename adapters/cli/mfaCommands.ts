@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { AdminDependencies } from '../../plugin/admin/index.ts';
 import { resetUserFactors, unlockUserFactors } from '../../plugin/admin/index.ts';
+import { purgeExpired } from '../../plugin/admin/purgeExpired.ts';
 import { AuditLog } from '../../plugin/audit/auditLog.ts';
 import { MfaError } from '../../plugin/errors.ts';
 import { loadManifest } from '../../plugin/manifest/manifest.ts';
@@ -61,4 +62,20 @@ export const mfaUnlock: CliCommand = {
   },
 };
 
-export const mfaCommands: readonly CliCommand[] = [mfaReset, mfaUnlock];
+export const DEFAULT_PURGE_DAYS = 30;
+
+export const mfaPurge: CliCommand = {
+  name: 'mfa purge',
+  arguments: '[--days <n>]',
+  summary: `deletes MFA attempts, API sessions and identity tokens that ended more than n days ago (default ${DEFAULT_PURGE_DAYS}); the audit log stays`,
+  options: { days: { type: 'string' } },
+  migrations: 'site',
+  async run({ db, args, out }) {
+    const raw = typeof args.options.days === 'string' ? args.options.days : String(DEFAULT_PURGE_DAYS);
+    if (!/^\d{1,5}$/.test(raw)) throw new MfaError('INVALID_INPUT', `--days takes a whole number of days, e.g. --days ${DEFAULT_PURGE_DAYS}.`);
+    const result = await purgeExpired(adminDependencies(db), { olderThanDays: Number(raw), actor: CLI_ACTOR });
+    out(`Purged ${result.attempts} attempts, ${result.apiSessions} API sessions and ${result.identityTokens} identity tokens that ended more than ${raw} days ago.`);
+  },
+};
+
+export const mfaCommands: readonly CliCommand[] = [mfaReset, mfaUnlock, mfaPurge];

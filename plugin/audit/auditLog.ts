@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 /** Every MFA event that is written to the audit table and offered to subscribers. */
 export type AuditEventName =
   | 'settings_changed'
+  | 'expired_purged'
   | 'attempt_opened'
   | 'mfa_passed'
   | 'mfa_failed'

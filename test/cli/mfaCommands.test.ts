@@ -90,6 +90,35 @@ for (const kind of databaseKinds) {
       assert.equal(unknown.code, 2);
       assert.match(unknown.stderr, /mfa has no subcommand "wipe"; use one of: reset, unlock/);
     });
+
+    it('purges attempts, API sessions and identity tokens that ended long ago, keeping recent ones and the audit log', async () => {
+      const now = Date.now();
+      const day = 86_400_000;
+      await t.db('mfa_attempts').insert([
+        { id: 'old-attempt', user_id: '1', door: 'web', status: 'consumed', created_at: now - 40 * day, expires_at: now - 40 * day },
+        { id: 'new-attempt', user_id: '1', door: 'web', status: 'pending', created_at: now, expires_at: now + 600_000 },
+      ]);
+      await t.db('mfa_attempt_factors').insert({ attempt_id: 'old-attempt', factor: 'totp', state: 'pass', updated_at: now - 40 * day });
+      await t.db('mfa_api_sessions').insert([
+        { user_id: '1', token_hash: 'a'.repeat(64), created_at: now - 40 * day, expires_at: now - 39 * day },
+        { user_id: '1', token_hash: 'b'.repeat(64), created_at: now, expires_at: now + 3_600_000 },
+      ]);
+      await t.db('mfa_identity_tokens').insert([
+        { user_id: '1', name: 'revoked long ago', token_hash: 'c'.repeat(64), created_at: now - 90 * day, revoked_at: now - 31 * day },
+        { user_id: '1', name: 'forever', token_hash: 'd'.repeat(64), created_at: now - 90 * day },
+      ]);
+      const auditRows = (await t.db('mfa_audit_log').count({ n: '*' }))[0]?.n;
+      const run = await runCliInProcess(['mfa', 'purge'], t.url);
+      assert.deepEqual(run, { code: 0, stdout: 'Purged 1 attempts, 1 API sessions and 1 identity tokens that ended more than 30 days ago.', stderr: '' });
+      assert.deepEqual((await t.db('mfa_attempts').select('id')).map((r: { id: string }) => r.id), ['new-attempt']);
+      assert.equal((await t.db('mfa_attempt_factors').where({ attempt_id: 'old-attempt' })).length, 0);
+      assert.deepEqual((await t.db('mfa_identity_tokens').select('name')).map((r: { name: string }) => r.name), ['forever']);
+      assert.equal((await t.db('mfa_api_sessions')).length, 1);
+      assert.equal(Number((await t.db('mfa_audit_log').count({ n: '*' }))[0]?.n), Number(auditRows) + 1, 'the audit log keeps everything, plus the purge itself');
+      const bad = await runCliInProcess(['mfa', 'purge', '--days', 'soon'], t.url);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /--days takes a whole number of days/);
+    });
   });
 }
 

@@ -1,0 +1,39 @@
+import type { AdminDependencies } from './adminDependencies.ts';
+
+export interface PurgeExpiredOptions {
+  /** Keep rows that ended less than this many days ago (they may still help an investigation). */
+  olderThanDays: number;
+  actor: string;
+}
+
+export interface PurgeExpiredResult {
+  attempts: number;
+  apiSessions: number;
+  identityTokens: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Deletes what no login can use any more: MFA attempts, API sessions and identity
+ * tokens that expired or were revoked more than `olderThanDays` ago. Every login (and
+ * every Basic API call) writes an attempt, so without this the table only grows. The
+ * audit log keeps the history; it is never purged here.
+ */
+export async function purgeExpired(deps: AdminDependencies, options: PurgeExpiredOptions): Promise<PurgeExpiredResult> {
+  const before = deps.now() - options.olderThanDays * DAY_MS;
+  return deps.db.transaction(async (trx) => {
+    const attemptIds = trx('mfa_attempts').where('expires_at', '<', before).select('id');
+    await trx('mfa_attempt_factors').whereIn('attempt_id', attemptIds).delete();
+    const attempts = await trx('mfa_attempts').where('expires_at', '<', before).delete();
+    const apiSessions = await trx('mfa_api_sessions')
+      .where((q) => q.where('expires_at', '<', before).orWhere('revoked_at', '<', before))
+      .delete();
+    const identityTokens = await trx('mfa_identity_tokens')
+      .where((q) => q.where('expires_at', '<', before).orWhere('revoked_at', '<', before))
+      .delete();
+    const result = { attempts, apiSessions, identityTokens };
+    await deps.audit.record({ event: 'expired_purged', actor: options.actor, detail: { purged: result, olderThanDays: options.olderThanDays } }, trx);
+    return result;
+  });
+}
