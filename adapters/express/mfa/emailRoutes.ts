@@ -7,7 +7,7 @@ import { codeSentMessage, renderEmailSetupPage, renderNotMePage, renderNotMeResu
 import { csrfToken } from '../csrf.ts';
 import { completeMfa } from './completeMfa.ts';
 import { requireRecentMfa } from './recentMfa.ts';
-import { requestFacts } from './requestFacts.ts';
+import { auditIp, requestFacts } from './requestFacts.ts';
 import { saveSession, sessionUserId, sessionHostUser } from './webSession.ts';
 
 export interface EmailRoutesOptions {
@@ -86,7 +86,7 @@ export function emailRoutes(options: EmailRoutesOptions): Router {
       const user = await currentUser(req, res);
       if (!user) return;
       try {
-        const sent = asCodeSent(await plugin.enrolment.beginSetup(user, 'email', { ip: req.ip }));
+        const sent = asCodeSent(await plugin.enrolment.beginSetup(user, 'email', { ip: await auditIp(plugin, req) }));
         return res.send(renderEmailSetupPage({ csrf: csrfToken(req), sent }));
       } catch (error) {
         if (!isMfaError(error)) throw error;
@@ -109,7 +109,7 @@ export function emailRoutes(options: EmailRoutesOptions): Router {
       if (!user) return;
       const input = { setupId: req.body?.setupId, code: String(req.body?.code ?? '') };
       try {
-        await plugin.enrolment.confirmSetup(user, 'email', input, { actor: user.username, ip: req.ip ?? null });
+        await plugin.enrolment.confirmSetup(user, 'email', input, { actor: user.username, ip: await auditIp(plugin, req) });
       } catch (error) {
         if (!isMfaError(error)) throw error;
         const open = error.code === 'SETUP_EXPIRED' ? null : await plugin.enrolment.resumeSetup(user, 'email', {});

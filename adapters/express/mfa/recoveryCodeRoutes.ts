@@ -6,6 +6,7 @@ import type { HostUser } from '../../../plugin/spi/host.ts';
 import { recoveryCodeUsedMessage, renderRecoveryCodesPage } from '../../../web/pages/mfa/recoveryCodesPages.ts';
 import { csrfToken } from '../csrf.ts';
 import { requireRecentMfa } from './recentMfa.ts';
+import { auditIp } from './requestFacts.ts';
 import { saveSession, sessionUserId, sessionHostUser } from './webSession.ts';
 
 export interface RecoveryCodeRoutesOptions {
@@ -40,7 +41,7 @@ export function recoveryCodeRoutes(options: RecoveryCodeRoutesOptions): Router {
     try {
       const user = await currentUser(req, res);
       if (!user) return;
-      const setup = (await plugin.enrolment.beginSetup(user, 'recovery_codes', { ip: req.ip })) as RecoveryCodesSetup;
+      const setup = (await plugin.enrolment.beginSetup(user, 'recovery_codes', { ip: await auditIp(plugin, req) })) as RecoveryCodesSetup;
       const siteName = plugin.registry.context(await plugin.settings.snapshot()).host.siteName();
       // Shown once: the page must not be kept by the browser or a proxy.
       res.set('Cache-Control', 'no-store').send(renderRecoveryCodesPage({ csrf: csrfToken(req), siteName, setup }));
@@ -54,7 +55,7 @@ export function recoveryCodeRoutes(options: RecoveryCodeRoutesOptions): Router {
       const user = await currentUser(req, res);
       if (!user) return;
       try {
-        await plugin.enrolment.confirmSetup(user, 'recovery_codes', { setupId: req.body?.setupId }, { actor: user.username, ip: req.ip ?? null });
+        await plugin.enrolment.confirmSetup(user, 'recovery_codes', { setupId: req.body?.setupId }, { actor: user.username, ip: await auditIp(plugin, req) });
         req.session.mfaFlash = 'Your new recovery codes are ready. Any older codes no longer work.';
       } catch (error) {
         if (!isMfaError(error)) throw error;

@@ -27,3 +27,12 @@ export function requestFacts(req: Request, settings: SettingsSnapshot): RequestF
   const userAgent = req.get('user-agent') ?? null;
   return { ip: clientIp(req, settings), userAgent: userAgent?.slice(0, 512) ?? null, trustedDeviceToken: cookies[TRUSTED_DEVICE_COOKIE] ?? null };
 }
+
+/**
+ * The client's address for an audit row or a security mail, as the attempt would see it
+ * (normalised, X-Forwarded-For only with `trust_proxy`): never `req.ip`, which behind a
+ * proxy is the proxy and in front of one believes whatever the client wrote.
+ */
+export async function auditIp(plugin: { settings: { snapshot(): Promise<SettingsSnapshot> } }, req: Request): Promise<string | null> {
+  return clientIp(req, await plugin.settings.snapshot());
+}

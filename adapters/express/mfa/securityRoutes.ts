@@ -12,7 +12,7 @@ import { csrfToken } from '../csrf.ts';
 import { safeReturnPath } from '../safeReturnPath.ts';
 import { completeMfa } from './completeMfa.ts';
 import { requireRecentMfa } from './recentMfa.ts';
-import { requestFacts } from './requestFacts.ts';
+import { auditIp, requestFacts } from './requestFacts.ts';
 import { saveSession, sessionHostUser } from './webSession.ts';
 import { isRecentMfaPass } from '../../../plugin/engine/recentMfaPass.ts';
 
@@ -113,7 +113,7 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
       const user = await currentUser(req, res);
       if (!user) return;
       const label = typeof req.body?.label === 'string' ? req.body.label : '';
-      const setup = (await plugin.enrolment.beginSetup(user, 'totp', { label, ip: req.ip })) as TotpSetup;
+      const setup = (await plugin.enrolment.beginSetup(user, 'totp', { label, ip: await auditIp(plugin, req) })) as TotpSetup;
       await showTotpSetup(req, res, setup, 200, undefined, label);
     } catch (error) {
       next(error);
@@ -126,7 +126,7 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
       if (!user) return;
       const input = { setupId: req.body?.setupId, code: String(req.body?.code ?? ''), label: String(req.body?.label ?? '') };
       try {
-        await plugin.enrolment.confirmSetup(user, 'totp', input, { actor: user.username, ip: req.ip ?? null });
+        await plugin.enrolment.confirmSetup(user, 'totp', input, { actor: user.username, ip: await auditIp(plugin, req) });
       } catch (error) {
         if (isMfaError(error, 'INVALID_CODE') || isMfaError(error, 'INVALID_INPUT')) {
           // Show the same QR code again, so the user can retry without rescanning.
@@ -163,7 +163,7 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
       const id = Number(req.body?.id);
       const label = typeof req.body?.label === 'string' ? req.body.label : '';
       try {
-        const name = await plugin.enrolment.rename(user, factor, id, label, { actor: user.username, ip: req.ip ?? null });
+        const name = await plugin.enrolment.rename(user, factor, id, label, { actor: user.username, ip: await auditIp(plugin, req) });
         req.session.mfaFlash = `Renamed to “${name}”.`;
       } catch (error) {
         if (isMfaError(error, 'INVALID_INPUT')) return await showSecurityPage(req, res, user, 400, undefined, { factor, id, message: error.message, value: label });
@@ -186,7 +186,7 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
       const id = Number(req.body?.id);
       if (!factor || !Number.isInteger(id)) return await showSecurityPage(req, res, user, 400, 'Choose a device to remove from the list.');
       try {
-        await plugin.enrolment.remove(user, factor, id, { actor: user.username, ip: req.ip ?? null });
+        await plugin.enrolment.remove(user, factor, id, { actor: user.username, ip: await auditIp(plugin, req) });
       } catch (error) {
         if (isMfaError(error)) return await showSecurityPage(req, res, user, error.code === 'NOT_FOUND' ? 404 : 400, error.message);
         throw error;

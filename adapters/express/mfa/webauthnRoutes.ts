@@ -8,7 +8,7 @@ import { WEBAUTHN_FACTOR_ID } from '../../../plugin/factors/webauthn/index.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
 import { completeMfa } from './completeMfa.ts';
 import { requireRecentMfa } from './recentMfa.ts';
-import { requestFacts } from './requestFacts.ts';
+import { auditIp, requestFacts } from './requestFacts.ts';
 import { saveSession, sessionUserId, sessionHostUser } from './webSession.ts';
 
 export interface WebauthnRoutesOptions {
@@ -83,7 +83,7 @@ export function webauthnRoutes(options: WebauthnRoutesOptions): Router {
       const user = await currentUser(req);
       if (!user) return res.status(401).json({ error: 'Log in first.', code: 'FORBIDDEN' });
       const label = typeof req.body?.label === 'string' ? req.body.label : '';
-      res.json(await plugin.enrolment.beginSetup(user, WEBAUTHN_FACTOR_ID, { label, ip: req.ip }));
+      res.json(await plugin.enrolment.beginSetup(user, WEBAUTHN_FACTOR_ID, { label, ip: await auditIp(plugin, req) }));
     } catch (error) {
       try {
         jsonError(res, error);
@@ -100,7 +100,7 @@ export function webauthnRoutes(options: WebauthnRoutesOptions): Router {
       if (!user) return res.redirect(303, `${options.loginPath}?returnTo=/user/security`);
       const input = { setupId: req.body?.setupId, response: req.body?.response, label: String(req.body?.label ?? '') };
       try {
-        await plugin.enrolment.confirmSetup(user, WEBAUTHN_FACTOR_ID, input, { actor: user.username, ip: req.ip ?? null });
+        await plugin.enrolment.confirmSetup(user, WEBAUTHN_FACTOR_ID, input, { actor: user.username, ip: await auditIp(plugin, req) });
       } catch (error) {
         if (!isMfaError(error)) throw error;
         req.session.mfaFlash = error.message;
