@@ -18,6 +18,7 @@ import { webauthnFactor } from './factors/webauthn/index.ts';
 import { loadManifest, type PluginManifest } from './manifest/manifest.ts';
 import { type SecurityNotifications, startSecurityNotifications } from './notifications/index.ts';
 import { SettingsStore } from './settings/settingsStore.ts';
+import { RateLimits } from './store/rateLimits.ts';
 import type { FactorProviderFactory } from './spi/factor.ts';
 import type { Host } from './spi/host.ts';
 
@@ -55,6 +56,8 @@ export interface MfaPlugin {
   identityTokenScopes: Readonly<Record<string, string>>;
   /** Sessions of the JSON API door. */
   apiSessions: ApiSessions;
+  /** Counters for limits that span requests (wrong API passwords per account). */
+  rateLimits: RateLimits;
   /** Reset, unlock, factor report: the admin pages' tools. */
   admin: MfaAdministration;
   /** Mails users about security events on their account (factor added or removed, new sign-in...). */
@@ -114,6 +117,7 @@ export function createMfaPlugin(options: MfaPluginOptions): MfaPlugin {
     identityTokens: new IdentityTokens(options.db, audit, now),
     identityTokenScopes: options.identityTokenScopes ?? {},
     apiSessions: new ApiSessions(options.db, now),
+    rateLimits: new RateLimits(options.db),
     admin,
     notifications,
     now,

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-export type RateLimitResult = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+export type RateLimitResult = { allowed: true; windowStart: number } | { allowed: false; retryAfterSeconds: number };
 
 /**
  * Fixed-window rate limits kept in the database. A unit is taken by
@@ -19,8 +19,13 @@ export class RateLimits {
     if (taken === 1) {
       // Old windows of this bucket are of no use any more; the table stays as small as its active buckets.
       await this.db('mfa_rate_limits').where({ bucket }).where('window_start', '<', windowStart).delete();
-      return { allowed: true };
+      return { allowed: true, windowStart };
     }
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000)) };
+  }
+
+  /** Returns a unit taken in `windowStart` (the request turned out not to count, e.g. the right password). */
+  async giveBack(bucket: string, windowStart: number): Promise<void> {
+    await this.db('mfa_rate_limits').where({ bucket, window_start: windowStart }).where('count', '>', 0).decrement('count', 1);
   }
 }

@@ -7,6 +7,7 @@ import type { HostUser } from '../../../plugin/spi/host.ts';
 import { requestFacts } from '../mfa/requestFacts.ts';
 import { factorVerifier } from './factorVerifier.ts';
 import { ApiRefusal } from './apiErrors.ts';
+import { checkApiPassword } from './apiPassword.ts';
 
 /** Who is calling the API, and how they proved it. */
 export interface ApiCaller {
@@ -73,7 +74,7 @@ export function authenticateApiCaller(plugin: MfaPlugin) {
 
   async function basic(req: Request, res: Response, header: string): Promise<ApiCaller> {
     const credentials = basicCredentials(header);
-    const user = credentials && (await host.checkPassword(credentials.username, credentials.password));
+    const user = credentials && (await checkApiPassword(plugin, credentials.username, credentials.password));
     if (!user) {
       res.set('WWW-Authenticate', 'Basic realm="api"');
       throw new MfaError('INVALID_LOGIN', 'Wrong username or password.');

@@ -5,6 +5,7 @@ import { MfaError } from '../../../plugin/errors.ts';
 import { asyncRoute } from '../asyncRoute.ts';
 import { requestFacts } from '../mfa/requestFacts.ts';
 import { apiCaller, authenticateApiCaller } from './apiCaller.ts';
+import { checkApiPassword } from './apiPassword.ts';
 import { factorVerifier } from './factorVerifier.ts';
 import { inputFactorDevices } from './accountChanges.ts';
 
@@ -33,7 +34,7 @@ export function sessionRoutes(plugin: MfaPlugin): Router {
     const password = text(body, 'password', true) ?? '';
     const code = text(body, 'code', false);
     const factor = text(body, 'factor', false);
-    const user = await plugin.registry.host.checkPassword(username, password);
+    const user = await checkApiPassword(plugin, username, password);
     if (!user) throw new MfaError('INVALID_LOGIN', 'Wrong username or password.');
     const settings = await plugin.settings.snapshot();
     const facts = requestFacts(req, settings);
