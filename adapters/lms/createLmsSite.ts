@@ -67,7 +67,8 @@ export function createLmsSite(options: LmsSiteOptions): Express {
   // The JSON API parses its own bodies and answers its own errors in JSON.
   options.hooks?.mountApi?.(app);
   // token.php serves apps that keep no cookies: it needs no session and no CSRF token.
-  app.use(express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 50 }));
+  // 100 fields: the admin settings form sends one per setting (39 today) and must keep room to grow.
+  app.use(express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 100 }));
   app.use(express.json({ limit: '100kb' }));
   app.use(tokenEndpoint({ host, beforeTokenIssue: options.hooks?.beforeTokenIssue, continueTokenLogin: options.hooks?.continueTokenLogin }));
   app.use('/login/token.php', tokenEndpointErrors(options.log ?? console.error));

@@ -5,7 +5,7 @@ import { databaseKinds } from '../support/databases.ts';
 import { createTestSite, csrfFrom, type TestSite } from '../support/testSite.ts';
 
 // The site's form parser refuses more fields than this (createLmsSite's parameterLimit).
-const SITE_FORM_FIELD_LIMIT = 50;
+const SITE_FORM_FIELD_LIMIT = 100;
 
 for (const kind of databaseKinds) {
   describe(`admin settings page on ${kind}`, () => {
