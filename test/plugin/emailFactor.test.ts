@@ -6,53 +6,10 @@ import { after, before, describe, it } from 'node:test';
 import { SMTPServer } from 'smtp-server';
 import { createMailer } from '../../adapters/mail/createMailer.ts';
 import { EMAIL_SETUP_MAX_WRONG_CODES, type EmailCodeSent, reportNotMe } from '../../plugin/factors/email/index.ts';
-import type { HostUser, MailMessage } from '../../plugin/spi/host.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { createTestPlugin, type TestPlugin } from '../support/testPlugin.ts';
+import { codeIn, enrolEmail, facts, lastMail, notMeTokenIn, pendingAttempt, sendLoginCode } from '../support/emailSteps.ts';
 import { rejectsWith } from '../support/rejections.ts';
-
-const facts = { ip: '198.51.100.7', userAgent: 'Mozilla/5.0 (test browser)' };
-
-
-/** The six digits on their own indented line, as the mail shows them. */
-function codeIn(text: string): string {
-  const code = /^ {4}(\d{6})\r?$/m.exec(text)?.[1];
-  assert.ok(code, `the mail shows a code:\n${text}`);
-  return code;
-}
-
-function notMeTokenIn(text: string): string {
-  const token = /\/mfa\/not-me\?token=(\S+)/.exec(text)?.[1];
-  assert.ok(token, 'the mail carries the not-me link');
-  return decodeURIComponent(token);
-}
-
-function lastMail(t: TestPlugin): MailMessage {
-  const mail = t.host.mail.at(-1);
-  assert.ok(mail, 'a mail was sent');
-  return mail;
-}
-
-async function enrolEmail(t: TestPlugin, user: HostUser): Promise<void> {
-  const sent = (await t.mfa.enrolment.beginSetup(user, 'email', {})) as EmailCodeSent;
-  const code = codeIn(lastMail(t).text);
-  await t.mfa.enrolment.confirmSetup(user, 'email', { setupId: sent.setupId, code }, { actor: user.username, ip: null });
-}
-
-async function pendingAttempt(t: TestPlugin, user: HostUser) {
-  const opened = await t.mfa.engine.openAttempt({ user, door: 'web', facts });
-  assert.ok(opened.outcome === 'pending', `attempt is pending, not ${opened.outcome}`);
-  return opened.attempt;
-}
-
-/** Asks for a code at login and returns it with its mail. */
-async function sendLoginCode(t: TestPlugin, attemptId: string): Promise<{ code: string; mail: MailMessage; sent: Record<string, unknown> }> {
-  const before = t.host.mail.length;
-  const sent = await t.mfa.engine.challenge(attemptId, 'email', {});
-  assert.equal(t.host.mail.length, before + 1, 'one mail per request');
-  const mail = lastMail(t);
-  return { code: codeIn(mail.text), mail, sent };
-}
 
 for (const kind of databaseKinds) {
   describe(`email factor on ${kind}`, () => {
@@ -200,58 +157,6 @@ for (const kind of databaseKinds) {
       await t.database.db('mfa_attempt_factors').where({ attempt_id: other.id, factor: 'email' }).update({ data: row?.data });
       await rejectsWith(t.mfa.engine.verify(other.id, 'email', { code: second.code }, facts), 'INVALID_CODE');
       assert.equal((await t.mfa.engine.verify(attempt.id, 'email', { code: second.code }, facts)).outcome, 'passed');
-    });
-
-    it('throttles new codes (saying how long to wait) and caps them per attempt, also under parallel clicks', async () => {
-      const user = t.host.addUser('throttle');
-      await enrolEmail(t, user);
-      const attempt = await pendingAttempt(t, user);
-      const before = t.host.mail.length;
-      const parallel = await Promise.allSettled([1, 2, 3, 4].map(() => t.mfa.engine.challenge(attempt.id, 'email', {})));
-      assert.equal(parallel.filter((r) => r.status === 'fulfilled').length, 1);
-      assert.equal(t.host.mail.length, before + 1);
-      t.clock.advance(20_000);
-      const tooSoon = await rejectsWith(t.mfa.engine.challenge(attempt.id, 'email', {}), 'RATE_LIMITED');
-      assert.equal(tooSoon.retryAfterSeconds, 40);
-      assert.match(String(tooSoon.message), /in 40 seconds/);
-      for (let sent = 2; sent <= 5; sent++) {
-        t.clock.advance(60_000);
-        await t.mfa.engine.challenge(attempt.id, 'email', {});
-      }
-      t.clock.advance(60_000);
-      const capped = await rejectsWith(t.mfa.engine.challenge(attempt.id, 'email', {}), 'RATE_LIMITED');
-      assert.equal(capped.retryAfterSeconds, null);
-      assert.match(String(capped.message), /5 codes, the most allowed/);
-      assert.equal(t.host.mail.length, before + 5);
-      // The limits are per attempt: a new login may ask again.
-      await sendLoginCode(t, (await pendingAttempt(t, user)).id);
-    });
-
-    it('caps the codes mailed to one user per hour over all logins, also in parallel, without voiding the code they have', async () => {
-      // Start at the top of an hour, so the test's own clock steps stay inside one window.
-      t.clock.advance(3600_000 - (t.clock.time % 3600_000));
-      const user = t.host.addUser('mailbombed');
-      await enrolEmail(t, user); // one send this hour
-      await t.mfa.settings.set('factor.email.max_sends_per_hour', 4, 'test');
-      try {
-        const first = await pendingAttempt(t, user);
-        const { code } = await sendLoginCode(t, first.id); // two
-        const before = t.host.mail.length;
-        const attempts = await Promise.all([1, 2, 3, 4, 5].map(() => pendingAttempt(t, user)));
-        const results = await Promise.allSettled(attempts.map((a) => t.mfa.engine.challenge(a.id, 'email', {})));
-        assert.equal(results.filter((r) => r.status === 'fulfilled').length, 2, 'two more fit in the hour, however many logins ask at once');
-        assert.equal(t.host.mail.length, before + 2);
-        t.clock.advance(61_000); // past the resend interval: only the hourly cap stands in the way
-        const capped = await rejectsWith(t.mfa.engine.challenge(first.id, 'email', {}), 'RATE_LIMITED');
-        assert.match(String(capped.message), /Too many codes were emailed to this account in the last hour/);
-        assert.ok(typeof capped.retryAfterSeconds === 'number' && capped.retryAfterSeconds > 0 && capped.retryAfterSeconds <= 3600);
-        // The refused send replaced nothing: the code already in the mailbox still works.
-        assert.equal((await t.mfa.engine.verify(first.id, 'email', { code }, facts)).outcome, 'passed');
-        t.clock.advance(3600_000);
-        await sendLoginCode(t, (await pendingAttempt(t, user)).id);
-      } finally {
-        await t.mfa.settings.set('factor.email.max_sends_per_hour', 10, 'test');
-      }
     });
 
     it('counts wrong codes toward the lockout, and a new code does not reset the count', async () => {
