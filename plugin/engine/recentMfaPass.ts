@@ -1,3 +1,9 @@
+import type { SettingsStore } from '../settings/settingsStore.ts';
+import type { Door } from '../spi/factor.ts';
+import type { HostUser } from '../spi/host.ts';
+import type { FactorEnrolment } from './factorEnrolment.ts';
+import type { MfaEngine } from './mfaEngine.ts';
+
 /**
  * Whether a session's MFA pass is recent enough for a security change (adding or
  * removing a factor, new recovery codes, an identity token). A stolen session that
@@ -14,4 +20,28 @@ export function isRecentMfaPass(options: { passedAt: number | null | undefined; 
   // A pass "from the future" (clocks stepped back between instances) is no proof of recency.
   if (passedAt > now) return false;
   return now - passedAt < minutes * 60_000;
+}
+
+/** What the recent-pass rule reads: an MfaPlugin has all of it. */
+export interface RecentPassDependencies {
+  settings: Pick<SettingsStore, 'snapshot'>;
+  engine: Pick<MfaEngine, 'enforcedAt'>;
+  enrolment: Pick<FactorEnrolment, 'hasInputFactor'>;
+  now(): number;
+}
+
+/**
+ * The one rule every door applies before a security change: it may go ahead when MFA
+ * is not enforced at that door, when the caller passed MFA within `recent_pass_minutes`,
+ * or when the user has no factor to verify with (asking for one they do not have would
+ * lock them out of setting up their first). Otherwise the answer is the window, in
+ * minutes, within which they must pass MFA again.
+ */
+export async function recentPassRequired(deps: RecentPassDependencies, user: HostUser, passedAt: number | null | undefined, door: Door): Promise<{ minutes: number } | null> {
+  const settings = await deps.settings.snapshot();
+  if (!deps.engine.enforcedAt(door, settings)) return null;
+  const minutes = settings.integer('recent_pass_minutes');
+  if (isRecentMfaPass({ passedAt, now: deps.now(), minutes })) return null;
+  if (!(await deps.enrolment.hasInputFactor(user))) return null;
+  return { minutes };
 }

@@ -111,5 +111,18 @@ for (const kind of databaseKinds) {
       const security = await browser.agent.get('/user/security').expect(200);
       await browser.agent.post('/user/security/devices/remove').type('form').send({ _csrf: csrfFrom(security.text), factor: 'trusted_device', id }).expect(303);
     });
+
+    it('asks nobody again while the plugin is switched off (no detour to a second-factor page that asks nothing)', async () => {
+      const { browser } = await loggedInWithApp(site, 'switched-off');
+      site.clock.advance(ELEVEN_MINUTES);
+      await site.mfa.settings.set('enabled', false, 'admin');
+      try {
+        const security = await browser.agent.get('/user/security').expect(200);
+        assert.doesNotMatch(security.text, /confirm it’s you first/);
+        await browser.agent.post('/user/security/totp/setup').type('form').send({ _csrf: csrfFrom(security.text), label: 'Tablet' }).expect(200);
+      } finally {
+        await site.mfa.settings.set('enabled', true, 'admin');
+      }
+    });
   });
 }

@@ -1,5 +1,5 @@
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
-import { isRecentMfaPass } from '../../../plugin/engine/recentMfaPass.ts';
+import { recentPassRequired } from '../../../plugin/engine/recentMfaPass.ts';
 import { MfaError } from '../../../plugin/errors.ts';
 import type { ApiCaller } from './apiCaller.ts';
 
@@ -19,16 +19,12 @@ export function refuseIdentityTokens(caller: ApiCaller): void {
 
 /**
  * Changes to what protects an account (adding or removing a factor, making a token)
- * need a caller who passed MFA within `recent_pass_minutes`: a stolen session that is
+ * follow the engine's recent-pass rule (`recentPassRequired`): a stolen session that is
  * hours old cannot be turned into a new authenticator or a token that never expires.
- * A user with nothing set up may add a first factor: there is nothing to ask them for.
  */
-export async function requireRecentMfa(plugin: MfaPlugin, caller: ApiCaller, options: { firstFactorAllowed?: boolean } = {}): Promise<void> {
+export async function requireRecentMfa(plugin: MfaPlugin, caller: ApiCaller): Promise<void> {
   refuseIdentityTokens(caller);
-  const settings = await plugin.settings.snapshot();
-  if (!plugin.engine.enforcedAt('api', settings)) return;
-  const minutes = settings.integer('recent_pass_minutes');
-  if (isRecentMfaPass({ passedAt: caller.mfaPassedAt, now: plugin.now(), minutes })) return;
-  if (options.firstFactorAllowed && !(await plugin.enrolment.hasInputFactor(caller.user))) return;
-  throw new MfaError('RECENT_MFA_REQUIRED', `This needs an MFA pass within the last ${minutes} minutes. Create a new session with your code (POST /api/v1/session), then try again.`);
+  const needed = await recentPassRequired(plugin, caller.user, caller.mfaPassedAt, 'api');
+  if (!needed) return;
+  throw new MfaError('RECENT_MFA_REQUIRED', `This needs an MFA pass within the last ${needed.minutes} minutes. Create a new session with your code (POST /api/v1/session), then try again.`);
 }

@@ -21,7 +21,7 @@ export function mfaRoutes(plugin: MfaPlugin): Router {
 
   router.post('/mfa/key', asyncRoute(async (req, res) => {
     const caller = apiCaller(res);
-    await requireRecentMfa(plugin, caller, { firstFactorAllowed: true });
+    await requireRecentMfa(plugin, caller);
     const settings = await plugin.settings.snapshot();
     const label = typeof req.body?.label === 'string' ? req.body.label : '';
     const setup = (await plugin.enrolment.beginSetup(caller.user, TOTP, { label, ip: requestFacts(req, settings).ip })) as TotpSetup;

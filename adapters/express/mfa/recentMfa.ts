@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
-import { isRecentMfaPass } from '../../../plugin/engine/recentMfaPass.ts';
+import { recentPassRequired } from '../../../plugin/engine/recentMfaPass.ts';
 import { renderRecentMfaPage } from '../../../web/pages/mfa/recentMfaPage.ts';
 import { csrfToken } from '../csrf.ts';
 import { safeReturnPath } from '../safeReturnPath.ts';
@@ -32,10 +32,9 @@ export function requireRecentMfa(plugin: MfaPlugin, options: RequireRecentMfaOpt
       const user = await sessionHostUser(plugin, req);
       if (!user) return next();
       const marker = req.session.mfa;
-      const settings = await plugin.settings.snapshot();
-      const minutes = settings.integer('recent_pass_minutes');
-      if (marker?.state === 'passed' && isRecentMfaPass({ passedAt: marker.passedAt, now: plugin.now(), minutes })) return next();
-      if (!(await plugin.enrolment.hasInputFactor(user))) return next();
+      const needed = await recentPassRequired(plugin, user, marker?.state === 'passed' ? marker.passedAt : null, 'web');
+      if (!needed) return next();
+      const { minutes } = needed;
       if (marker?.state !== 'passed') {
         if (options.respond === 'json') return void res.status(401).json({ error: 'Finish multi-factor authentication first.', code: 'MFA_REQUIRED' });
         return res.redirect(303, '/mfa');

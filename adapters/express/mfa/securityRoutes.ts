@@ -14,7 +14,7 @@ import { completeMfa } from './completeMfa.ts';
 import { requireRecentMfa } from './recentMfa.ts';
 import { auditIp, requestFacts } from './requestFacts.ts';
 import { saveSession, sessionHostUser } from './webSession.ts';
-import { isRecentMfaPass } from '../../../plugin/engine/recentMfaPass.ts';
+import { recentPassRequired } from '../../../plugin/engine/recentMfaPass.ts';
 
 export interface SecurityRoutesOptions {
   plugin: MfaPlugin;
@@ -42,11 +42,9 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
     const setupOptions = await plugin.enrolment.setupOptions();
     const settings = await plugin.settings.snapshot();
     const recoveryCodes = setupOptions.some((o) => o.id === 'recovery_codes') ? await recoveryCodesLeft(plugin.registry.context(settings), user) : undefined;
-    const minutes = settings.integer('recent_pass_minutes');
     const marker = req.session.mfa;
     // Said up front, so the user is not surprised by the question after filling in a form.
-    const needsRecentPass =
-      marker?.state === 'passed' && !isRecentMfaPass({ passedAt: marker.passedAt, now: plugin.now(), minutes }) && (await plugin.enrolment.hasInputFactor(user));
+    const recentPass = marker?.state === 'passed' ? ((await recentPassRequired(plugin, user, marker.passedAt, 'web')) ?? undefined) : undefined;
     res.status(status).send(
       renderSecurityPage({
         csrf: csrfToken(req),
@@ -55,7 +53,7 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
         setupOptions,
         recoveryCodes,
         setupRequired,
-        recentPass: needsRecentPass ? { minutes } : undefined,
+        recentPass,
         renamable: await plugin.enrolment.renamableFactors(),
         renameError,
         activity: await recentUserActivity(plugin.audit, user.id),
