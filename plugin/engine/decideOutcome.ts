@@ -1,4 +1,4 @@
-import type { FactorState } from '../spi/factor.ts';
+import type { FactorProviderFactory, FactorState } from '../spi/factor.ts';
 
 /** Where a login stands on the way through MFA. */
 export type AttemptOutcome = 'passed' | 'pending' | 'failed' | 'setup_required' | 'locked';
@@ -6,6 +6,8 @@ export type AttemptOutcome = 'passed' | 'pending' | 'failed' | 'setup_required' 
 export interface FactorStanding {
   id: string;
   displayName: string;
+  /** Keycloak's reference category (otp, email, webauthn, recovery, no-input): what kind of answer the factor takes. */
+  referenceCategory: FactorProviderFactory['referenceCategory'];
   requiresInput: boolean;
   /** Input factors: the user has a device set up. */
   configured: boolean;

@@ -197,13 +197,13 @@ export class MfaEngine {
       if (!factory.requiresInput) {
         const state = attempt.status === 'passed' ? (stored.get(factory.id) ?? 'neutral') : await provider.state(attempt, facts);
         if (state === 'pass' && stored.get(factory.id) !== 'pass') await this.deps.attempts.setFactorState(attempt.id, factory.id, 'pass', this.deps.now());
-        factors.push({ id: factory.id, displayName: factory.displayName, requiresInput: false, configured: false, state, weight, triesLeft: null });
+        factors.push({ id: factory.id, displayName: factory.displayName, referenceCategory: factory.referenceCategory, requiresInput: false, configured: false, state, weight, triesLeft: null });
         continue;
       }
       const failed = failures.get(factory.id) ?? 0;
       const state: FactorState = stored.get(factory.id) === 'pass' ? 'pass' : failed >= threshold ? 'locked' : 'unknown';
       const configured = await provider.configuredFor(user);
-      factors.push({ id: factory.id, displayName: factory.displayName, requiresInput: true, configured, state, weight, triesLeft: Math.max(0, threshold - failed) });
+      factors.push({ id: factory.id, displayName: factory.displayName, referenceCategory: factory.referenceCategory, requiresInput: true, configured, state, weight, triesLeft: Math.max(0, threshold - failed) });
     }
     const { outcome, points } = decideOutcome(factors, settings.boolean('require_setup'));
     const status: AttemptStatus = { attempt, user, outcome, points, factors };

@@ -1,15 +1,8 @@
 import { MfaError } from '../errors.ts';
 import type { Door, RequestFacts } from '../spi/factor.ts';
 import type { HostUser } from '../spi/host.ts';
-import type { FactorStanding } from './decideOutcome.ts';
+import { chooseCodeFactor, codeFactors } from './codeFactors.ts';
 import type { AttemptStatus, MfaEngine } from './mfaEngine.ts';
-
-/**
- * Factors a client can answer in the same request as its password: a code it already
- * has. Not email (its code is mailed for one attempt, so it needs a second request),
- * not WebAuthn (it needs a browser).
- */
-export const ONE_CALL_FACTORS = ['totp', 'recovery_codes'] as const;
 
 export interface PassWithCodeOptions {
   engine: MfaEngine;
@@ -35,11 +28,6 @@ export type PassWithCodeResult =
   /** MFA is required and no (sufficient) code came: `codeFactors` are what the caller can use. */
   | { kind: 'code_required'; status: AttemptStatus; codeFactors: string[] };
 
-/** The one-call factors this user can use now: set up, not locked. */
-export function usableCodeFactors(factors: readonly FactorStanding[]): string[] {
-  return factors.filter((f) => f.requiresInput && f.configured && f.state !== 'locked' && (ONE_CALL_FACTORS as readonly string[]).includes(f.id)).map((f) => f.id);
-}
-
 /**
  * One MFA attempt finished in a single request: for doors where the second factor
  * comes with the password (the JSON API's session and Basic auth). The attempt, the
@@ -53,7 +41,7 @@ export async function passWithCode(options: PassWithCodeOptions): Promise<PassWi
   let status: AttemptStatus = opened;
   if (status.outcome === 'pending' && options.code) {
     const verify = options.verify ?? ((...args: Parameters<MfaEngine['verify']>) => engine.verify(...args));
-    status = await verify(status.attempt.id, chooseFactor(status, options.factor), { code: options.code }, facts);
+    status = await verify(status.attempt.id, factorForCode(status, options.factor), { code: options.code }, facts);
   }
   switch (status.outcome) {
     case 'passed':
@@ -67,14 +55,28 @@ export async function passWithCode(options: PassWithCodeOptions): Promise<PassWi
       throw new MfaError('FACTOR_LOCKED', 'Every way this account can verify is locked after too many wrong tries. Ask an administrator to unlock it.', { triesLeft: 0 });
     default:
       await engine.cancel(status.attempt.id);
-      return { kind: 'code_required', status, codeFactors: usableCodeFactors(status.factors) };
+      return { kind: 'code_required', status, codeFactors: oneCallFactors(status).usable.map((f) => f.id) };
   }
 }
 
-function chooseFactor(status: AttemptStatus, requested: string | null | undefined): string {
-  if (requested) return requested;
-  const usable = usableCodeFactors(status.factors);
-  if (usable.includes('totp')) return 'totp';
-  if (usable.length === 1 && usable[0]) return usable[0];
-  throw new MfaError('INVALID_INPUT', `Say which factor the code is from: one of ${usable.join(', ') || '(none set up)'}.`, { field: 'factor' });
+/** What a client can answer in the same request as its password: a code it already has (not a mailed one). */
+function oneCallFactors(status: AttemptStatus) {
+  return codeFactors(status.factors, { sentCodes: false });
+}
+
+function factorForCode(status: AttemptStatus, requested: string | null | undefined): string {
+  const factors = oneCallFactors(status);
+  const choice = chooseCodeFactor(factors, requested);
+  if ('factorId' in choice) return choice.factorId;
+  const ids = factors.usable.map((f) => f.id).join(', ');
+  switch (choice.refused) {
+    case 'locked':
+      throw new MfaError('FACTOR_LOCKED', `${choice.factor.displayName} is locked after too many wrong tries.${ids ? ` Use another: ${ids}.` : ''}`, { triesLeft: 0 });
+    case 'all_locked':
+      throw new MfaError('FACTOR_LOCKED', 'Every way this account can verify with a code is locked after too many wrong tries. Ask an administrator to unlock it.', { triesLeft: 0 });
+    case 'unavailable':
+      throw new MfaError('FACTOR_NOT_AVAILABLE', ids ? `factor must be one of: ${ids}.` : 'This account has no code to verify with here.', { field: 'factor' });
+    case 'ambiguous':
+      throw new MfaError('INVALID_INPUT', `Say which factor the code is from: one of ${ids}.`, { field: 'factor' });
+  }
 }

@@ -1,12 +1,13 @@
 import type { Request, Response } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
+import { codeFactors } from '../../../plugin/engine/codeFactors.ts';
 import type { AttemptStatus } from '../../../plugin/engine/mfaEngine.ts';
 import type { RequestFacts } from '../../../plugin/spi/factor.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
 import { authenticateFactor, createFactorPassport } from './factorStrategies.ts';
 import { requestFacts } from './requestFacts.ts';
 import { invalidField, MFA_REQUIRED_FOR_SERVICE, refusal, refusalForError, type RetryFields, type TokenDoorRefusal, tokenExpired } from './tokenDoorErrors.ts';
-import { appFactors, chooseFactor, lockedAppFactors } from './tokenDoorFactors.ts';
+import { chooseFactor } from './tokenDoorFactors.ts';
 
 export { MFA_REQUIRED_FOR_SERVICE } from './tokenDoorErrors.ts';
 
@@ -68,13 +69,15 @@ export function createMfaTokenDoor(options: { plugin: MfaPlugin }): MfaTokenDoor
   const engine = plugin.engine;
   const passport = createFactorPassport(plugin);
 
-  const retryFor = (status: AttemptStatus, handle: string): RetryFields => ({ mfa_token: handle, mfa_factors: appFactors(status.factors, plugin.registry).map((f) => f.id) });
+  /** What an app can type here: codes it has, and codes the site mails on request (mfa_send). */
+  const appFactors = (status: AttemptStatus) => codeFactors(status.factors, { sentCodes: true });
+  const retryFor = (status: AttemptStatus, handle: string): RetryFields => ({ mfa_token: handle, mfa_factors: appFactors(status).usable.map((f) => f.id) });
 
   /** Where the attempt stands, as the app sees it: still a factor to give, or locked out here. */
   function required(status: AttemptStatus, handle: string): TokenDoorRefusal {
-    const usable = appFactors(status.factors, plugin.registry);
+    const { usable, locked } = appFactors(status);
     if (status.outcome === 'failed') return refusal(403, 'mfarefused', 'This login was refused. Log in again, or contact your administrator.');
-    if (usable.length === 0 && (status.outcome === 'locked' || lockedAppFactors(status.factors, plugin.registry).length > 0)) {
+    if (usable.length === 0 && (status.outcome === 'locked' || locked.length > 0)) {
       return refusal(403, 'mfalocked', 'Every way of verifying from the app is locked after too many wrong tries. Ask an administrator to unlock it.');
     }
     // Nothing an app can type (only a security key set up, or set-up required): no token to hold on to.
@@ -85,7 +88,7 @@ export function createMfaTokenDoor(options: { plugin: MfaPlugin }): MfaTokenDoor
   /** Mails a code (email factor); the same mfa_token stays valid for the answer. */
   async function send(status: AttemptStatus, handle: string, fields: MfaFields): Promise<TokenDoorReply | TokenDoorRefusal> {
     const retry = retryFor(status, handle);
-    const choice = chooseFactor(appFactors(status.factors, plugin.registry), lockedAppFactors(status.factors, plugin.registry), fields.factor ?? 'email', retry);
+    const choice = chooseFactor(appFactors(status), fields.factor ?? 'email', retry);
     if ('allow' in choice) return choice;
     try {
       const sent = await engine.challenge(status.attempt.id, choice.factorId, {});
@@ -113,7 +116,7 @@ export function createMfaTokenDoor(options: { plugin: MfaPlugin }): MfaTokenDoor
     const retry = retryFor(status, handle);
     const service = status.attempt.service;
     if (!service) return tokenExpired();
-    const choice = chooseFactor(appFactors(status.factors, plugin.registry), lockedAppFactors(status.factors, plugin.registry), factor, retry);
+    const choice = chooseFactor(appFactors(status), factor, retry);
     if ('allow' in choice) return choice;
     try {
       const after = await authenticateFactor(passport, plugin, choice.factorId, { attemptId: status.attempt.id, input: { code }, facts }, call.req, call.res);
