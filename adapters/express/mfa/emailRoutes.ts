@@ -1,14 +1,13 @@
-import { type Request, type Response, Router } from 'express';
+import { Router } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import { isMfaError } from '../../../plugin/errors.ts';
 import { type EmailCodeSent, reportNotMe } from '../../../plugin/factors/email/index.ts';
-import type { HostUser } from '../../../plugin/spi/host.ts';
 import { codeSentMessage, renderEmailSetupPage, renderNotMePage, renderNotMeResultPage } from '../../../web/pages/mfa/emailPages.ts';
 import { csrfToken } from '../csrf.ts';
 import { completeMfa } from './completeMfa.ts';
 import { requireRecentMfa } from './recentMfa.ts';
 import { auditIp, requestFacts } from './requestFacts.ts';
-import { saveSession, sessionUserId, sessionHostUser } from './webSession.ts';
+import { saveSession, sessionUserId, userRoute } from './webSession.ts';
 
 export interface EmailRoutesOptions {
   plugin: MfaPlugin;
@@ -34,11 +33,7 @@ export function emailRoutes(options: EmailRoutesOptions): Router {
   const { plugin } = options;
   const router = Router();
 
-  async function currentUser(req: Request, res: Response): Promise<HostUser | null> {
-    const user = await sessionHostUser(plugin, req);
-    if (!user) res.redirect(303, `${options.loginPath}?returnTo=/user/security`);
-    return user;
-  }
+  const signIn = { loginPath: options.loginPath, returnTo: '/user/security' };
 
   /** "Send me a code": the only way a login code is mailed. The page then says where it went. */
   router.post('/mfa/challenge', async (req, res, next) => {
@@ -81,60 +76,48 @@ export function emailRoutes(options: EmailRoutesOptions): Router {
     }
   });
 
-  router.post('/user/security/email/setup', requireRecentMfa(plugin), async (req, res, next) => {
+  router.post('/user/security/email/setup', requireRecentMfa(plugin), userRoute(plugin, signIn, async (req, res, user) => {
     try {
-      const user = await currentUser(req, res);
-      if (!user) return;
-      try {
-        const sent = asCodeSent(await plugin.enrolment.beginSetup(user, 'email', { ip: await auditIp(plugin, req) }));
-        return res.send(renderEmailSetupPage({ csrf: csrfToken(req), sent }));
-      } catch (error) {
-        if (!isMfaError(error)) throw error;
-        const open = await plugin.enrolment.resumeSetup(user, 'email', {});
-        if (open && error.details.field === 'resend') {
-          return res.status(429).send(renderEmailSetupPage({ csrf: csrfToken(req), sent: asCodeSent(open), error: error.message }));
-        }
-        req.session.mfaFlash = error.message;
-        await saveSession(req);
-        return res.redirect(303, '/user/security');
-      }
+      const sent = asCodeSent(await plugin.enrolment.beginSetup(user, 'email', { ip: await auditIp(plugin, req) }));
+      return res.send(renderEmailSetupPage({ csrf: csrfToken(req), sent }));
     } catch (error) {
-      next(error);
-    }
-  });
-
-  router.post('/user/security/email/confirm', async (req, res, next) => {
-    try {
-      const user = await currentUser(req, res);
-      if (!user) return;
-      const input = { setupId: req.body?.setupId, code: String(req.body?.code ?? '') };
-      try {
-        await plugin.enrolment.confirmSetup(user, 'email', input, { actor: user.username, ip: await auditIp(plugin, req) });
-      } catch (error) {
-        if (!isMfaError(error)) throw error;
-        const open = error.code === 'SETUP_EXPIRED' ? null : await plugin.enrolment.resumeSetup(user, 'email', {});
-        if (open) return res.status(error.code === 'INVALID_CODE' ? 401 : 400).send(renderEmailSetupPage({ csrf: csrfToken(req), sent: asCodeSent(open), error: error.message }));
-        req.session.mfaFlash = error.message;
-        await saveSession(req);
-        return res.redirect(303, '/user/security');
+      if (!isMfaError(error)) throw error;
+      const open = await plugin.enrolment.resumeSetup(user, 'email', {});
+      if (open && error.details.field === 'resend') {
+        return res.status(429).send(renderEmailSetupPage({ csrf: csrfToken(req), sent: asCodeSent(open), error: error.message }));
       }
-      const marker = req.session.mfa;
-      if (marker?.setupRequired && marker.attemptId && marker.state === 'pending') {
-        // The code from the mailbox proved possession: it counts for the login waiting on it.
-        const settings = await plugin.settings.snapshot();
-        const status = await plugin.engine.passBySetup(marker.attemptId, 'email', requestFacts(req, settings));
-        if (status.outcome === 'passed') {
-          return completeMfa(plugin, req, res, { userId: user.id, ip: status.attempt.ip }, { trustDevice: false, homePath: options.homePath, secureCookies: options.secureCookies });
-        }
-        return res.redirect(303, '/mfa');
-      }
-      req.session.mfaFlash = 'Email codes are on. When you log in, you can ask for a code by email.';
+      req.session.mfaFlash = error.message;
       await saveSession(req);
-      res.redirect(303, '/user/security');
-    } catch (error) {
-      next(error);
+      return res.redirect(303, '/user/security');
     }
-  });
+  }));
+
+  router.post('/user/security/email/confirm', userRoute(plugin, signIn, async (req, res, user) => {
+    const input = { setupId: req.body?.setupId, code: String(req.body?.code ?? '') };
+    try {
+      await plugin.enrolment.confirmSetup(user, 'email', input, { actor: user.username, ip: await auditIp(plugin, req) });
+    } catch (error) {
+      if (!isMfaError(error)) throw error;
+      const open = error.code === 'SETUP_EXPIRED' ? null : await plugin.enrolment.resumeSetup(user, 'email', {});
+      if (open) return res.status(error.code === 'INVALID_CODE' ? 401 : 400).send(renderEmailSetupPage({ csrf: csrfToken(req), sent: asCodeSent(open), error: error.message }));
+      req.session.mfaFlash = error.message;
+      await saveSession(req);
+      return res.redirect(303, '/user/security');
+    }
+    const marker = req.session.mfa;
+    if (marker?.setupRequired && marker.attemptId && marker.state === 'pending') {
+      // The code from the mailbox proved possession: it counts for the login waiting on it.
+      const settings = await plugin.settings.snapshot();
+      const status = await plugin.engine.passBySetup(marker.attemptId, 'email', requestFacts(req, settings));
+      if (status.outcome === 'passed') {
+        return completeMfa(plugin, req, res, { userId: user.id, ip: status.attempt.ip }, { trustDevice: false, homePath: options.homePath, secureCookies: options.secureCookies });
+      }
+      return res.redirect(303, '/mfa');
+    }
+    req.session.mfaFlash = 'Email codes are on. When you log in, you can ask for a code by email.';
+    await saveSession(req);
+    res.redirect(303, '/user/security');
+  }));
 
   return router;
 }

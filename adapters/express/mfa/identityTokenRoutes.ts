@@ -5,11 +5,10 @@ import { listUserTokens, revokeUserToken } from '../../../plugin/credentials/use
 import { isMfaError } from '../../../plugin/errors.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
 import { renderIdentityTokensPage, renderNewTokenPage, TOKEN_LIFETIMES, type IdentityTokensPageModel } from '../../../web/pages/mfa/identityTokensPage.ts';
-import { asyncRoute } from '../asyncRoute.ts';
 import { csrfToken } from '../csrf.ts';
 import { requireRecentMfa } from './recentMfa.ts';
-import { clientIp } from './requestFacts.ts';
-import { sessionHostUser } from './webSession.ts';
+import { auditIp } from './requestFacts.ts';
+import { userRoute } from './webSession.ts';
 
 const PAGE = '/user/security/tokens';
 
@@ -29,11 +28,7 @@ export function identityTokenRoutes(options: { plugin: MfaPlugin; loginPath: str
   const router = Router();
   const deps = { host: plugin.registry.host, identityTokens: plugin.identityTokens, audit: plugin.audit };
 
-  async function currentUser(req: Request, res: Response): Promise<HostUser | null> {
-    const user = await sessionHostUser(plugin, req);
-    if (!user) res.redirect(303, `${options.loginPath}?returnTo=${PAGE}`);
-    return user;
-  }
+  const signIn = { loginPath: options.loginPath, returnTo: PAGE };
 
   async function showPage(req: Request, res: Response, user: HostUser, status = 200, form?: IdentityTokensPageModel['form']): Promise<void> {
     const flash = req.session.mfaFlash;
@@ -43,20 +38,15 @@ export function identityTokenRoutes(options: { plugin: MfaPlugin; loginPath: str
     );
   }
 
-  router.get(PAGE, asyncRoute(async (req, res) => {
-    const user = await currentUser(req, res);
-    if (user) await showPage(req, res, user);
-  }));
+  router.get(PAGE, userRoute(plugin, signIn, (req, res, user) => showPage(req, res, user)));
 
-  router.post(PAGE, requireRecentMfa(plugin, { returnTo: PAGE }), asyncRoute(async (req, res) => {
-    const user = await currentUser(req, res);
-    if (!user) return;
+  router.post(PAGE, requireRecentMfa(plugin, { returnTo: PAGE }), userRoute(plugin, signIn, async (req, res, user) => {
     const values = formValues((req.body ?? {}) as Record<string, unknown>);
     const days = TOKEN_LIFETIMES[values.lifetime]?.days ?? null;
     const now = plugin.now();
     try {
       const request = parseIdentityTokenRequest({ name: values.name, scope: values.scope, expiresAt: days === null ? null : now + days * 86_400_000 }, Object.keys(plugin.identityTokenScopes), now);
-      const { token, record } = await plugin.identityTokens.create(user.id, request, { ip: clientIp(req, await plugin.settings.snapshot()), door: 'web' });
+      const { token, record } = await plugin.identityTokens.create(user.id, request, { ip: await auditIp(plugin, req), door: 'web' });
       res.status(201).set('Cache-Control', 'no-store').send(renderNewTokenPage({ csrf: csrfToken(req), username: user.username, name: record.name, token, expiresAt: record.expiresAt }));
     } catch (error) {
       if (!isMfaError(error, 'INVALID_INPUT')) throw error;
@@ -64,11 +54,9 @@ export function identityTokenRoutes(options: { plugin: MfaPlugin; loginPath: str
     }
   }));
 
-  router.post(`${PAGE}/revoke`, asyncRoute(async (req, res) => {
-    const user = await currentUser(req, res);
-    if (!user) return;
+  router.post(`${PAGE}/revoke`, userRoute(plugin, signIn, async (req, res, user) => {
     const id = typeof req.body?.token === 'string' ? req.body.token : '';
-    const revoked = await revokeUserToken(deps, user, id, { actor: user.username, ip: clientIp(req, await plugin.settings.snapshot()), door: 'web' });
+    const revoked = await revokeUserToken(deps, user, id, { actor: user.username, ip: await auditIp(plugin, req), door: 'web' });
     req.session.mfaFlash = revoked ? 'Token revoked. It stops working on its next request.' : 'That token was already revoked.';
     res.redirect(303, PAGE);
   }));

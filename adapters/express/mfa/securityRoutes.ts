@@ -13,7 +13,7 @@ import { safeReturnPath } from '../safeReturnPath.ts';
 import { completeMfa } from './completeMfa.ts';
 import { requireRecentMfa } from './recentMfa.ts';
 import { auditIp, requestFacts } from './requestFacts.ts';
-import { saveSession, sessionHostUser } from './webSession.ts';
+import { saveSession, userRoute } from './webSession.ts';
 import { recentPassRequired } from '../../../plugin/engine/recentMfaPass.ts';
 
 export interface SecurityRoutesOptions {
@@ -28,11 +28,7 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
   const { plugin } = options;
   const router = Router();
 
-  async function currentUser(req: Request, res: Response): Promise<HostUser | null> {
-    const user = await sessionHostUser(plugin, req);
-    if (!user) res.redirect(303, `${options.loginPath}?returnTo=/user/security`);
-    return user;
-  }
+  const signIn = { loginPath: options.loginPath, returnTo: '/user/security' };
 
   async function showSecurityPage(req: Request, res: Response, user: HostUser, status = 200, error?: string, renameError?: RenameError): Promise<void> {
     const devices = await plugin.enrolment.devices(user);
@@ -70,131 +66,94 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
     res.status(status).send(renderTotpSetupPage({ csrf: csrfToken(req), setup, qrSvg, error, label }));
   }
 
-  router.get('/user/security', async (req, res, next) => {
-    try {
-      const user = await currentUser(req, res);
-      if (user) await showSecurityPage(req, res, user);
-    } catch (error) {
-      next(error);
-    }
-  });
+  router.get('/user/security', userRoute(plugin, signIn, (req, res, user) => showSecurityPage(req, res, user)));
 
   /**
    * "Verify it's you": a fresh attempt for the logged-in user on the web door, then the
    * ordinary /mfa page; completeMfa gives a new session id and passedAt, and brings the
    * user back to `returnTo` (same-origin only).
    */
-  router.post('/user/security/confirm', async (req, res, next) => {
+  router.post('/user/security/confirm', userRoute(plugin, signIn, async (req, res, user) => {
+    if (req.session.mfa?.state !== 'passed') return res.redirect(303, '/mfa');
+    const returnTo = safeReturnPath(req.body?.returnTo) ?? '/user/security';
+    const settings = await plugin.settings.snapshot();
+    const opened = await plugin.engine.openAttempt({ user, door: 'web', facts: requestFacts(req, settings) });
+    if (opened.outcome === 'not_required' || opened.outcome === 'passed') {
+      // MFA is off, or this browser or network passes on its own: nothing to ask.
+      req.session.mfa = { state: 'passed', returnTo };
+      return completeMfa(plugin, req, res, { userId: user.id, ip: opened.outcome === 'passed' ? opened.attempt.ip : null }, { trustDevice: false, homePath: options.homePath, secureCookies: options.secureCookies });
+    }
+    // Pending again until the factor is given: the gate keeps every other page shut meanwhile, as after a password.
+    req.session.mfa = { state: 'pending', attemptId: opened.attempt.id, returnTo };
+    await saveSession(req);
+    res.redirect(303, '/mfa');
+  }));
+
+  router.post('/user/security/totp/setup', requireRecentMfa(plugin), userRoute(plugin, signIn, async (req, res, user) => {
+    const label = typeof req.body?.label === 'string' ? req.body.label : '';
+    const setup = (await plugin.enrolment.beginSetup(user, 'totp', { label, ip: await auditIp(plugin, req) })) as TotpSetup;
+    await showTotpSetup(req, res, setup, 200, undefined, label);
+  }));
+
+  router.post('/user/security/totp/confirm', userRoute(plugin, signIn, async (req, res, user) => {
+    const input = { setupId: req.body?.setupId, code: String(req.body?.code ?? ''), label: String(req.body?.label ?? '') };
     try {
-      const user = await currentUser(req, res);
-      if (!user) return;
-      if (req.session.mfa?.state !== 'passed') return res.redirect(303, '/mfa');
-      const returnTo = safeReturnPath(req.body?.returnTo) ?? '/user/security';
+      await plugin.enrolment.confirmSetup(user, 'totp', input, { actor: user.username, ip: await auditIp(plugin, req) });
+    } catch (error) {
+      if (isMfaError(error, 'INVALID_CODE') || isMfaError(error, 'INVALID_INPUT')) {
+        // Show the same QR code again, so the user can retry without rescanning.
+        const pending = await resumeSetup(plugin, user, Number(input.setupId));
+        if (pending) return await showTotpSetup(req, res, pending, error.code === 'INVALID_CODE' ? 401 : 400, error.message, input.label);
+      }
+      if (isMfaError(error, 'SETUP_EXPIRED')) return await showSecurityPage(req, res, user, 410, error.message);
+      throw error;
+    }
+    const marker = req.session.mfa;
+    if (marker?.setupRequired && marker.attemptId) {
+      // Setting the factor up proved possession: it counts for the login waiting on it.
       const settings = await plugin.settings.snapshot();
-      const opened = await plugin.engine.openAttempt({ user, door: 'web', facts: requestFacts(req, settings) });
-      if (opened.outcome === 'not_required' || opened.outcome === 'passed') {
-        // MFA is off, or this browser or network passes on its own: nothing to ask.
-        req.session.mfa = { state: 'passed', returnTo };
-        return completeMfa(plugin, req, res, { userId: user.id, ip: opened.outcome === 'passed' ? opened.attempt.ip : null }, { trustDevice: false, homePath: options.homePath, secureCookies: options.secureCookies });
+      const status = await plugin.engine.passBySetup(marker.attemptId, 'totp', requestFacts(req, settings));
+      if (status.outcome === 'passed') {
+        return completeMfa(plugin, req, res, { userId: user.id, ip: status.attempt.ip }, { trustDevice: false, homePath: options.homePath, secureCookies: options.secureCookies });
       }
-      // Pending again until the factor is given: the gate keeps every other page shut meanwhile, as after a password.
-      req.session.mfa = { state: 'pending', attemptId: opened.attempt.id, returnTo };
-      await saveSession(req);
-      res.redirect(303, '/mfa');
-    } catch (error) {
-      next(error);
+      return res.redirect(303, '/mfa');
     }
-  });
-
-  router.post('/user/security/totp/setup', requireRecentMfa(plugin), async (req, res, next) => {
-    try {
-      const user = await currentUser(req, res);
-      if (!user) return;
-      const label = typeof req.body?.label === 'string' ? req.body.label : '';
-      const setup = (await plugin.enrolment.beginSetup(user, 'totp', { label, ip: await auditIp(plugin, req) })) as TotpSetup;
-      await showTotpSetup(req, res, setup, 200, undefined, label);
-    } catch (error) {
-      next(error);
-    }
-  });
-
-  router.post('/user/security/totp/confirm', async (req, res, next) => {
-    try {
-      const user = await currentUser(req, res);
-      if (!user) return;
-      const input = { setupId: req.body?.setupId, code: String(req.body?.code ?? ''), label: String(req.body?.label ?? '') };
-      try {
-        await plugin.enrolment.confirmSetup(user, 'totp', input, { actor: user.username, ip: await auditIp(plugin, req) });
-      } catch (error) {
-        if (isMfaError(error, 'INVALID_CODE') || isMfaError(error, 'INVALID_INPUT')) {
-          // Show the same QR code again, so the user can retry without rescanning.
-          const pending = await resumeSetup(plugin, user, Number(input.setupId));
-          if (pending) return await showTotpSetup(req, res, pending, error.code === 'INVALID_CODE' ? 401 : 400, error.message, input.label);
-        }
-        if (isMfaError(error, 'SETUP_EXPIRED')) return await showSecurityPage(req, res, user, 410, error.message);
-        throw error;
-      }
-      const marker = req.session.mfa;
-      if (marker?.setupRequired && marker.attemptId) {
-        // Setting the factor up proved possession: it counts for the login waiting on it.
-        const settings = await plugin.settings.snapshot();
-        const status = await plugin.engine.passBySetup(marker.attemptId, 'totp', requestFacts(req, settings));
-        if (status.outcome === 'passed') {
-          return completeMfa(plugin, req, res, { userId: user.id, ip: status.attempt.ip }, { trustDevice: false, homePath: options.homePath, secureCookies: options.secureCookies });
-        }
-        return res.redirect(303, '/mfa');
-      }
-      req.session.mfaFlash = 'Your authenticator app is set up. You will be asked for its code when you log in.';
-      res.redirect(303, '/user/security');
-    } catch (error) {
-      next(error);
-    }
-  });
+    req.session.mfaFlash = 'Your authenticator app is set up. You will be asked for its code when you log in.';
+    res.redirect(303, '/user/security');
+  }));
 
   /** A new name for one of the user's own devices (any factor whose provider can rename). */
-  router.post('/user/security/devices/rename', async (req, res, next) => {
+  router.post('/user/security/devices/rename', userRoute(plugin, signIn, async (req, res, user) => {
+    if (req.session.mfa?.state !== 'passed') return res.redirect(303, '/mfa');
+    const factor = typeof req.body?.factor === 'string' ? req.body.factor : '';
+    const id = Number(req.body?.id);
+    const label = typeof req.body?.label === 'string' ? req.body.label : '';
     try {
-      const user = await currentUser(req, res);
-      if (!user) return;
-      if (req.session.mfa?.state !== 'passed') return res.redirect(303, '/mfa');
-      const factor = typeof req.body?.factor === 'string' ? req.body.factor : '';
-      const id = Number(req.body?.id);
-      const label = typeof req.body?.label === 'string' ? req.body.label : '';
-      try {
-        const name = await plugin.enrolment.rename(user, factor, id, label, { actor: user.username, ip: await auditIp(plugin, req) });
-        req.session.mfaFlash = `Renamed to “${name}”.`;
-      } catch (error) {
-        if (isMfaError(error, 'INVALID_INPUT')) return await showSecurityPage(req, res, user, 400, undefined, { factor, id, message: error.message, value: label });
-        if (isMfaError(error)) return await showSecurityPage(req, res, user, error.code === 'NOT_FOUND' ? 404 : 400, error.message);
-        throw error;
-      }
-      res.redirect(303, '/user/security');
+      const name = await plugin.enrolment.rename(user, factor, id, label, { actor: user.username, ip: await auditIp(plugin, req) });
+      req.session.mfaFlash = `Renamed to “${name}”.`;
     } catch (error) {
-      next(error);
+      if (isMfaError(error, 'INVALID_INPUT')) return await showSecurityPage(req, res, user, 400, undefined, { factor, id, message: error.message, value: label });
+      if (isMfaError(error)) return await showSecurityPage(req, res, user, error.code === 'NOT_FOUND' ? 404 : 400, error.message);
+      throw error;
     }
-  });
+    res.redirect(303, '/user/security');
+  }));
 
   // Stopping to trust a browser gives access up: it never waits for a recent pass.
-  router.post('/user/security/devices/remove', requireRecentMfa(plugin, { appliesTo: (req) => req.body?.factor !== 'trusted_device' }), async (req, res, next) => {
+  router.post('/user/security/devices/remove', requireRecentMfa(plugin, { appliesTo: (req) => req.body?.factor !== 'trusted_device' }), userRoute(plugin, signIn, async (req, res, user) => {
+    if (req.session.mfa?.state !== 'passed') return res.redirect(303, '/mfa');
+    const factor = typeof req.body?.factor === 'string' ? req.body.factor : '';
+    const id = Number(req.body?.id);
+    if (!factor || !Number.isInteger(id)) return await showSecurityPage(req, res, user, 400, 'Choose a device to remove from the list.');
     try {
-      const user = await currentUser(req, res);
-      if (!user) return;
-      if (req.session.mfa?.state !== 'passed') return res.redirect(303, '/mfa');
-      const factor = typeof req.body?.factor === 'string' ? req.body.factor : '';
-      const id = Number(req.body?.id);
-      if (!factor || !Number.isInteger(id)) return await showSecurityPage(req, res, user, 400, 'Choose a device to remove from the list.');
-      try {
-        await plugin.enrolment.remove(user, factor, id, { actor: user.username, ip: await auditIp(plugin, req) });
-      } catch (error) {
-        if (isMfaError(error)) return await showSecurityPage(req, res, user, error.code === 'NOT_FOUND' ? 404 : 400, error.message);
-        throw error;
-      }
-      req.session.mfaFlash = factor === 'trusted_device' ? 'That browser is no longer trusted.' : 'The device was removed from your account.';
-      res.redirect(303, '/user/security');
+      await plugin.enrolment.remove(user, factor, id, { actor: user.username, ip: await auditIp(plugin, req) });
     } catch (error) {
-      next(error);
+      if (isMfaError(error)) return await showSecurityPage(req, res, user, error.code === 'NOT_FOUND' ? 404 : 400, error.message);
+      throw error;
     }
-  });
+    req.session.mfaFlash = factor === 'trusted_device' ? 'That browser is no longer trusted.' : 'The device was removed from your account.';
+    res.redirect(303, '/user/security');
+  }));
 
   return router;
 }

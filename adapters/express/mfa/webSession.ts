@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
 import type {} from 'express-session';
@@ -49,4 +49,22 @@ export function sessionUserId(req: Request): string | undefined {
 export async function sessionHostUser(plugin: MfaPlugin, req: Request): Promise<HostUser | null> {
   const userId = sessionUserId(req);
   return userId ? plugin.registry.host.findUserById(userId) : null;
+}
+
+/**
+ * A route for the logged-in user of this session: the handler gets the host's user;
+ * anyone else is sent to the login page (and back to `returnTo`); errors reach the
+ * error handler. The security pages' routes all start this way.
+ */
+export function userRoute(
+  plugin: MfaPlugin,
+  /** `returnTo` is one of our own fixed paths, sent as it is. */
+  login: { loginPath: string; returnTo: string },
+  handler: (req: Request, res: Response, user: HostUser) => Promise<unknown>,
+) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    sessionHostUser(plugin, req)
+      .then((user) => (user ? handler(req, res, user) : res.redirect(303, `${login.loginPath}?returnTo=${login.returnTo}`)))
+      .catch(next);
+  };
 }
