@@ -6,13 +6,18 @@ const base64url = z.string().min(1).max(16_384).regex(/^[A-Za-z0-9_-]+$/);
 const transports = z.array(z.enum(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb'])).max(10);
 const attachment = z.enum(['platform', 'cross-platform']).optional();
 
-/** What @simplewebauthn/browser's startAuthentication() posts back, checked at the edge (STYLE.md: zod at the boundary). */
-const authenticationResponseSchema = z.object({
+/** The fields every PublicKeyCredential JSON has, whatever the ceremony. */
+const credentialFields = {
   id: base64url,
   rawId: base64url,
   type: z.literal('public-key'),
   authenticatorAttachment: attachment,
   clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+};
+
+/** What @simplewebauthn/browser's startAuthentication() posts back, checked at the edge (STYLE.md: zod at the boundary). */
+const authenticationResponseSchema = z.object({
+  ...credentialFields,
   response: z.object({
     clientDataJSON: base64url,
     authenticatorData: base64url,
@@ -23,11 +28,7 @@ const authenticationResponseSchema = z.object({
 
 /** What startRegistration() posts back. */
 const registrationResponseSchema = z.object({
-  id: base64url,
-  rawId: base64url,
-  type: z.literal('public-key'),
-  authenticatorAttachment: attachment,
-  clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+  ...credentialFields,
   response: z.object({
     clientDataJSON: base64url,
     attestationObject: base64url,
