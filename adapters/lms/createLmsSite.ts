@@ -12,6 +12,9 @@ import type { LmsHost } from './lmsHost.ts';
 import { type AfterPasswordLogin, loginRoutes } from './loginRoutes.ts';
 import { type BeforeTokenIssue, type ContinueTokenLogin, tokenEndpoint, tokenEndpointErrors } from './tokenEndpoint.ts';
 import { webserviceEndpoint } from './webserviceEndpoint.ts';
+import { AJAX_NOLOGIN_PATH, ajaxEndpoint } from './ajaxEndpoint.ts';
+import { allowAnyOrigin } from './moodleCors.ts';
+import type { MobileAppLogin } from './publicConfig.ts';
 
 /** Where the plugin hooks into the host's login (manifest.json `hooks`). */
 export interface LmsLoginHooks {
@@ -23,6 +26,8 @@ export interface LmsLoginHooks {
   beforeTokenIssue?: BeforeTokenIssue;
   /** `external_token_login`, second step: a call to login/token.php that finishes a login begun before (no password). */
   continueTokenLogin?: ContinueTokenLogin;
+  /** What the app's site check says about signing in (typeoflogin, tool_mfa_enabled). Without it: in the app, no MFA. */
+  mobileAppLogin?(): Promise<MobileAppLogin>;
   /** Called before cookies and sessions: routes whose callers send credentials in a header (the JSON API). */
   mountApi?(app: Express): void;
 }
@@ -66,12 +71,17 @@ export function createLmsSite(options: LmsSiteOptions): Express {
   app.use('/assets', express.static(WEB_ASSETS, { fallthrough: false, index: false }));
   // The JSON API parses its own bodies and answers its own errors in JSON.
   options.hooks?.mountApi?.(app);
+  // The Moodle app's cookieless endpoints: any origin may read them (its WebView is on http://localhost),
+  // and the ajax one reads its JSON body itself, before the form parser can take it for a form.
+  app.use([AJAX_NOLOGIN_PATH, '/login/token.php'], allowAnyOrigin());
+  const log = options.log ?? console.error;
+  app.use(ajaxEndpoint({ host, log, mobileAppLogin: options.hooks?.mobileAppLogin ?? (async () => ({ loginType: 'app', mfaEnabled: false })) }));
   // token.php serves apps that keep no cookies: it needs no session and no CSRF token.
   // 100 fields: the admin settings form sends one per setting (39 today) and must keep room to grow.
   app.use(express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 100 }));
   app.use(express.json({ limit: '100kb' }));
   app.use(tokenEndpoint({ host, beforeTokenIssue: options.hooks?.beforeTokenIssue, continueTokenLogin: options.hooks?.continueTokenLogin }));
-  app.use('/login/token.php', tokenEndpointErrors(options.log ?? console.error));
+  app.use('/login/token.php', tokenEndpointErrors(log));
   app.use(webserviceEndpoint({ host }));
   app.use('/webservice/', tokenEndpointErrors(options.log ?? console.error));
   app.use(cookieParser());

@@ -1,8 +1,8 @@
 import { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
 import { isMfaError } from '../../plugin/errors.ts';
-import { errorLogLine, isDatabaseOutage, isSchemaMissing } from '../express/databaseErrors.ts';
 import type { HostUser } from '../../plugin/spi/host.ts';
 import type { LmsHost } from './lmsHost.ts';
+import { moodleError, moodleScriptErrors } from './moodleErrors.ts';
 
 /** A field of the token.php call: text, undefined when absent or empty, null when not text (an array, an object). */
 export type TokenField = (name: string) => string | undefined | null;
@@ -17,7 +17,6 @@ export interface TokenCall {
 /** A refusal in Moodle's error shape (the endpoint adds stacktrace, debuginfo, reproductionlink). */
 export interface TokenRefusal {
   allow: false;
-  status: number;
   body: { errorcode: string; error: string } & Record<string, unknown>;
   /** Sent as Retry-After. */
   retryAfterSeconds?: number | null;
@@ -26,7 +25,6 @@ export interface TokenRefusal {
 /** An answer that is neither a token nor an error (e.g. "a code was mailed"), sent as it is. */
 export interface TokenReply {
   allow: false;
-  status: number;
   reply: Record<string, unknown>;
 }
 
@@ -41,11 +39,6 @@ export type BeforeTokenIssue = (call: TokenCall, user: HostUser, service: string
  */
 export type ContinueTokenLogin = (call: TokenCall) => Promise<TokenRefusal | TokenReply | { allow: true; user: HostUser; service: string } | null>;
 
-/** Moodle's error shape, so clients written for login/token.php read our errors unchanged. */
-export function moodleError(errorcode: string, error: string, extra: Record<string, unknown> = {}) {
-  return { error, errorcode, stacktrace: null, debuginfo: null, reproductionlink: null, ...extra };
-}
-
 function param(req: Request, name: string): string | undefined | null {
   const value = (req.method === 'POST' ? (req.body?.[name] ?? req.query[name]) : req.query[name]) as unknown;
   if (value === undefined || value === '') return undefined;
@@ -54,7 +47,11 @@ function param(req: Request, name: string): string | undefined | null {
 
 /**
  * `/login/token.php`, GET and POST: username + password + service → `{token, privatetoken}`.
- * Errors keep Moodle's body; the status is a 4xx so generic HTTP clients see them too.
+ * Every answer is HTTP 200 with Moodle's body, refusals included, and any origin may read
+ * it: the Moodle app calls from a WebView and shows "Site not accessible through the app",
+ * never the server's text, for any other status or a CORS refusal; it shows `error` only
+ * for a 200 that carries an `errorcode` (moodleapp src/core/services/sites.ts, ws.ts).
+ * `lang` in the query string is the app's language; the site speaks English only.
  */
 export function tokenEndpoint(options: { host: LmsHost; beforeTokenIssue?: BeforeTokenIssue; continueTokenLogin?: ContinueTokenLogin }): Router {
   const router = Router();
@@ -62,7 +59,7 @@ export function tokenEndpoint(options: { host: LmsHost; beforeTokenIssue?: Befor
     try {
       res.json(await options.host.issueServiceToken(user, service));
     } catch (error) {
-      if (isMfaError(error, 'NOT_FOUND')) return res.status(403).json(moodleError('servicenotavailable', error.message));
+      if (isMfaError(error, 'NOT_FOUND')) return res.json(moodleError('servicenotavailable', error.message));
       throw error;
     }
   };
@@ -74,14 +71,14 @@ export function tokenEndpoint(options: { host: LmsHost; beforeTokenIssue?: Befor
     const values: Record<string, string> = {};
     for (const name of ['username', 'password', 'service']) {
       const value = param(req, name);
-      if (value === undefined) return res.status(400).json(moodleError('missingparam', `A required parameter (${name}) was missing`));
-      if (value === null) return res.status(400).json(moodleError('invalidparameter', `Invalid parameter value detected (${name} must be text)`));
+      if (value === undefined) return res.json(moodleError('missingparam', `A required parameter (${name}) was missing`));
+      if (value === null) return res.json(moodleError('invalidparameter', `Invalid parameter value detected (${name} must be text)`));
       values[name] = value;
     }
     const user = await options.host.checkPassword(values.username ?? '', values.password ?? '');
-    if (!user) return res.status(401).json(moodleError('invalidlogin', 'Invalid login, please try again'));
+    if (!user) return res.json(moodleError('invalidlogin', 'Invalid login, please try again'));
     if (!(await options.host.serviceEnabled(values.service ?? ''))) {
-      return res.status(403).json(moodleError('servicenotavailable', "Web service is not available (it doesn't exist or might be disabled)"));
+      return res.json(moodleError('servicenotavailable', "Web service is not available (it doesn't exist or might be disabled)"));
     }
     if (options.beforeTokenIssue) {
       const decision = await options.beforeTokenIssue(call, user, values.service ?? '');
@@ -90,7 +87,7 @@ export function tokenEndpoint(options: { host: LmsHost; beforeTokenIssue?: Befor
     return issue(res, user, values.service ?? '');
   };
   router.all('/login/token.php', (req, res, next) => {
-    if (req.method !== 'GET' && req.method !== 'POST') return res.status(405).set('Allow', 'GET, POST').json(moodleError('invalidrequest', 'Use GET or POST.'));
+    if (req.method !== 'GET' && req.method !== 'POST') return res.set('Allow', 'GET, POST').json(moodleError('invalidrequest', 'Call login/token.php with GET or POST.'));
     handle(req, res).catch(next);
   });
   return router;
@@ -98,27 +95,11 @@ export function tokenEndpoint(options: { host: LmsHost; beforeTokenIssue?: Befor
 
 function answer(res: Response, decision: TokenRefusal | TokenReply) {
   if ('retryAfterSeconds' in decision && decision.retryAfterSeconds) res.set('Retry-After', String(decision.retryAfterSeconds));
-  if ('reply' in decision) return res.status(decision.status).json(decision.reply);
-  return res.status(decision.status).json(moodleError(decision.body.errorcode, decision.body.error, decision.body));
+  if ('reply' in decision) return res.json(decision.reply);
+  return res.json(moodleError(decision.body.errorcode, decision.body.error, decision.body));
 }
 
-/**
- * Errors on the way to token.php (an unreadable body, a database outage) still answer
- * in Moodle's shape: an app shows `error`, whatever went wrong.
- */
+/** Errors on the way to token.php (an unreadable body, a database outage) in the same contract. */
 export function tokenEndpointErrors(log: (line: string) => void): ErrorRequestHandler {
-  return (error, _req, res, _next) => {
-    if (res.headersSent) return log(`error after token.php answered: ${errorLogLine(error)}`);
-    if (isDatabaseOutage(error)) {
-      if (isSchemaMissing(error)) log(`error on token.php: ${errorLogLine(error)}`);
-      res.set('Retry-After', '30');
-      return res.status(503).json(moodleError('servicetemporarilyunavailable', 'The service is temporarily unavailable. Please try again in a minute.'));
-    }
-    const { status, type } = error as { status?: number; type?: string };
-    if (typeof type === 'string' && status && status >= 400 && status < 500) {
-      return res.status(status).json(moodleError('invalidparameter', 'Invalid parameter value detected: send username, password and service as form fields.'));
-    }
-    log(`error on token.php: ${errorLogLine(error)}`);
-    res.status(500).json(moodleError('internalerror', 'Something went wrong on our side. Please try again.'));
-  };
+  return moodleScriptErrors(log, 'token.php', 'Invalid parameter value detected: send username, password and service as form fields.');
 }

@@ -113,8 +113,22 @@ describe('database outage', () => {
     assert.match(res.text, /temporarily unavailable/);
   });
 
-  it('answers token.php with 503 in Moodle’s shape', async () => {
-    const res = await supertest(app).post('/login/token.php').type('form').send({ username: 'a', password: 'b', service: 'moodle_mobile_app' }).expect(503);
-    assert.equal(res.body.errorcode, 'servicetemporarilyunavailable');
+  // The Moodle app shows a server's words only in a 200 with an errorcode; a 503 would read "site not accessible".
+  it('answers token.php in Moodle’s contract: 200, dbconnectionfailed, a wait in words and Retry-After', async () => {
+    const res = await supertest(app).post('/login/token.php').type('form').send({ username: 'a', password: 'b', service: 'moodle_mobile_app' }).expect(200);
+    assert.equal(res.body.errorcode, 'dbconnectionfailed');
+    assert.match(res.body.error, /try again in 30 seconds/);
+    assert.equal(res.headers['retry-after'], '30');
+    assert.equal(res.headers['access-control-allow-origin'], '*');
+  });
+
+  it('answers the app’s site check the same way', async () => {
+    const res = await supertest(app)
+      .post('/lib/ajax/service-nologin.php?info=tool_mobile_get_public_config&lang=en')
+      .set('Content-Type', 'application/json')
+      .send('[{"index":0,"methodname":"tool_mobile_get_public_config","args":{}}]')
+      .expect(200);
+    assert.equal(res.body.errorcode, 'dbconnectionfailed');
+    assert.equal(res.headers['retry-after'], '30');
   });
 });

@@ -26,7 +26,7 @@ export class MoodleAppClient {
   call(params: AppParams): Promise<supertest.Response> {
     const app = supertest(this.site.app);
     const request = this.method === 'POST' ? app.post('/login/token.php').type('form').send(params) : app.get('/login/token.php').query(params);
-    return request.set('User-Agent', 'MoodleMobile 4.5.0').then((res) => res);
+    return request.set('User-Agent', 'MoodleMobile 4.5.0').set('Origin', 'http://localhost').then((res) => res);
   }
 
   login(username: string, extra: AppParams = {}) {
@@ -34,9 +34,15 @@ export class MoodleAppClient {
   }
 }
 
-/** Moodle's error body, with the error code expected. */
-export function assertMoodleError(res: supertest.Response, status: number, errorcode: string): void {
-  assert.equal(res.status, status, `${res.status}: ${res.text.slice(0, 300)}`);
+/**
+ * Moodle's error body, with the error code expected, as the Moodle app needs it: HTTP
+ * 200 and readable from its WebView's origin (any other status, or no CORS header, and
+ * the app shows "Site not accessible" instead of the error).
+ */
+export function assertMoodleError(res: supertest.Response, errorcode: string): void {
+  assert.equal(res.status, 200, `${res.status}: ${res.text.slice(0, 300)}`);
+  assert.equal(res.headers['access-control-allow-origin'], '*', 'any origin may read it');
+  assert.match(String(res.headers['content-type']), /^application\/json/);
   assert.equal(res.body.errorcode, errorcode, res.text.slice(0, 300));
   assert.equal(typeof res.body.error, 'string');
   for (const key of ['stacktrace', 'debuginfo', 'reproductionlink']) assert.equal(res.body[key], null);

@@ -21,7 +21,6 @@ export interface TokenDoorCall {
 /** "A code was mailed": 200, and no `token` key, so an app cannot take it for a token. */
 export interface TokenDoorReply {
   allow: false;
-  status: number;
   reply: Record<string, unknown>;
 }
 
@@ -33,7 +32,12 @@ export interface MfaTokenDoor {
   beforeTokenIssue(call: TokenDoorCall, user: HostUser, service: string): Promise<TokenDoorDecision>;
   /** A call with `mfa_token` (no password): finishes the attempt that token names; null without one. */
   continueTokenLogin(call: TokenDoorCall): Promise<TokenDoorContinuation | null>;
+  /** What the host tells the app before it logs in: where it signs in (mobile_app_login_type) and whether MFA is on. */
+  mobileAppLogin(): Promise<{ loginType: MobileAppLoginType; mfaEnabled: boolean }>;
 }
+
+/** The options of the setting mobile_app_login_type (Moodle's typeoflogin 1, 2, 3). */
+export type MobileAppLoginType = 'app' | 'browser' | 'embedded_browser';
 
 interface MfaFields {
   code?: string;
@@ -51,7 +55,7 @@ function readFields(call: TokenDoorCall): MfaFields | TokenDoorRefusal {
   const send = call.field('mfa_send');
   if (send === null || (send !== undefined && !['0', '1', 'true', 'false'].includes(send))) return invalidField('mfa_send');
   fields.send = send === '1' || send === 'true';
-  if (fields.send && fields.code !== undefined) return refusal(400, 'invalidparameter', 'Send either mfa_send (to get a code) or mfa_code (to use one), not both.');
+  if (fields.send && fields.code !== undefined) return refusal('invalidparameter', 'Send either mfa_send (to get a code) or mfa_code (to use one), not both.');
   return fields;
 }
 
@@ -76,13 +80,13 @@ export function createMfaTokenDoor(options: { plugin: MfaPlugin }): MfaTokenDoor
   /** Where the attempt stands, as the app sees it: still a factor to give, or locked out here. */
   function required(status: AttemptStatus, handle: string): TokenDoorRefusal {
     const { usable, locked } = appFactors(status);
-    if (status.outcome === 'failed') return refusal(403, 'mfarefused', 'This login was refused. Log in again, or contact your administrator.');
+    if (status.outcome === 'failed') return refusal('mfarefused', 'This login was refused. Log in again, or contact your administrator.');
     if (usable.length === 0 && (status.outcome === 'locked' || locked.length > 0)) {
-      return refusal(403, 'mfalocked', 'Every way of verifying from the app is locked after too many wrong tries. Ask an administrator to unlock it.');
+      return refusal('mfalocked', 'Every way of verifying from the app is locked after too many wrong tries. Ask an administrator to unlock it.');
     }
     // Nothing an app can type (only a security key set up, or set-up required): no token to hold on to.
-    if (usable.length === 0) return refusal(401, 'mfarequired', MFA_REQUIRED_FOR_SERVICE, { mfa_factors: [] });
-    return refusal(401, 'mfarequired', MFA_REQUIRED_FOR_SERVICE, retryFor(status, handle));
+    if (usable.length === 0) return refusal('mfarequired', MFA_REQUIRED_FOR_SERVICE, { mfa_factors: [] });
+    return refusal('mfarequired', MFA_REQUIRED_FOR_SERVICE, retryFor(status, handle));
   }
 
   /** Mails a code (email factor); the same mfa_token stays valid for the answer. */
@@ -95,7 +99,6 @@ export function createMfaTokenDoor(options: { plugin: MfaPlugin }): MfaTokenDoor
       const seconds = (at: unknown) => (typeof at === 'number' ? Math.floor(at / 1000) : null);
       return {
         allow: false,
-        status: 200,
         reply: {
           mfa_sent: true,
           mfa_token: handle,
@@ -129,6 +132,12 @@ export function createMfaTokenDoor(options: { plugin: MfaPlugin }): MfaTokenDoor
   }
 
   return {
+    async mobileAppLogin() {
+      const settings = await plugin.settings.snapshot();
+      const loginType = settings.string('mobile_app_login_type');
+      return { loginType: loginType === 'browser' || loginType === 'embedded_browser' ? loginType : 'app', mfaEnabled: settings.boolean('enabled') };
+    },
+
     async beforeTokenIssue(call, user, service) {
       const fields = readFields(call);
       if ('allow' in fields) return fields;
@@ -162,7 +171,7 @@ export function createMfaTokenDoor(options: { plugin: MfaPlugin }): MfaTokenDoor
       if (status.attempt.status !== 'pending') return tokenExpired();
       if (status.outcome !== 'pending') return required(status, handle);
       if (fields.send) return send(status, handle, fields);
-      if (fields.code === undefined) return refusal(400, 'missingparam', 'A required parameter (mfa_code) was missing', retryFor(status, handle));
+      if (fields.code === undefined) return refusal('missingparam', 'A required parameter (mfa_code) was missing', retryFor(status, handle));
       return verify(call, status, handle, fields.code, fields.factor, facts);
     },
   };

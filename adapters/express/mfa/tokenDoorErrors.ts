@@ -6,7 +6,6 @@ export const MFA_REQUIRED_FOR_SERVICE = 'Multi-factor authentication is required
 /** A refusal at login/token.php; the endpoint wraps `body` in Moodle's error shape. */
 export interface TokenDoorRefusal {
   allow: false;
-  status: number;
   body: { errorcode: string; error: string } & Record<string, unknown>;
   /** Sent as Retry-After. */
   retryAfterSeconds?: number | null;
@@ -18,23 +17,22 @@ export type RetryFields = {
   mfa_factors?: string[];
 };
 
-export function refusal(status: number, errorcode: string, error: string, extra: Record<string, unknown> = {}, retryAfterSeconds?: number | null): TokenDoorRefusal {
-  return { allow: false, status, body: { errorcode, error, ...extra }, retryAfterSeconds };
+export function refusal(errorcode: string, error: string, extra: Record<string, unknown> = {}, retryAfterSeconds?: number | null): TokenDoorRefusal {
+  return { allow: false, body: { errorcode, error, ...extra }, retryAfterSeconds };
 }
 
 export function tokenExpired(): TokenDoorRefusal {
-  return refusal(401, 'mfatokenexpired', 'This MFA token has expired or was already used. Log in again with your username and password.');
+  return refusal('mfatokenexpired', 'This MFA token has expired or was already used. Log in again with your username and password.');
 }
 
 /** mfa_code, mfa_factor, ... given as something other than text (an array, an object). */
 export function invalidField(name: string): TokenDoorRefusal {
-  return refusal(400, 'invalidparameter', `Invalid parameter value detected (${name} must be text)`);
+  return refusal('invalidparameter', `Invalid parameter value detected (${name} must be text)`);
 }
 
 /**
- * The engine's error codes as Moodle error bodies. Statuses are 4xx, never 200 as in
- * Moodle, for the reason the endpoint gives (generic HTTP clients see the failure).
- * Errors the app can recover from on the same attempt carry `retry` (mfa_token, and
+ * The engine's error codes as Moodle error bodies (the endpoint answers them with HTTP
+ * 200, as Moodle does: the app reads nothing else). Errors the app can recover from on the same attempt carry `retry` (mfa_token, and
  * the factors still usable); for a lock, the locked factor is no longer offered.
  * Anything else is not the caller's doing: it is rethrown, to end as a 500 or 503.
  */
@@ -43,19 +41,19 @@ export function refusalForError(error: unknown, retry: RetryFields, factorId?: s
   const details = error.details;
   switch (error.code) {
     case 'INVALID_CODE':
-      return refusal(401, 'invalidmfacode', error.message, { ...retry, mfa_tries_left: details.triesLeft ?? null });
+      return refusal('invalidmfacode', error.message, { ...retry, mfa_tries_left: details.triesLeft ?? null });
     case 'FACTOR_LOCKED': {
       const others = (retry.mfa_factors ?? []).filter((id) => id !== factorId);
-      return refusal(403, 'mfalocked', error.message, others.length > 0 ? { ...retry, mfa_factors: others } : {});
+      return refusal('mfalocked', error.message, others.length > 0 ? { ...retry, mfa_factors: others } : {});
     }
     case 'ATTEMPT_EXPIRED':
       return tokenExpired();
     case 'ATTEMPT_FAILED':
-      return refusal(403, 'mfarefused', error.message);
+      return refusal('mfarefused', error.message);
     case 'FACTOR_NOT_AVAILABLE':
-      return refusal(400, 'mfafactorunavailable', error.message, retry);
+      return refusal('mfafactorunavailable', error.message, retry);
     case 'INVALID_INPUT':
-      return refusal(400, 'invalidparameter', error.message, retry);
+      return refusal('invalidparameter', error.message, retry);
     case 'RATE_LIMITED':
       // The email factor's send limits are on the field `resend`.
       return rateLimited(error, retry, details.field === 'resend' ? 'mfasendlimit' : 'mfaratelimited');
@@ -64,8 +62,8 @@ export function refusalForError(error: unknown, retry: RetryFields, factorId?: s
   }
 }
 
-/** 429 with Retry-After when a wait helps; `mfa_retry_after` null when it will not (too many codes: log in again). */
+/** Retry-After when a wait helps; `mfa_retry_after` null when it will not (too many codes: log in again). */
 function rateLimited(error: MfaError, retry: RetryFields, errorcode: string): TokenDoorRefusal {
   const seconds = typeof error.details.retryAfterSeconds === 'number' ? error.details.retryAfterSeconds : null;
-  return refusal(429, errorcode, error.message, { ...retry, mfa_retry_after: seconds }, seconds);
+  return refusal(errorcode, error.message, { ...retry, mfa_retry_after: seconds }, seconds);
 }

@@ -11,12 +11,12 @@ export function chooseFactor(factors: CodeFactors, requested: string | undefined
   const ids = factors.usable.map((f) => f.id).join(', ');
   switch (choice.refused) {
     case 'locked':
-      return refusal(403, 'mfalocked', `${choice.factor.displayName} is locked after too many wrong tries.${ids ? ` Use another: ${ids}.` : ''}`, factors.usable.length ? retry : {});
+      return refusal('mfalocked', `${choice.factor.displayName} is locked after too many wrong tries.${ids ? ` Use another: ${ids}.` : ''}`, factors.usable.length ? retry : {});
     case 'all_locked':
-      return refusal(403, 'mfalocked', 'Every way of verifying from the app is locked after too many wrong tries. Ask an administrator to unlock it.');
+      return refusal('mfalocked', 'Every way of verifying from the app is locked after too many wrong tries. Ask an administrator to unlock it.');
     case 'unavailable':
-      return refusal(400, 'mfafactorunavailable', ids ? `mfa_factor must be one of: ${ids}.` : 'No way of verifying works from the app for this account.', retry);
+      return refusal('mfafactorunavailable', ids ? `mfa_factor must be one of: ${ids}.` : 'No way of verifying works from the app for this account.', retry);
     case 'ambiguous':
-      return refusal(400, 'mfafactorrequired', `Say which way you verify: send mfa_factor, one of: ${ids}.`, retry);
+      return refusal('mfafactorrequired', `Say which way you verify: send mfa_factor, one of: ${ids}.`, retry);
   }
 }
