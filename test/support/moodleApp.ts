@@ -150,3 +150,51 @@ export class AppTestKit {
     return Number((await this.site.database.db('lms_external_tokens').count({ n: '*' }).first())?.n ?? 0);
   }
 }
+
+/** How the app labels the site check's JSON body: a phone's native HTTP plugin, or a browser build's XHR. */
+export type SiteCheckTransport = 'native' | 'browser' | 'get';
+
+const PUBLIC_CONFIG_CALL = '[{"index":0,"methodname":"tool_mobile_get_public_config","args":{}}]';
+
+/**
+ * The official Moodle app's requests, byte for byte as moodleapp sends them
+ * (src/core/services/ws.ts performAjax and call, src/core/services/sites.ts
+ * getUserToken): the method, path, query string, Content-Type, body and the
+ * WebView's Origin. Nothing else: no cookie, no CSRF token.
+ */
+export class MoodleAppReplay {
+  constructor(private readonly site: TestSite) {}
+
+  private app() {
+    return supertest(this.site.app);
+  }
+
+  /** Step 1: the site check, `tool_mobile_get_public_config` at lib/ajax/service-nologin.php. */
+  siteCheck(transport: SiteCheckTransport = 'native', body = PUBLIC_CONFIG_CALL): Promise<supertest.Response> {
+    const path = '/lib/ajax/service-nologin.php?info=tool_mobile_get_public_config&lang=en';
+    if (transport === 'get') return this.app().get(`${path}&args=${encodeURIComponent(body)}`).set('Origin', 'http://localhost').then((res) => res);
+    const type = transport === 'native' ? 'application/json' : 'application/x-www-form-urlencoded';
+    return this.app().post(path).set('Content-Type', type).set('Origin', 'http://localhost').send(body).then((res) => res);
+  }
+
+  /** Step 2: login/token.php with the username as typed. */
+  token(username: string, password = TEST_PASSWORD): Promise<supertest.Response> {
+    return this.app()
+      .post('/login/token.php?lang=en')
+      .type('form')
+      .set('Origin', 'http://localhost')
+      .send(new URLSearchParams({ username, password, service: 'moodle_mobile_app' }).toString())
+      .then((res) => res);
+  }
+
+  /** Steps 3 on: a REST call as CoreWSProvider.call makes it. */
+  rest(wsfunction: string, wstoken: string, params: Record<string, string> = {}): Promise<supertest.Response> {
+    const body = new URLSearchParams({ moodlewssettingfilter: 'true', moodlewssettingfileurl: 'true', moodlewssettinglang: 'en', ...params, wsfunction, wstoken });
+    return this.app()
+      .post(`/webservice/rest/server.php?moodlewsrestformat=json&wsfunction=${wsfunction}`)
+      .type('form')
+      .set('Origin', 'http://localhost')
+      .send(body.toString())
+      .then((res) => res);
+  }
+}
