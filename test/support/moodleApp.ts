@@ -198,3 +198,29 @@ export class MoodleAppReplay {
       .then((res) => res);
   }
 }
+
+/** What the Moodle app does with a login/token.php answer. */
+export type AppLoginOutcome =
+  | { shows: 'logged-in'; token: string; privateToken: string | undefined }
+  | { shows: 'site-not-accessible' }
+  | { shows: 'invalid-account' }
+  | { shows: 'error-dialog'; message: string }
+  | { shows: 'cannot-connect-alert'; details: { code: string; details: string } };
+
+/**
+ * The app's reading of a token.php answer, as moodleapp's CoreSitesProvider.getUserToken
+ * (src/core/services/sites.ts) and CoreLoginHelper.treatUserTokenError do it: Angular's
+ * HttpClient rejects any non-2xx status or unparsable JSON before the body is looked at
+ * ("Site not accessible through the app"); a body without `error` is "invalid account";
+ * `invalidlogin` shows the server's text; any other code is a generic alert whose
+ * expandable details carry the code and the server's text.
+ */
+export function whatTheAppShows(res: supertest.Response): AppLoginOutcome {
+  if (res.status < 200 || res.status > 299 || !/^application\/json/.test(String(res.headers['content-type']))) return { shows: 'site-not-accessible' };
+  if (res.headers['access-control-allow-origin'] !== '*') return { shows: 'site-not-accessible' };
+  const data = res.body as { token?: string; privatetoken?: string; error?: string; errorcode?: string };
+  if (data.token !== undefined) return { shows: 'logged-in', token: data.token, privateToken: data.privatetoken };
+  if (data.error === undefined) return { shows: 'invalid-account' };
+  if (data.errorcode === 'invalidlogin') return { shows: 'error-dialog', message: data.error };
+  return { shows: 'cannot-connect-alert', details: { code: data.errorcode ?? 'loginfailed', details: data.error } };
+}
