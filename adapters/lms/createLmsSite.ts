@@ -11,7 +11,8 @@ import { KnexSessionStore } from '../express/knexSessionStore.ts';
 import type { LmsHost } from './lmsHost.ts';
 import { type AfterPasswordLogin, loginRoutes } from './loginRoutes.ts';
 import { type BeforeTokenIssue, type ContinueTokenLogin, tokenEndpoint, tokenEndpointErrors } from './tokenEndpoint.ts';
-import { webserviceEndpoint } from './webserviceEndpoint.ts';
+import { restServer } from './webservice/restServer.ts';
+import { restServerErrors } from './webservice/restErrors.ts';
 
 /** Where the plugin hooks into the host's login (manifest.json `hooks`). */
 export interface LmsLoginHooks {
@@ -72,8 +73,8 @@ export function createLmsSite(options: LmsSiteOptions): Express {
   app.use(express.json({ limit: '100kb' }));
   app.use(tokenEndpoint({ host, beforeTokenIssue: options.hooks?.beforeTokenIssue, continueTokenLogin: options.hooks?.continueTokenLogin }));
   app.use('/login/token.php', tokenEndpointErrors(options.log ?? console.error));
-  app.use(webserviceEndpoint({ host }));
-  app.use('/webservice/', tokenEndpointErrors(options.log ?? console.error));
+  app.use(restServer({ host }));
+  app.use('/webservice/rest/', restServerErrors(options.log ?? console.error));
   app.use(cookieParser());
   app.use(
     session({
