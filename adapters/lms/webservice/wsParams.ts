@@ -77,6 +77,12 @@ export function wsStruct<T extends z.ZodRawShape>(shape: T) {
   return z.strictObject(shape, 'expected a structure (name[key]=...)');
 }
 
+function valueAt(fields: WsMap, path: readonly PropertyKey[]): WsValue | undefined {
+  let node: WsValue | undefined = fields;
+  for (const key of path) node = typeof node === 'object' ? node[String(key)] : undefined;
+  return node;
+}
+
 /** Moodle's invalidparameter error for a failed check, the fields at fault in debuginfo. */
 export function parametersOrThrow<S extends z.ZodType>(schema: S, fields: WsMap): z.output<S> {
   const parsed = schema.safeParse(fields);
@@ -85,7 +91,7 @@ export function parametersOrThrow<S extends z.ZodType>(schema: S, fields: WsMap)
     .map((issue) => {
       const where = issue.path.map(String).join('.') || 'parameters';
       if (issue.code === 'unrecognized_keys') return `${where}: unexpected keys (${issue.keys.join(', ')}) detected in parameter array`;
-      if (issue.code === 'invalid_type' && issue.input === undefined) return `${where}: missing required key`;
+      if (issue.code === 'invalid_type' && valueAt(fields, issue.path) === undefined) return `${where}: missing required key`;
       return `${where}: ${issue.message}`;
     })
     .join('; ');
