@@ -36,7 +36,8 @@ export const siteInfoFunction = externalFunction({
       lang: 'en',
       userid: Number(user.id),
       siteurl,
-      // Moodle's default picture: the app recognises it and draws the user's initials instead of fetching it.
+      // Moodle's default picture: the app recognises a theme image and draws the user's initials instead
+      // of fetching it (src/core/components/user-avatar/user-avatar.ts, CoreUrl.isThemeImageUrl).
       userpictureurl: `${siteurl}/theme/image.php/boost/core/1/u/f1`,
       functions: servedFunctions.map(({ name, version }) => ({ name, version })),
       // No files on this site: nothing to download, upload or manage (the app hides those screens).
