@@ -11,10 +11,11 @@ import { KnexSessionStore } from '../express/knexSessionStore.ts';
 import type { LmsHost } from './lmsHost.ts';
 import { type AfterPasswordLogin, loginRoutes } from './loginRoutes.ts';
 import { type BeforeTokenIssue, type ContinueTokenLogin, tokenEndpoint, tokenEndpointErrors } from './tokenEndpoint.ts';
-import { webserviceEndpoint } from './webserviceEndpoint.ts';
 import { AJAX_NOLOGIN_PATH, ajaxEndpoint } from './ajaxEndpoint.ts';
 import { allowAnyOrigin } from './moodleCors.ts';
 import type { MobileAppLogin } from './publicConfig.ts';
+import { REST_SERVER_PATH, restServer } from './webservice/restServer.ts';
+import { restServerErrors } from './webservice/restErrors.ts';
 
 /** Where the plugin hooks into the host's login (manifest.json `hooks`). */
 export interface LmsLoginHooks {
@@ -72,8 +73,9 @@ export function createLmsSite(options: LmsSiteOptions): Express {
   // The JSON API parses its own bodies and answers its own errors in JSON.
   options.hooks?.mountApi?.(app);
   // The Moodle app's cookieless endpoints: any origin may read them (its WebView is on http://localhost),
-  // and the ajax one reads its JSON body itself, before the form parser can take it for a form.
-  app.use([AJAX_NOLOGIN_PATH, '/login/token.php'], allowAnyOrigin());
+  // errors from the body parsers included; the ajax one reads its JSON body itself, before the form
+  // parser can take it for a form.
+  app.use([AJAX_NOLOGIN_PATH, '/login/token.php', REST_SERVER_PATH], allowAnyOrigin());
   const log = options.log ?? console.error;
   app.use(ajaxEndpoint({ host, log, mobileAppLogin: options.hooks?.mobileAppLogin ?? (async () => ({ loginType: 'app', mfaEnabled: false })) }));
   // token.php serves apps that keep no cookies: it needs no session and no CSRF token.
@@ -82,8 +84,8 @@ export function createLmsSite(options: LmsSiteOptions): Express {
   app.use(express.json({ limit: '100kb' }));
   app.use(tokenEndpoint({ host, beforeTokenIssue: options.hooks?.beforeTokenIssue, continueTokenLogin: options.hooks?.continueTokenLogin }));
   app.use('/login/token.php', tokenEndpointErrors(log));
-  app.use(webserviceEndpoint({ host }));
-  app.use('/webservice/', tokenEndpointErrors(options.log ?? console.error));
+  app.use(restServer({ host }));
+  app.use(REST_SERVER_PATH, restServerErrors(log));
   app.use(cookieParser());
   app.use(
     session({

@@ -162,8 +162,10 @@ for (const kind of databaseKinds) {
       assert.equal(service[0].name, 'Moodle mobile web service');
       assert.ok(service[0].lastUsedAt, 'the web service call was recorded');
       await api().delete(`/api/v1/tokens/${service[0].id}`).set(bearer(session)).expect(204);
-      const refused = await siteInfo().expect(401);
+      // Moodle's REST contract: HTTP 200 with the error in the body, which the app reads.
+      const refused = await siteInfo().expect(200);
       assert.equal(refused.body.errorcode, 'invalidtoken');
+      assert.equal(refused.body.exception, 'moodle_exception');
       assert.equal((await site.mfa.audit.recent({ event: 'service_token_revoked' })).length, 1);
       for (const bad of ['service:abc', 'service:999999', 'nothing:1', 'identity:x']) {
         await api().delete(`/api/v1/tokens/${bad}`).set(bearer(session)).expect(404);
