@@ -1,3 +1,4 @@
-// Follows the "Open the app" link as soon as the page loads (the link carries the app's
-// token in its own URL scheme). A file, not an inline script: the site's CSP runs none.
-document.getElementById('launchapp')?.click();
+// Follows the "Open the app" link once the page has loaded (so the page is on screen if the
+// app does not open); the link carries the app's token in the app's own URL scheme. A file,
+// not an inline script: the site's CSP runs none.
+window.addEventListener('load', () => document.getElementById('launchapp')?.click());
