@@ -19,7 +19,14 @@ export const settingDefinitionSchema = z.discriminatedUnion('type', [
     /** A regular expression the (trimmed) value must match, and what to tell someone whose value does not. */
     pattern: z.object({ regex: z.string(), explain: z.string() }).optional(),
   }),
-  z.object({ ...settingBase, type: z.literal('select'), default: z.string(), options: z.array(z.string()).min(1) }),
+  z.object({
+    ...settingBase,
+    type: z.literal('select'),
+    default: z.string(),
+    options: z.array(z.string()).min(1),
+    /** What the admin page shows for an option, by value (the CLI and the stored value keep the value). */
+    optionLabels: z.record(z.string(), z.string()).optional(),
+  }),
   z.object({ ...settingBase, type: z.literal('list'), default: z.array(z.string()) }),
   z.object({ ...settingBase, type: z.literal('cidr-list'), default: z.array(z.string()) }),
 ]);
