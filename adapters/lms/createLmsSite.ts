@@ -10,6 +10,7 @@ import { errorHandler } from '../express/errorHandler.ts';
 import { KnexSessionStore } from '../express/knexSessionStore.ts';
 import type { LmsHost } from './lmsHost.ts';
 import { type AfterPasswordLogin, loginRoutes } from './loginRoutes.ts';
+import { type MobileLaunchPolicy, mobileLaunchRoutes } from './mobileLaunch.ts';
 import { type BeforeTokenIssue, type ContinueTokenLogin, tokenEndpoint, tokenEndpointErrors } from './tokenEndpoint.ts';
 import { AJAX_NOLOGIN_PATH, ajaxEndpoint } from './ajaxEndpoint.ts';
 import { allowAnyOrigin } from './moodleCors.ts';
@@ -31,6 +32,8 @@ export interface LmsLoginHooks {
   mobileAppLogin?(): Promise<MobileAppLogin>;
   /** Called before cookies and sessions: routes whose callers send credentials in a header (the JSON API). */
   mountApi?(app: Express): void;
+  /** The mobile app's browser sign-in (tool/mobile/launch.php): its settings, the session's fresh login, its audit. Without it, no launch.php. */
+  mobileLaunch?: MobileLaunchPolicy;
 }
 
 export interface LmsSiteOptions {
@@ -101,6 +104,7 @@ export function createLmsSite(options: LmsSiteOptions): Express {
   app.use(csrfProtection({ exempt: ['/login/token.php', '/api/'], siteName: config.siteName }));
   options.hooks?.mount?.(app);
   app.use(loginRoutes({ host, siteName: config.siteName, homePath: '/my', afterPasswordLogin: options.hooks?.afterPasswordLogin }));
+  if (options.hooks?.mobileLaunch) app.use(mobileLaunchRoutes({ host, siteName: config.siteName, policy: options.hooks.mobileLaunch }));
 
   const currentUser = async (req: Request, res: Response): Promise<HostUser | null> => {
     const userId = (req.session as { userId?: string }).userId;

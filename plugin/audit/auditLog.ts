@@ -21,6 +21,7 @@ export type AuditEventName =
   | 'identity_token_created'
   | 'identity_token_used'
   | 'identity_token_revoked'
+  | 'service_token_issued'
   | 'service_token_revoked'
   | 'api_session_created'
   | 'not_me_reported'

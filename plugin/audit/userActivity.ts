@@ -24,6 +24,7 @@ export const USER_ACTIVITY_EVENTS: readonly AuditEventName[] = [
   'webauthn_counter_regressed',
   'identity_token_created',
   'identity_token_revoked',
+  'service_token_issued',
   'service_token_revoked',
   'api_session_created',
 ];

@@ -11,8 +11,22 @@ const settingBase = {
 export const settingDefinitionSchema = z.discriminatedUnion('type', [
   z.object({ ...settingBase, type: z.literal('boolean'), default: z.boolean() }),
   z.object({ ...settingBase, type: z.literal('integer'), default: z.number().int(), min: z.number().int(), max: z.number().int() }),
-  z.object({ ...settingBase, type: z.literal('string'), default: z.string(), maxLength: z.number().int().optional() }),
-  z.object({ ...settingBase, type: z.literal('select'), default: z.string(), options: z.array(z.string()).min(1) }),
+  z.object({
+    ...settingBase,
+    type: z.literal('string'),
+    default: z.string(),
+    maxLength: z.number().int().optional(),
+    /** A regular expression the (trimmed) value must match, and what to tell someone whose value does not. */
+    pattern: z.object({ regex: z.string(), explain: z.string() }).optional(),
+  }),
+  z.object({
+    ...settingBase,
+    type: z.literal('select'),
+    default: z.string(),
+    options: z.array(z.string()).min(1),
+    /** What the admin page shows for an option, by value (the CLI and the stored value keep the value). */
+    optionLabels: z.record(z.string(), z.string()).optional(),
+  }),
   z.object({ ...settingBase, type: z.literal('list'), default: z.array(z.string()) }),
   z.object({ ...settingBase, type: z.literal('cidr-list'), default: z.array(z.string()) }),
 ]);

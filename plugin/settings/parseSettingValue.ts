@@ -43,7 +43,9 @@ export function parseSettingValue(definition: SettingDefinition, raw: unknown): 
       if (typeof raw !== 'string') throw invalid(definition, 'must be text.');
       const max = definition.maxLength ?? 1000;
       if (raw.length > max) throw invalid(definition, `is ${raw.length} characters long; at most ${max} are accepted.`);
-      return raw.trim();
+      const value = raw.trim();
+      if (definition.pattern && !new RegExp(definition.pattern.regex).test(value)) throw invalid(definition, `"${value}" is not accepted; ${definition.pattern.explain}`);
+      return value;
     }
     case 'select': {
       const text = String(raw).trim();

@@ -31,6 +31,15 @@ describe('manifest.json', () => {
     }
   });
 
+  it('labels only options a select offers, and accepts a string setting’s default against its own pattern', () => {
+    for (const definition of manifest.settings) {
+      if (definition.type === 'select' && definition.optionLabels) {
+        assert.deepEqual(Object.keys(definition.optionLabels).filter((option) => !definition.options.includes(option)), [], definition.name);
+      }
+      if (definition.type === 'string' && definition.pattern) assert.match(definition.default, new RegExp(definition.pattern.regex), definition.name);
+    }
+  });
+
   it('uses every setting name and factor id once', () => {
     const names = manifest.settings.map((s) => s.name);
     assert.deepEqual(names.filter((name, i) => names.indexOf(name) !== i), []);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import supertest from 'supertest';
@@ -11,6 +12,7 @@ import { createMfaWebDoor } from '../../adapters/express/mfa/createMfaWebDoor.ts
 import { createLmsSite } from '../../adapters/lms/createLmsSite.ts';
 import { LmsHost } from '../../adapters/lms/lmsHost.ts';
 import { migrateSite } from '../../adapters/lms/migrateSite.ts';
+import { mobileLaunchPolicy } from '../../adapters/lms/mobileLaunchPolicy.ts';
 import { createUser } from '../../adapters/lms/users.ts';
 import { createMfaPlugin, type MfaPlugin } from '../../plugin/createMfaPlugin.ts';
 import type { MailMessage } from '../../plugin/spi/host.ts';
@@ -64,11 +66,11 @@ export interface TestSite {
 /** The reference site as `npm start` wires it (host, plugin, web door), over a test database. */
 function buildTestApp(
   database: TestDatabase,
-  options: { now?: () => number; mail?: MailMessage[]; logs?: string[]; mailOutage?: { on: boolean } },
+  options: { now?: () => number; mail?: MailMessage[]; logs?: string[]; mailOutage?: { on: boolean }; hostOrigin?: string },
 ): { app: Express; mfa: MfaPlugin } {
   const host = new LmsHost(database.db, {
     siteName: 'Test LMS',
-    origin: 'http://localhost',
+    origin: options.hostOrigin ?? 'http://localhost',
     sendMail: async (message: MailMessage) => {
       if (options.mailOutage?.on) throw Object.assign(new Error(`550 mailbox ${message.to} unavailable`), { code: 'EENVELOPE' });
       options.mail?.push(message);
@@ -93,20 +95,30 @@ function buildTestApp(
       afterPasswordLogin: door.afterPasswordLogin,
       ...createMfaTokenDoor({ plugin: mfa }),
       mountApi: createMfaApi({ plugin: mfa, hostRoutes: siteApiRoutes(host) }).mount,
+      mobileLaunch: mobileLaunchPolicy(mfa),
     },
   });
   return { app, mfa };
 }
 
+export interface TestSiteOptions {
+  /**
+   * The site address the host reports (Moodle's wwwroot: in launch.php's site hash and its
+   * https rule). Cookies stay plain http, so supertest keeps its session either way.
+   * @default 'http://localhost'
+   */
+  hostOrigin?: string;
+}
+
 /** The LMS reference site with the MFA web door, on a fresh database, the plugin on a movable clock. */
-export async function createTestSite(kind: 'sqlite' | 'mysql'): Promise<TestSite> {
+export async function createTestSite(kind: 'sqlite' | 'mysql', options: TestSiteOptions = {}): Promise<TestSite> {
   const database = await createTestDatabase(kind);
   await migrateSite(database.db);
   const mail: MailMessage[] = [];
   const logs: string[] = [];
   const mailOutage = { on: false };
   const clock = new TestClock();
-  const { app, mfa } = buildTestApp(database, { now: clock.now, mail, logs, mailOutage });
+  const { app, mfa } = buildTestApp(database, { now: clock.now, mail, logs, mailOutage, hostOrigin: options.hostOrigin });
   return {
     app,
     database,
@@ -162,17 +174,19 @@ export interface TestServer {
 /**
  * The same site on a real loopback port (for Chromium), on real time unless given a
  * clock (the plugin's clock then: attempts, MFA passes, TOTP). Served as
- * http://localhost so WebAuthn has a valid RP ID.
+ * http://localhost so WebAuthn has a valid RP ID; the host reports that address, port
+ * included, as its own (what the Moodle app would have as the site URL).
  */
 export async function startTestServer(options: { clock?: TestClock } = {}): Promise<TestServer> {
   const database = await createTestDatabase('sqlite');
   await migrateSite(database.db);
-  const { app, mfa } = buildTestApp(database, { now: options.clock?.now });
-  const listener = await new Promise<import('node:http').Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const listener = createServer();
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', () => resolve()));
+  const origin = `http://localhost:${(listener.address() as AddressInfo).port}`;
+  const { app, mfa } = buildTestApp(database, { now: options.clock?.now, hostOrigin: origin });
+  listener.on('request', app);
   return {
-    origin: `http://localhost:${(listener.address() as AddressInfo).port}`,
+    origin,
     mfa,
     async addUser(username, password, isAdmin = false) {
       await createUser(database.db, { username, email: `${username}@example.test`, password, isAdmin, bcryptCost: 4 });

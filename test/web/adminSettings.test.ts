@@ -46,6 +46,22 @@ for (const kind of databaseKinds) {
       assert.equal((await site.mfa.settings.snapshot()).integer('lockout_threshold'), 10);
     });
 
+    it('shows how the mobile app signs in as words, posting Moodle’s value, and saves the app URL scheme only when it is one', async () => {
+      const browser = await adminBrowser();
+      const page = (await browser.agent.get('/admin/mfa/settings').expect(200)).text;
+      assert.match(page, /<option value="browser"\s*>In the phone&#39;s browser \(MFA with any factor\)<\/option>/);
+      assert.match(page, /<option value="app"\s+selected>In the app/);
+      const form = await unchangedForm();
+      await browser.agent.post('/admin/mfa/settings').type('form').send({ ...form, _csrf: csrfFrom(page), mobile_app_url_scheme: 'not a scheme' }).expect(400);
+      assert.equal((await site.mfa.settings.snapshot()).string('mobile_app_url_scheme'), 'moodlemobile');
+      await browser.agent.post('/admin/mfa/settings').type('form').send({ ...form, _csrf: csrfFrom(page), mobile_app_login_type: 'browser', mobile_app_url_scheme: 'org.example.lms' }).expect(303);
+      const saved = await site.mfa.settings.snapshot();
+      assert.equal(saved.string('mobile_app_login_type'), 'browser');
+      assert.equal(saved.string('mobile_app_url_scheme'), 'org.example.lms');
+      await site.mfa.settings.set('mobile_app_login_type', 'app', 'test');
+      await site.mfa.settings.set('mobile_app_url_scheme', 'moodlemobile', 'test');
+    });
+
     it('shows every setting of manifest.json with its label, help tied to the control, and the control its type needs', async () => {
       const page = (await (await adminBrowser()).agent.get('/admin/mfa/settings').expect(200)).text;
       for (const definition of loadManifest().settings) {

@@ -10,7 +10,10 @@ export interface CompleteMfaOptions {
   /** Where to land when the user asked for nothing in particular. */
   homePath: string;
   secureCookies: boolean;
-  /** Land here instead, with this message (after a recovery code: the security page, with the codes left). */
+  /**
+   * Land here instead, with this message (after a recovery code: the security page, with
+   * the codes left), unless the login was made for another page than `homePath`.
+   */
   landing?: { path: string; flash: string };
 }
 
@@ -26,9 +29,14 @@ export interface PassedLogin {
 }
 
 export async function completeMfa(plugin: MfaPlugin, req: Request, res: Response, login: PassedLogin, options: CompleteMfaOptions): Promise<void> {
-  const returnTo = options.landing?.path ?? safeReturnPath(req.session.mfa?.returnTo) ?? options.homePath;
+  const asked = safeReturnPath(req.session.mfa?.returnTo);
+  // A login made for a particular page (the mobile app's browser sign-in, a deep link) goes
+  // there: a landing page in between would strand the user, and the app would never get
+  // its token. Only a login that asked for nothing in particular takes the landing.
+  const landing = asked !== null && asked !== options.homePath ? undefined : options.landing;
+  const returnTo = landing?.path ?? asked ?? options.homePath;
   const { userId, ip } = login;
-  await regenerateSession(req, { userId, mfa: { state: 'passed', passedAt: plugin.now() }, ...(options.landing ? { mfaFlash: options.landing.flash } : {}) });
+  await regenerateSession(req, { userId, mfa: { state: 'passed', passedAt: plugin.now(), passedFor: returnTo }, ...(landing ? { mfaFlash: landing.flash } : {}) });
   if (options.trustDevice) {
     const settings = await plugin.settings.snapshot();
     if (settings.boolean('factor.trusted_device.enabled')) {

@@ -53,7 +53,7 @@ export function createMfaWebDoor(options: MfaWebDoorOptions): MfaWebDoor {
       const settings = await plugin.settings.snapshot();
       const opened = await plugin.engine.openAttempt({ user, door: 'web', facts: requestFacts(req, settings) });
       if (opened.outcome === 'not_required' || opened.outcome === 'passed') {
-        req.session.mfa = { state: 'passed', passedAt: plugin.now() };
+        req.session.mfa = { state: 'passed', passedAt: plugin.now(), passedFor: returnTo };
         return undefined;
       }
       req.session.mfa = { state: 'pending', attemptId: opened.attempt.id, returnTo, setupRequired: opened.outcome === 'setup_required' };

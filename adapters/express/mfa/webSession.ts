@@ -11,6 +11,12 @@ export interface MfaSessionMarker {
   /** Where the user wanted to go (a same-origin path). */
   returnTo?: string;
   passedAt?: number;
+  /**
+   * Set when the login passes: the page that login was made for (its `returnTo`). A host
+   * page can then tell "the user logged in to come here" from "the user was already
+   * logged in" (Moodle's `$SESSION->justloggedin`); see takeLoginLanding.
+   */
+  passedFor?: string;
   /** Setup is required and the user has nothing set up: only the enrolment pages are open. */
   setupRequired?: boolean;
 }
@@ -39,6 +45,20 @@ export function regenerateSession(req: Request, keep: Record<string, unknown>): 
 
 export function saveSession(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
+}
+
+/**
+ * The page the login this session just completed was made for, handed out once: the
+ * mark is dropped on the first call, so a reload or a later visit is not "just logged
+ * in" any more. undefined when the session has not passed MFA or the mark was taken.
+ */
+export async function takeLoginLanding(req: Request): Promise<string | undefined> {
+  const marker = req.session.mfa;
+  if (marker?.state !== 'passed' || marker.passedFor === undefined) return undefined;
+  const landing = marker.passedFor;
+  delete marker.passedFor;
+  await saveSession(req);
+  return landing;
 }
 
 export function sessionUserId(req: Request): string | undefined {

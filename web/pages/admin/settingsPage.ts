@@ -32,7 +32,7 @@ function control(definition: SettingDefinition, shown: ShownValue | undefined, d
     case 'select':
       return html`<label for="${id}">${definition.label}</label>
         <select id="${id}" name="${definition.name}" ${aria}>${definition.options.map(
-          (option) => html`<option value="${option}" ${option === shown ? 'selected' : ''}>${option}</option>`,
+          (option) => html`<option value="${option}" ${option === shown ? 'selected' : ''}>${definition.optionLabels?.[option] ?? option}</option>`,
         )}</select>`;
     case 'string':
       return html`<label for="${id}">${definition.label}</label>

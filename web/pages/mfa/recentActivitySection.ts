@@ -74,6 +74,8 @@ export function describeActivity(record: AuditRecord): string {
       return `An identity token was used:${quoted(detail.name)}`;
     case 'identity_token_revoked':
       return 'An identity token was revoked';
+    case 'service_token_issued':
+      return detail.via === 'browser_sign_in' ? 'The mobile app was signed in through your browser' : 'A mobile app token was issued';
     case 'service_token_revoked':
       return 'A mobile app token was revoked';
     case 'api_session_created':

@@ -1,0 +1,36 @@
+import type { MfaPlugin } from '../../plugin/createMfaPlugin.ts';
+import { auditIp } from '../express/mfa/requestFacts.ts';
+import { takeLoginLanding } from '../express/mfa/webSession.ts';
+import type { MobileLaunchPolicy, MobileLoginType } from './mobileLaunch.ts';
+
+const LOGIN_TYPES: readonly MobileLoginType[] = ['app', 'browser', 'embedded_browser'];
+
+/**
+ * launch.php's policy from the MFA plugin: its settings (manifest.json
+ * `mobile_app_login_type`, `mobile_app_url_scheme`), the web door's "this login was made
+ * for that page" mark, and its audit log, so the hand-off shows in the user's recent
+ * activity beside the login that allowed it.
+ */
+export function mobileLaunchPolicy(plugin: MfaPlugin): MobileLaunchPolicy {
+  return {
+    async settings() {
+      const settings = await plugin.settings.snapshot();
+      const loginType = settings.string('mobile_app_login_type');
+      return {
+        loginType: LOGIN_TYPES.find((type) => type === loginType) ?? 'app',
+        forcedUrlScheme: settings.string('mobile_app_url_scheme'),
+      };
+    },
+    takeLoginLanding,
+    async recordHandOff(req, user, detail) {
+      await plugin.audit.record({
+        event: 'service_token_issued',
+        userId: user.id,
+        actor: user.username,
+        door: 'web',
+        ip: await auditIp(plugin, req),
+        detail: { service: detail.service, via: 'browser_sign_in', privateToken: detail.privateToken, confirmed: detail.confirmed },
+      });
+    },
+  };
+}
