@@ -2,7 +2,8 @@ import express, { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { LmsHost } from './lmsHost.ts';
 import { ajaxCallFailure, moodleError, moodleScriptErrors } from './moodleErrors.ts';
-import { type MobileAppLogin, publicConfig } from './publicConfig.ts';
+import type { MobileAppSettings } from './mobileApp.ts';
+import { publicConfig } from './publicConfig.ts';
 
 export const AJAX_NOLOGIN_PATH = '/lib/ajax/service-nologin.php';
 
@@ -21,8 +22,8 @@ interface NologinFunction {
 
 export interface AjaxEndpointOptions {
   host: LmsHost;
-  /** What the MFA plugin says about the app's sign-in (typeoflogin, tool_mfa_enabled). */
-  mobileAppLogin(): Promise<MobileAppLogin>;
+  /** The app's sign-in as the site's settings say (typeoflogin, tool_mfa_enabled). */
+  mobileAppSettings(): Promise<MobileAppSettings>;
   log: (line: string) => void;
 }
 
@@ -43,7 +44,7 @@ export function ajaxEndpoint(options: AjaxEndpointOptions): Router {
   const functions: Record<string, NologinFunction> = {
     tool_mobile_get_public_config: {
       args: z.object({}).strict(),
-      run: async () => publicConfig(options.host, await options.mobileAppLogin()),
+      run: async () => publicConfig(options.host, await options.mobileAppSettings()),
     },
   };
   const origin = () => options.host.siteOrigin();

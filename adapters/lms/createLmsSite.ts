@@ -10,11 +10,11 @@ import { errorHandler } from '../express/errorHandler.ts';
 import { KnexSessionStore } from '../express/knexSessionStore.ts';
 import type { LmsHost } from './lmsHost.ts';
 import { type AfterPasswordLogin, loginRoutes } from './loginRoutes.ts';
-import { type MobileLaunchPolicy, mobileLaunchRoutes } from './mobileLaunch.ts';
+import { mobileLaunchRoutes } from './mobileLaunch.ts';
+import type { MobileAppPolicy } from './mobileApp.ts';
 import { type BeforeTokenIssue, type ContinueTokenLogin, tokenEndpoint, tokenEndpointErrors } from './tokenEndpoint.ts';
 import { AJAX_NOLOGIN_PATH, ajaxEndpoint } from './ajaxEndpoint.ts';
 import { allowAnyOrigin } from './moodleCors.ts';
-import type { MobileAppLogin } from './publicConfig.ts';
 import { REST_SERVER_PATH, restServer } from './webservice/restServer.ts';
 import { restServerErrors } from './webservice/restErrors.ts';
 
@@ -28,12 +28,14 @@ export interface LmsLoginHooks {
   beforeTokenIssue?: BeforeTokenIssue;
   /** `external_token_login`, second step: a call to login/token.php that finishes a login begun before (no password). */
   continueTokenLogin?: ContinueTokenLogin;
-  /** What the app's site check says about signing in (typeoflogin, tool_mfa_enabled). Without it: in the app, no MFA. */
-  mobileAppLogin?(): Promise<MobileAppLogin>;
   /** Called before cookies and sessions: routes whose callers send credentials in a header (the JSON API). */
   mountApi?(app: Express): void;
-  /** The mobile app's browser sign-in (tool/mobile/launch.php): its settings, the session's fresh login, its audit. Without it, no launch.php. */
-  mobileLaunch?: MobileLaunchPolicy;
+  /**
+   * The Moodle app's sign-in: what the site check says (typeoflogin, tool_mfa_enabled) and
+   * the browser sign-in (tool/mobile/launch.php). Without it: the app's own form, no MFA
+   * reported, no launch.php.
+   */
+  mobileApp?: MobileAppPolicy;
 }
 
 export interface LmsSiteOptions {
@@ -80,7 +82,9 @@ export function createLmsSite(options: LmsSiteOptions): Express {
   // parser can take it for a form.
   app.use([AJAX_NOLOGIN_PATH, '/login/token.php', REST_SERVER_PATH], allowAnyOrigin());
   const log = options.log ?? console.error;
-  app.use(ajaxEndpoint({ host, log, mobileAppLogin: options.hooks?.mobileAppLogin ?? (async () => ({ loginType: 'app', mfaEnabled: false })) }));
+  const mobileApp = options.hooks?.mobileApp;
+  const mobileAppSettings = mobileApp ? () => mobileApp.settings() : async () => ({ loginType: 'app' as const, forcedUrlScheme: '', mfaEnabled: false });
+  app.use(ajaxEndpoint({ host, log, mobileAppSettings }));
   // token.php serves apps that keep no cookies: it needs no session and no CSRF token.
   // 100 fields: the admin settings form sends one per setting (39 today) and must keep room to grow.
   app.use(express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 100 }));
@@ -104,7 +108,7 @@ export function createLmsSite(options: LmsSiteOptions): Express {
   app.use(csrfProtection({ exempt: ['/login/token.php', '/api/'], siteName: config.siteName }));
   options.hooks?.mount?.(app);
   app.use(loginRoutes({ host, siteName: config.siteName, homePath: '/my', afterPasswordLogin: options.hooks?.afterPasswordLogin }));
-  if (options.hooks?.mobileLaunch) app.use(mobileLaunchRoutes({ host, siteName: config.siteName, policy: options.hooks.mobileLaunch }));
+  if (mobileApp) app.use(mobileLaunchRoutes({ host, siteName: config.siteName, policy: mobileApp }));
 
   const currentUser = async (req: Request, res: Response): Promise<HostUser | null> => {
     const userId = (req.session as { userId?: string }).userId;

@@ -3,26 +3,14 @@ import type { HostUser } from '../../plugin/spi/host.ts';
 import { renderLaunchProblemPage, renderOpenAppConfirmPage, renderOpenAppPage } from '../../web/pages/lms/mobileLaunchPages.ts';
 import { csrfToken } from '../express/csrf.ts';
 import type { LmsHost } from './lmsHost.ts';
+import type { MobileAppPolicy } from './mobileApp.ts';
 import { appTokenUrl, privateTokenAllowed } from './mobileAppToken.ts';
 import { isAppScheme, isLaunchFor, MOBILE_LAUNCH_PATH, type MobileLaunchProblem, type MobileLaunchRequest, mobileLaunchPath, readMobileLaunchRequest } from './mobileLaunchRequest.ts';
-
-/** Moodle's `typeoflogin` (tool_mobile): 1 in the app, 2 in the system browser, 3 in an embedded browser. */
-export type MobileLoginType = 'app' | 'browser' | 'embedded_browser';
-
-/** What launch.php needs from the site's settings, its session and its audit log (wired by the site). */
-export interface MobileLaunchPolicy {
-  /** `mobile_app_login_type`, and `mobile_app_url_scheme` ('' = the scheme the app asks for), read per request. */
-  settings(): Promise<{ loginType: MobileLoginType; forcedUrlScheme: string }>;
-  /** Where the login this session just completed was going, handed out once (Moodle's `$SESSION->justloggedin`). */
-  takeLoginLanding(req: Request): Promise<string | undefined>;
-  /** Audits a token handed to an app. Never the token or the passport. */
-  recordHandOff(req: Request, user: HostUser, detail: { service: string; privateToken: boolean; confirmed: boolean }): Promise<void>;
-}
 
 export interface MobileLaunchOptions {
   host: LmsHost;
   siteName: string;
-  policy: MobileLaunchPolicy;
+  policy: MobileAppPolicy;
 }
 
 /**

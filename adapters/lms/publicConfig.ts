@@ -1,21 +1,7 @@
 import type { LmsHost } from './lmsHost.ts';
+import { MOBILE_APP_SERVICE, type MobileAppSettings, TYPE_OF_LOGIN } from './mobileApp.ts';
+import { MOBILE_LAUNCH_PATH } from './mobileLaunchRequest.ts';
 
-/** Moodle's typeoflogin (tool_mobile\api::LOGIN_VIA_*): where the app asks for the password. */
-export const TYPE_OF_LOGIN = { app: 1, browser: 2, embedded_browser: 3 } as const;
-export type MobileLoginType = keyof typeof TYPE_OF_LOGIN;
-
-/** What the MFA plugin tells the app about signing in (the `mobile_app_login` hook). */
-export interface MobileAppLogin {
-  loginType: MobileLoginType;
-  /** Moodle 5.2's `tool_mfa_enabled`: whether the site asks for a second factor at all. */
-  mfaEnabled: boolean;
-}
-
-/** The service the official app asks login/token.php and launch.php for. */
-export const MOBILE_APP_SERVICE = 'moodle_mobile_app';
-
-/** The path of the app's browser sign-in (Moodle's admin/tool/mobile/launch.php). */
-export const LAUNCH_PATH = '/admin/tool/mobile/launch.php';
 
 /**
  * `tool_mobile_get_public_config`: the app's site check, before anyone logs in
@@ -25,7 +11,7 @@ export const LAUNCH_PATH = '/admin/tool/mobile/launch.php';
  * compares `typeoflogin === 2`, and the string "0" would be truthy. `httpswwwroot`
  * becomes the base of every later request the app makes.
  */
-export async function publicConfig(host: LmsHost, login: MobileAppLogin) {
+export async function publicConfig(host: LmsHost, login: Pick<MobileAppSettings, 'loginType' | 'mfaEnabled'>) {
   const origin = host.siteOrigin();
   return {
     wwwroot: origin,
@@ -60,7 +46,7 @@ export async function publicConfig(host: LmsHost, login: MobileAppLogin) {
     enableforgotpasswordrecaptcha: false,
     typeoflogin: TYPE_OF_LOGIN[login.loginType],
     // Moodle 5 always sends it; the app opens it when typeoflogin is 2 or 3.
-    launchurl: `${origin}${LAUNCH_PATH}`,
+    launchurl: `${origin}${MOBILE_LAUNCH_PATH}`,
     warnings: [],
   };
 }

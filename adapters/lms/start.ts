@@ -17,7 +17,7 @@ import { loadSecretKey, loadSessionSecret, readSiteConfig, type SiteConfig } fro
 import { createLmsSite } from './createLmsSite.ts';
 import { LmsHost } from './lmsHost.ts';
 import { migrateSite } from './migrateSite.ts';
-import { mobileLaunchPolicy } from './mobileLaunchPolicy.ts';
+import { mobileAppPolicy } from './mobileAppPolicy.ts';
 import { countUsers, createUser } from './users.ts';
 
 export interface BuiltSite {
@@ -50,7 +50,7 @@ export async function buildSite(config: SiteConfig, env: NodeJS.ProcessEnv = pro
       afterPasswordLogin: door.afterPasswordLogin,
       ...createMfaTokenDoor({ plugin }),
       mountApi: createMfaApi({ plugin, hostRoutes: siteApiRoutes(host), log }).mount,
-      mobileLaunch: mobileLaunchPolicy(plugin),
+      mobileApp: mobileAppPolicy(plugin),
     },
     log: (line) => console.error(line),
   });

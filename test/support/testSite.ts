@@ -12,7 +12,7 @@ import { createMfaWebDoor } from '../../adapters/express/mfa/createMfaWebDoor.ts
 import { createLmsSite } from '../../adapters/lms/createLmsSite.ts';
 import { LmsHost } from '../../adapters/lms/lmsHost.ts';
 import { migrateSite } from '../../adapters/lms/migrateSite.ts';
-import { mobileLaunchPolicy } from '../../adapters/lms/mobileLaunchPolicy.ts';
+import { mobileAppPolicy } from '../../adapters/lms/mobileAppPolicy.ts';
 import { createUser } from '../../adapters/lms/users.ts';
 import { createMfaPlugin, type MfaPlugin } from '../../plugin/createMfaPlugin.ts';
 import type { MailMessage } from '../../plugin/spi/host.ts';
@@ -95,7 +95,7 @@ function buildTestApp(
       afterPasswordLogin: door.afterPasswordLogin,
       ...createMfaTokenDoor({ plugin: mfa }),
       mountApi: createMfaApi({ plugin: mfa, hostRoutes: siteApiRoutes(host) }).mount,
-      mobileLaunch: mobileLaunchPolicy(mfa),
+      mobileApp: mobileAppPolicy(mfa),
     },
   });
   return { app, mfa };

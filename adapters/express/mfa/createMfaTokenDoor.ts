@@ -32,12 +32,7 @@ export interface MfaTokenDoor {
   beforeTokenIssue(call: TokenDoorCall, user: HostUser, service: string): Promise<TokenDoorDecision>;
   /** A call with `mfa_token` (no password): finishes the attempt that token names; null without one. */
   continueTokenLogin(call: TokenDoorCall): Promise<TokenDoorContinuation | null>;
-  /** What the host tells the app before it logs in: where it signs in (mobile_app_login_type) and whether MFA is on. */
-  mobileAppLogin(): Promise<{ loginType: MobileAppLoginType; mfaEnabled: boolean }>;
 }
-
-/** The options of the setting mobile_app_login_type (Moodle's typeoflogin 1, 2, 3). */
-export type MobileAppLoginType = 'app' | 'browser' | 'embedded_browser';
 
 interface MfaFields {
   code?: string;
@@ -132,12 +127,6 @@ export function createMfaTokenDoor(options: { plugin: MfaPlugin }): MfaTokenDoor
   }
 
   return {
-    async mobileAppLogin() {
-      const settings = await plugin.settings.snapshot();
-      const loginType = settings.string('mobile_app_login_type');
-      return { loginType: loginType === 'browser' || loginType === 'embedded_browser' ? loginType : 'app', mfaEnabled: settings.boolean('enabled') };
-    },
-
     async beforeTokenIssue(call, user, service) {
       const fields = readFields(call);
       if ('allow' in fields) return fields;

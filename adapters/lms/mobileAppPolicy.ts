@@ -1,9 +1,9 @@
 import type { MfaPlugin } from '../../plugin/createMfaPlugin.ts';
 import { auditIp } from '../express/mfa/requestFacts.ts';
 import { takeLoginLanding } from '../express/mfa/webSession.ts';
-import type { MobileLaunchPolicy, MobileLoginType } from './mobileLaunch.ts';
+import { type MobileAppPolicy, type MobileLoginType, TYPE_OF_LOGIN } from './mobileApp.ts';
 
-const LOGIN_TYPES: readonly MobileLoginType[] = ['app', 'browser', 'embedded_browser'];
+const LOGIN_TYPES = Object.keys(TYPE_OF_LOGIN) as MobileLoginType[];
 
 /**
  * launch.php's policy from the MFA plugin: its settings (manifest.json
@@ -11,7 +11,7 @@ const LOGIN_TYPES: readonly MobileLoginType[] = ['app', 'browser', 'embedded_bro
  * for that page" mark, and its audit log, so the hand-off shows in the user's recent
  * activity beside the login that allowed it.
  */
-export function mobileLaunchPolicy(plugin: MfaPlugin): MobileLaunchPolicy {
+export function mobileAppPolicy(plugin: MfaPlugin): MobileAppPolicy {
   return {
     async settings() {
       const settings = await plugin.settings.snapshot();
@@ -19,6 +19,7 @@ export function mobileLaunchPolicy(plugin: MfaPlugin): MobileLaunchPolicy {
       return {
         loginType: LOGIN_TYPES.find((type) => type === loginType) ?? 'app',
         forcedUrlScheme: settings.string('mobile_app_url_scheme'),
+        mfaEnabled: settings.boolean('enabled'),
       };
     },
     takeLoginLanding,
