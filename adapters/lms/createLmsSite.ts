@@ -94,6 +94,7 @@ export function createLmsSite(options: LmsSiteOptions): Express {
   app.use(restServer({ host }));
   app.use(REST_SERVER_PATH, restServerErrors(log));
   app.use(cookieParser());
+  const httpsSite = config.origin.startsWith('https:');
   app.use(
     session({
       name: 'lms_session',
@@ -102,7 +103,12 @@ export function createLmsSite(options: LmsSiteOptions): Express {
       resave: false,
       saveUninitialized: false,
       rolling: true,
-      cookie: { httpOnly: true, sameSite: 'lax', secure: config.origin.startsWith('https:'), maxAge: 8 * 3600_000 },
+      // A site whose address is https but that listens on plain http sits behind a proxy that
+      // ends TLS: express-session then sets its Secure cookie only when it may believe the
+      // proxy's X-Forwarded-Proto. A client that lies about it over plain http gets a Secure
+      // cookie its browser will not keep, so believing the header costs nothing.
+      proxy: httpsSite ? true : undefined,
+      cookie: { httpOnly: true, sameSite: 'lax', secure: httpsSite, maxAge: 8 * 3600_000 },
     }),
   );
   app.use(csrfProtection({ exempt: ['/login/token.php', '/api/'], siteName: config.siteName }));

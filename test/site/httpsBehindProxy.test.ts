@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import supertest from 'supertest';
+import { readSiteConfig } from '../../adapters/lms/config.ts';
+import { type BuiltSite, buildSite } from '../../adapters/lms/start.ts';
+import { createUser } from '../../adapters/lms/users.ts';
+
+/** The `lms_session` cookie a response sets, with its attributes. */
+function sessionCookie(res: supertest.Response): string | undefined {
+  return ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('lms_session='));
+}
+
+/**
+ * The site as `npm start` builds it, at an https address, behind a proxy that ends TLS and
+ * talks plain http to it (how a phone reaches a test site: ngrok, Caddy, nginx). Before,
+ * express-session saw an http request and set no Secure cookie at all: web login, and so
+ * the Moodle app's browser sign-in, could never get past the password.
+ */
+describe('an https site behind a TLS-terminating proxy', () => {
+  let dir: string;
+  let site: BuiltSite;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mfa-https-'));
+    const env = { SITE_ORIGIN: 'https://lms.example.test', DATABASE_URL: `sqlite:${join(dir, 'site.sqlite')}`, MFA_SECRET_KEY: randomBytes(32).toString('base64'), SESSION_SECRET: 'test session secret' };
+    site = await buildSite(readSiteConfig(env, dir), env, () => undefined);
+    await createUser(site.db, { username: 'ada', email: 'ada@example.test', password: 'a long test password', bcryptCost: 4 });
+  });
+  after(async () => {
+    site.mailer.close();
+    await site.db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('logs in through the proxy with a Secure, HttpOnly session cookie', async () => {
+    const form = await supertest(site.app).get('/login').set('X-Forwarded-Proto', 'https').expect(200);
+    const anonymous = sessionCookie(form);
+    assert.ok(anonymous, 'the login form’s session (its CSRF token) has a cookie');
+    assert.match(anonymous, /; Secure/);
+    assert.match(anonymous, /; HttpOnly/);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)?.[1] ?? '';
+    const login = await supertest(site.app)
+      .post('/login')
+      .set('X-Forwarded-Proto', 'https')
+      .set('Cookie', anonymous.split(';')[0] ?? '')
+      .type('form')
+      .send({ _csrf: csrf, username: 'ada', password: 'a long test password' })
+      .expect(303);
+    const loggedIn = sessionCookie(login);
+    assert.ok(loggedIn, 'a new session id after the password');
+    assert.match(loggedIn, /; Secure/);
+    await supertest(site.app).get('/my').set('X-Forwarded-Proto', 'https').set('Cookie', loggedIn.split(';')[0] ?? '').expect(200);
+  });
+
+  it('never sets the cookie on a plain http request that does not come through the proxy', async () => {
+    const form = await supertest(site.app).get('/login').expect(200);
+    assert.equal(sessionCookie(form), undefined);
+  });
+});
