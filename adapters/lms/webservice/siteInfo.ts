@@ -5,10 +5,10 @@ import { wsAlphanumext, wsList, wsStruct } from './wsParams.ts';
  * Moodle's advanced features the app asks about with `canUseAdvancedFeature`, which
  * reads `value !== 0` (src/core/classes/sites/authenticated-site.ts): a number, never
  * the text "0". All off: the site has no comments, tags, notes, messaging, blogs,
- * completion or badges, so the app shows none of their screens (and calls none of
+ * completion, badges or competencies, so the app shows none of their screens (and calls none of
  * their functions, which this server does not serve).
  */
-const ADVANCED_FEATURES = ['usecomments', 'usetags', 'enablenotes', 'messaging', 'enableblogs', 'enablecompletion', 'enablebadges', 'messagingallusers', 'enablecustomreports', 'enableglobalsearch', 'mnet_dispatcher_mode'];
+const ADVANCED_FEATURES = ['usecomments', 'usetags', 'enablenotes', 'messaging', 'enableblogs', 'enablecompletion', 'enablebadges', 'messagingallusers', 'enablecustomreports', 'enableglobalsearch', 'enablecompetencies', 'mnet_dispatcher_mode'];
 
 /** Moodle's HOMEPAGE_MY: the app opens the Dashboard (CoreSiteInfoUserHomepage in src/core/classes/sites/unauthenticated-site.ts). */
 const HOMEPAGE_DASHBOARD = 1;
