@@ -15,6 +15,7 @@ const HOME_SCREEN_CALLS = [
   'core_group_get_course_user_groups',
   'core_message_get_messages',
   'core_filters_get_available_in_context',
+  'core_calendar_get_calendar_monthly_view',
 ];
 
 for (const kind of databaseKinds) {
@@ -56,7 +57,10 @@ for (const kind of databaseKinds) {
         assert.ok(info.advancedfeatures.length > 0);
         for (const feature of info.advancedfeatures) assert.deepEqual(Object.keys(feature).sort(), ['name', 'value']);
         assert.ok(info.advancedfeatures.every((f: { value: unknown }) => f.value === 0));
-        assert.ok(info.advancedfeatures.some((f: { name: string }) => f.name === 'messaging'));
+        // Features the app treats as on when site info does not name them (canUseAdvancedFeature's whenUndefined).
+        for (const name of ['messaging', 'enablecompetencies', 'enableglobalsearch', 'usetags', 'enablebadges']) {
+          assert.ok(info.advancedfeatures.some((f: { name: string }) => f.name === name), name);
+        }
       });
     }
 

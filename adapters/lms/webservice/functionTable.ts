@@ -1,3 +1,4 @@
+import { calendarFunctions } from './calendarFunctions.ts';
 import { dashboardFunctions } from './dashboardFunctions.ts';
 import type { ServedFunction } from './externalFunction.ts';
 import { mobileConfigFunction, mobilePluginsFunction } from './mobileConfig.ts';
@@ -8,7 +9,7 @@ import { siteInfoFunction } from './siteInfo.ts';
  * list is derived from this table, so the app is never told of a function that is not
  * here (it would call it) nor left unaware of one that is (it would not).
  */
-export const SERVED_FUNCTIONS: readonly ServedFunction[] = [siteInfoFunction, mobileConfigFunction, mobilePluginsFunction, ...dashboardFunctions];
+export const SERVED_FUNCTIONS: readonly ServedFunction[] = [siteInfoFunction, mobileConfigFunction, mobilePluginsFunction, ...dashboardFunctions, ...calendarFunctions];
 
 const byName = new Map(SERVED_FUNCTIONS.map((fn) => [fn.name, fn]));
 

@@ -1,3 +1,4 @@
+import { CALENDAR_START_WEEKDAY, SITE_TIMEZONE } from './calendarFunctions.ts';
 import { externalFunction, MOBILE_SERVICE } from './externalFunction.ts';
 import { wsAlphanumext, wsStruct } from './wsParams.ts';
 
@@ -46,7 +47,7 @@ function settingsBySection(siteName: string): Record<string, Record<string, Sett
     calendar: {
       calendartype: 'gregorian',
       calendar_site_timeformat: '0',
-      calendar_startwday: '1',
+      calendar_startwday: String(CALENDAR_START_WEEKDAY),
       calendar_adminseesall: '0',
       calendar_lookahead: '21',
       calendar_maxevents: '10',
@@ -55,7 +56,8 @@ function settingsBySection(siteName: string): Record<string, Record<string, Sett
     supportcontact: { supportavailability: '0', supportname: null, supportemail: null, supportpage: null },
     graceperiodsettings: { coursegraceperiodafter: '0', coursegraceperiodbefore: '0' },
     navigation: { enablemyhome: '1', enabledashboard: '1', enablemycourses: '1' },
-    locationsettings: { timezone: '99', forcetimezone: '99' },
+    // The calendar's days start at midnight in this zone (calendarFunctions.ts); users cannot choose another.
+    locationsettings: { timezone: SITE_TIMEZONE, forcetimezone: SITE_TIMEZONE },
     blog: { useblogassociations: '0', bloglevel: '0', blogusecomments: '0' },
   };
 }
