@@ -88,6 +88,23 @@ for (const kind of databaseKinds) {
       await supertest(site.app).post('/api/v1/session').set(ATTACKER).send({ username: 'cross-door', password: TEST_PASSWORD }).expect(201);
     });
 
+    it('is cleared from the admin user page, audited', async () => {
+      await site.addUser('page-admin', undefined, true);
+      await site.addUser('page-victim');
+      for (let i = 0; i < 5; i++) await supertest(site.app).post('/api/v1/session').set(ATTACKER).send({ username: 'page-victim', password: 'wrong' }).expect(401);
+      await supertest(site.app).post('/api/v1/session').set(ATTACKER).send({ username: 'page-victim', password: TEST_PASSWORD }).expect(429);
+      const admin = site.browser();
+      await admin.login('page-admin', undefined, OWNER);
+      const user = await site.mfa.admin.findUsers('page-victim');
+      const page = await admin.agent.get(`/admin/mfa/users/${user[0]?.id}`).set(OWNER).expect(200);
+      await admin.agent.post(`/admin/mfa/users/${user[0]?.id}/password-unlock`).set(OWNER).type('form').send({ _csrf: csrfFrom(page.text) }).expect(303);
+      const after = await admin.agent.get(`/admin/mfa/users/${user[0]?.id}`).set(OWNER);
+      assert.match(after.text, /page-victim&#39;s password can be tried again now, from every address\./);
+      const audit = await site.database.db('mfa_audit_log').where({ event: 'password_throttle_cleared', user_id: user[0]?.id }).first('actor');
+      assert.equal(audit?.actor, 'page-admin');
+      await supertest(site.app).post('/api/v1/session').set(ATTACKER).send({ username: 'page-victim', password: TEST_PASSWORD }).expect(201);
+    });
+
     it('counts a parallel burst at the API exactly: 5 compared, 25 refused by the wait the fifth set', async () => {
       await site.addUser('burst-victim');
       const results = await Promise.all(
