@@ -9,6 +9,7 @@ import { FactorEnrolment } from './engine/factorEnrolment.ts';
 import { FactorRegistry } from './engine/factorRegistry.ts';
 import { FailureCounter } from './engine/failureCounter.ts';
 import { MfaEngine } from './engine/mfaEngine.ts';
+import { PasswordLogins } from './engine/passwordLogins.ts';
 import { emailFactor } from './factors/email/index.ts';
 import { ipRangeFactor } from './factors/ip-range/index.ts';
 import { recoveryCodesFactor } from './factors/recovery-codes/index.ts';
@@ -56,8 +57,10 @@ export interface MfaPlugin {
   identityTokenScopes: Readonly<Record<string, string>>;
   /** Sessions of the JSON API door. */
   apiSessions: ApiSessions;
-  /** Counters for limits that span requests (wrong API passwords per account). */
+  /** Counters for limits that span requests (emails per user per hour). */
   rateLimits: RateLimits;
+  /** The password check of every door, behind the password-guessing throttle. */
+  passwordLogins: PasswordLogins;
   /** Reset, unlock, factor report: the admin pages' tools. */
   admin: MfaAdministration;
   /** Mails users about security events on their account (factor added or removed, new sign-in...). */
@@ -118,6 +121,7 @@ export function createMfaPlugin(options: MfaPluginOptions): MfaPlugin {
     identityTokenScopes: options.identityTokenScopes ?? {},
     apiSessions: new ApiSessions(options.db, now),
     rateLimits: new RateLimits(options.db),
+    passwordLogins: new PasswordLogins({ db: options.db, host: options.host, settings, now }),
     admin,
     notifications,
     now,

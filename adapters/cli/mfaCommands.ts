@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { AdminDependencies } from '../../plugin/admin/index.ts';
 import { resetUserFactors, unlockUserFactors } from '../../plugin/admin/index.ts';
+import { clearPasswordThrottle } from '../../plugin/admin/clearPasswordThrottle.ts';
 import { purgeExpired } from '../../plugin/admin/purgeExpired.ts';
 import { AuditLog } from '../../plugin/audit/auditLog.ts';
 import { MfaError } from '../../plugin/errors.ts';
@@ -51,14 +52,18 @@ export const mfaReset: CliCommand = {
 export const mfaUnlock: CliCommand = {
   name: 'mfa unlock',
   arguments: '<username> [--factor <id>]',
-  summary: "unlocks a user's locked factor (or all); the devices stay; audited",
+  summary: "unlocks a user's locked factor (or all factors, and lets their password be tried again from every address); the devices stay; audited",
   options: { factor: { type: 'string' } },
   migrations: 'site',
   async run({ db, args, out }) {
     const [username = ''] = requirePositionals(this, args, ['username']);
     const user = await existingUser(db, username);
-    const unlocked = await unlockUserFactors(adminDependencies(db), { userId: user.id, factor: factorOption(args.options), actor: CLI_ACTOR });
-    out(unlocked.length > 0 ? `Unlocked for ${user.username}: ${unlocked.join(', ')}.` : `Nothing of ${user.username}'s was locked.`);
+    const deps = adminDependencies(db);
+    const factor = factorOption(args.options);
+    const unlocked = await unlockUserFactors(deps, { userId: user.id, factor, actor: CLI_ACTOR });
+    const passwordCounters = factor ? 0 : await clearPasswordThrottle(deps, { username: user.username, userId: user.id, actor: CLI_ACTOR });
+    const what = [...unlocked, ...(passwordCounters > 0 ? ['password guessing limits'] : [])];
+    out(what.length > 0 ? `Unlocked for ${user.username}: ${what.join(', ')}.` : `Nothing of ${user.username}'s was locked.`);
   },
 };
 
@@ -67,14 +72,16 @@ export const DEFAULT_PURGE_DAYS = 30;
 export const mfaPurge: CliCommand = {
   name: 'mfa purge',
   arguments: '[--days <n>]',
-  summary: `deletes MFA attempts, API sessions and identity tokens that ended more than n days ago (default ${DEFAULT_PURGE_DAYS}); the audit log stays`,
+  summary: `deletes MFA attempts, API sessions and identity tokens that ended more than n days ago (default ${DEFAULT_PURGE_DAYS}), and stale password-guessing counters; the audit log stays`,
   options: { days: { type: 'string' } },
   migrations: 'site',
   async run({ db, args, out }) {
     const raw = typeof args.options.days === 'string' ? args.options.days : String(DEFAULT_PURGE_DAYS);
     if (!/^\d{1,5}$/.test(raw)) throw new MfaError('INVALID_INPUT', `--days takes a whole number of days, e.g. --days ${DEFAULT_PURGE_DAYS}.`);
     const result = await purgeExpired(adminDependencies(db), { olderThanDays: Number(raw), actor: CLI_ACTOR });
-    out(`Purged ${result.attempts} attempts, ${result.apiSessions} API sessions and ${result.identityTokens} identity tokens that ended more than ${raw} days ago.`);
+    out(
+      `Purged ${result.attempts} attempts, ${result.apiSessions} API sessions and ${result.identityTokens} identity tokens that ended more than ${raw} days ago, and ${result.passwordGuesses} password-guessing counters no limit uses any more.`,
+    );
   },
 };
 

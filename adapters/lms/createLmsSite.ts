@@ -9,7 +9,7 @@ import { csrfProtection, csrfToken } from '../express/csrf.ts';
 import { errorHandler } from '../express/errorHandler.ts';
 import { KnexSessionStore } from '../express/knexSessionStore.ts';
 import type { LmsHost } from './lmsHost.ts';
-import { type AfterPasswordLogin, loginRoutes } from './loginRoutes.ts';
+import { type AfterPasswordLogin, type CheckPassword, loginRoutes } from './loginRoutes.ts';
 import { mobileLaunchRoutes } from './mobileLaunch.ts';
 import type { MobileAppPolicy } from './mobileApp.ts';
 import { type BeforeTokenIssue, type ContinueTokenLogin, tokenEndpoint, tokenEndpointErrors } from './tokenEndpoint.ts';
@@ -22,6 +22,8 @@ import { restServerErrors } from './webservice/restErrors.ts';
 export interface LmsLoginHooks {
   /** Called before the site's own routes: the MFA gate and pages. */
   mount?(app: Express): void;
+  /** `password_check`: the password check of the login page and login/token.php (the plugin throttles guessing). */
+  checkPassword?: CheckPassword;
   /** `web_session_login`: after a correct password in the browser. */
   afterPasswordLogin?: AfterPasswordLogin;
   /** `external_token_login`: after a correct password at login/token.php. */
@@ -89,7 +91,7 @@ export function createLmsSite(options: LmsSiteOptions): Express {
   // 100 fields: the admin settings form sends one per setting (39 today) and must keep room to grow.
   app.use(express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 100 }));
   app.use(express.json({ limit: '100kb' }));
-  app.use(tokenEndpoint({ host, beforeTokenIssue: options.hooks?.beforeTokenIssue, continueTokenLogin: options.hooks?.continueTokenLogin }));
+  app.use(tokenEndpoint({ host, checkPassword: options.hooks?.checkPassword, beforeTokenIssue: options.hooks?.beforeTokenIssue, continueTokenLogin: options.hooks?.continueTokenLogin }));
   app.use('/login/token.php', tokenEndpointErrors(log));
   app.use(restServer({ host }));
   app.use(REST_SERVER_PATH, restServerErrors(log));
@@ -113,7 +115,7 @@ export function createLmsSite(options: LmsSiteOptions): Express {
   );
   app.use(csrfProtection({ exempt: ['/login/token.php', '/api/'], siteName: config.siteName }));
   options.hooks?.mount?.(app);
-  app.use(loginRoutes({ host, siteName: config.siteName, homePath: '/my', afterPasswordLogin: options.hooks?.afterPasswordLogin }));
+  app.use(loginRoutes({ host, siteName: config.siteName, homePath: '/my', checkPassword: options.hooks?.checkPassword, afterPasswordLogin: options.hooks?.afterPasswordLogin }));
   if (mobileApp) app.use(mobileLaunchRoutes({ host, siteName: config.siteName, policy: mobileApp }));
 
   const currentUser = async (req: Request, res: Response): Promise<HostUser | null> => {

@@ -1,6 +1,7 @@
 import { type Request, type Response, Router } from 'express';
 import { csrfToken } from '../express/csrf.ts';
 import { safeReturnPath } from '../express/safeReturnPath.ts';
+import type { PasswordCheck } from '../../plugin/engine/passwordLogins.ts';
 import type { HostUser } from '../../plugin/spi/host.ts';
 import { renderLoginPage, renderLogoutPage } from '../../web/pages/lms/loginPage.ts';
 import type { LmsHost } from './lmsHost.ts';
@@ -14,6 +15,20 @@ export const LOGIN_NOTICES: Readonly<Record<string, string>> = {
   expired: 'Your login has expired or was already used. Log in again with your password.',
   refused: 'This login was refused. Log in again, or contact your administrator.',
 };
+
+/**
+ * `password_check`: how a door checks a password. The plugin's version throttles
+ * guessing first; without it, the host's own check (never throttled).
+ */
+export type CheckPassword = (req: Request, username: string, password: string) => Promise<PasswordCheck>;
+
+/** The host's own check, for a site without the plugin. */
+export function unthrottledPasswordCheck(host: Pick<LmsHost, 'checkPassword'>): CheckPassword {
+  return async (_req, username, password) => {
+    const user = await host.checkPassword(username, password);
+    return user ? { outcome: 'passed', user } : { outcome: 'wrong' };
+  };
+}
 
 export type AfterPasswordLogin = (req: Request, res: Response, user: HostUser, returnTo: string) => Promise<string | undefined>;
 
@@ -32,8 +47,9 @@ function save(req: Request): Promise<void> {
 }
 
 /** The host's own password login: `/login` and `/logout`. */
-export function loginRoutes(options: { host: LmsHost; siteName: string; homePath: string; afterPasswordLogin?: AfterPasswordLogin }): Router {
+export function loginRoutes(options: { host: LmsHost; siteName: string; homePath: string; checkPassword?: CheckPassword; afterPasswordLogin?: AfterPasswordLogin }): Router {
   const router = Router();
+  const checkPassword = options.checkPassword ?? unthrottledPasswordCheck(options.host);
   const page = (req: Request, extra: { error?: string; username?: string; notice?: string } = {}) =>
     renderLoginPage({ csrf: csrfToken(req), returnTo: safeReturnPath(req.query.returnTo), siteName: options.siteName, ...extra });
 
@@ -54,8 +70,14 @@ export function loginRoutes(options: { host: LmsHost; siteName: string; homePath
       if (typeof username !== 'string' || typeof password !== 'string' || username.trim() === '' || password === '') {
         return res.status(400).send(page(req, { error: 'Enter your username and your password.', username: typeof username === 'string' ? username : '' }));
       }
-      const user = await options.host.checkPassword(username.slice(0, 200), password.slice(0, 1000));
-      if (!user) return res.status(401).send(page(req, { error: 'Invalid login, please try again', username: username.slice(0, 200) }));
+      const checked = await checkPassword(req, username.slice(0, 200), password.slice(0, 1000));
+      if (checked.outcome === 'throttled') {
+        // RFC 6585 §4: 429 with Retry-After; the page says the same in words.
+        res.set('Retry-After', String(checked.retryAfterSeconds));
+        return res.status(429).send(page(req, { error: checked.message, username: username.slice(0, 200) }));
+      }
+      if (checked.outcome === 'wrong') return res.status(401).send(page(req, { error: 'Invalid login, please try again', username: username.slice(0, 200) }));
+      const user = checked.user;
       const returnTo = safeReturnPath(req.query.returnTo ?? req.body.returnTo) ?? options.homePath;
       // A new session id once the password is right: a planted or sniffed anonymous id is worth nothing now.
       await regenerate(req);

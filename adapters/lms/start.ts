@@ -12,6 +12,7 @@ import { createMfaApi } from '../express/api/createMfaApi.ts';
 import { LMS_API_SCOPES, siteApiRoutes } from './siteApiRoutes.ts';
 import { createMfaTokenDoor } from '../express/mfa/createMfaTokenDoor.ts';
 import { createMfaWebDoor } from '../express/mfa/createMfaWebDoor.ts';
+import { passwordCheckHook } from '../express/mfa/passwordCheckHook.ts';
 import { createMailer, type Mailer } from '../mail/createMailer.ts';
 import { loadSecretKey, loadSessionSecret, readSiteConfig, type SiteConfig } from './config.ts';
 import { createLmsSite } from './createLmsSite.ts';
@@ -47,6 +48,7 @@ export async function buildSite(config: SiteConfig, env: NodeJS.ProcessEnv = pro
     sessionSecret,
     hooks: {
       mount: (app) => [door, createMfaAdmin({ plugin })].forEach((part) => part.mount(app)),
+      checkPassword: passwordCheckHook(plugin),
       afterPasswordLogin: door.afterPasswordLogin,
       ...createMfaTokenDoor({ plugin }),
       mountApi: createMfaApi({ plugin, hostRoutes: siteApiRoutes(host), log }).mount,

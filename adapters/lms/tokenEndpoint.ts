@@ -2,6 +2,7 @@ import { type ErrorRequestHandler, type Request, type Response, Router } from 'e
 import { isMfaError } from '../../plugin/errors.ts';
 import type { HostUser } from '../../plugin/spi/host.ts';
 import type { LmsHost } from './lmsHost.ts';
+import { type CheckPassword, unthrottledPasswordCheck } from './loginRoutes.ts';
 import { moodleError, moodleScriptErrors } from './moodleErrors.ts';
 
 /** A field of the token.php call: text, undefined when absent or empty, null when not text (an array, an object). */
@@ -53,8 +54,9 @@ function param(req: Request, name: string): string | undefined | null {
  * for a 200 that carries an `errorcode` (moodleapp src/core/services/sites.ts, ws.ts).
  * `lang` in the query string is the app's language; the site speaks English only.
  */
-export function tokenEndpoint(options: { host: LmsHost; beforeTokenIssue?: BeforeTokenIssue; continueTokenLogin?: ContinueTokenLogin }): Router {
+export function tokenEndpoint(options: { host: LmsHost; checkPassword?: CheckPassword; beforeTokenIssue?: BeforeTokenIssue; continueTokenLogin?: ContinueTokenLogin }): Router {
   const router = Router();
+  const checkPassword = options.checkPassword ?? unthrottledPasswordCheck(options.host);
   const issue = async (res: Response, user: HostUser, service: string) => {
     try {
       res.json(await options.host.issueServiceToken(user, service));
@@ -75,8 +77,16 @@ export function tokenEndpoint(options: { host: LmsHost; beforeTokenIssue?: Befor
       if (value === null) return res.json(moodleError('invalidparameter', `Invalid parameter value detected (${name} must be text)`));
       values[name] = value;
     }
-    const user = await options.host.checkPassword(values.username ?? '', values.password ?? '');
-    if (!user) return res.json(moodleError('invalidlogin', 'Invalid login, please try again'));
+    const checked = await checkPassword(req, values.username ?? '', values.password ?? '');
+    if (checked.outcome === 'throttled') {
+      // Moodle answers a locked-out account with `invalidlogin` too (login/token.php throws it for
+      // every failed authenticate_user_login, AUTH_LOGIN_LOCKOUT included), and `invalidlogin` is
+      // the one code whose text the Moodle app shows as it is: so the wait reaches the person.
+      res.set('Retry-After', String(checked.retryAfterSeconds));
+      return res.json(moodleError('invalidlogin', checked.message));
+    }
+    if (checked.outcome === 'wrong') return res.json(moodleError('invalidlogin', 'Invalid login, please try again'));
+    const user = checked.user;
     if (!(await options.host.serviceEnabled(values.service ?? ''))) {
       return res.json(moodleError('servicenotavailable', "Web service is not available (it doesn't exist or might be disabled)"));
     }

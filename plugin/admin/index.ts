@@ -5,12 +5,14 @@ import type { AdminDependencies } from './adminDependencies.ts';
 import { type FactorReportOptions, type FactorReportRow, factorReport } from './factorReport.ts';
 import { type ResetUserFactorsOptions, type ResetUserFactorsResult, resetUserFactors } from './resetUserFactors.ts';
 import { type UnlockUserFactorsOptions, unlockUserFactors } from './unlockUserFactors.ts';
+import { type ClearPasswordThrottleOptions, clearPasswordThrottle } from './clearPasswordThrottle.ts';
 import { type UserMfaOverview, userMfaOverview } from './userMfaOverview.ts';
 
 export { type AdminDependencies, type AdminFactor, adminFactor } from './adminDependencies.ts';
 export { type FactorReportOptions, type FactorReportRow, factorReport } from './factorReport.ts';
 export { MAX_REASON_LENGTH, type ResetUserFactorsOptions, type ResetUserFactorsResult, resetUserFactors } from './resetUserFactors.ts';
 export { type UnlockUserFactorsOptions, unlockUserFactors } from './unlockUserFactors.ts';
+export { type ClearPasswordThrottleOptions, clearPasswordThrottle } from './clearPasswordThrottle.ts';
 export { type FactorFailures, type UserMfaOverview, userMfaOverview } from './userMfaOverview.ts';
 
 /** The admin tools bound to one plugin: what the admin pages call. */
@@ -22,6 +24,8 @@ export interface MfaAdministration {
   overview(user: HostUser): Promise<UserMfaOverview>;
   resetUserFactors(options: ResetUserFactorsOptions): Promise<ResetUserFactorsResult>;
   unlockUserFactors(options: UnlockUserFactorsOptions): Promise<string[]>;
+  /** Lets the account's password be tried again at once from every address. */
+  clearPasswordThrottle(options: ClearPasswordThrottleOptions): Promise<number>;
   factorReport(options: FactorReportOptions): Promise<FactorReportRow[]>;
 }
 
@@ -41,6 +45,7 @@ export function createMfaAdministration(deps: AdminDependencies & { host: Host; 
     overview: (user) => userMfaOverview(deps, user),
     resetUserFactors: (options) => resetUserFactors(deps, options),
     unlockUserFactors: (options) => unlockUserFactors(deps, options),
+    clearPasswordThrottle: (options) => clearPasswordThrottle(deps, options),
     factorReport: (options) => factorReport(deps, options),
   };
 }

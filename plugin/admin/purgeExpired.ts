@@ -1,3 +1,5 @@
+import { FORGET_FAILURES_MS, KNOWN_ADDRESS_MS } from '../engine/passwordThrottle.ts';
+import { PasswordGuessStore } from '../store/passwordGuesses.ts';
 import type { AdminDependencies } from './adminDependencies.ts';
 
 export interface PurgeExpiredOptions {
@@ -10,13 +12,16 @@ export interface PurgeExpiredResult {
   attempts: number;
   apiSessions: number;
   identityTokens: number;
+  /** Password-guessing counters that no longer decide anything (any age: they are not history). */
+  passwordGuesses: number;
 }
 
 const DAY_MS = 86_400_000;
 
 /**
  * Deletes what no login can use any more: MFA attempts, API sessions and identity
- * tokens that expired or were revoked more than `olderThanDays` ago. Every login (and
+ * tokens that expired or were revoked more than `olderThanDays` ago, and password-guessing
+ * counters that no window counts any more. Every login (and
  * every Basic API call) writes an attempt, so without this the table only grows. The
  * audit log keeps the history; it is never purged here.
  */
@@ -32,7 +37,11 @@ export async function purgeExpired(deps: AdminDependencies, options: PurgeExpire
     const identityTokens = await trx('mfa_identity_tokens')
       .where((q) => q.where('expires_at', '<', before).orWhere('revoked_at', '<', before))
       .delete();
-    const result = { attempts, apiSessions, identityTokens };
+    // Anonymous guessing makes counters per name tried; they go once they are out of every
+    // window, whatever --days says, so the table stays as small as the guessing of the last day.
+    const now = deps.now();
+    const passwordGuesses = await new PasswordGuessStore(deps.db).purge(now - FORGET_FAILURES_MS, now - KNOWN_ADDRESS_MS, trx);
+    const result = { attempts, apiSessions, identityTokens, passwordGuesses };
     await deps.audit.record({ event: 'expired_purged', actor: options.actor, detail: { purged: result, olderThanDays: options.olderThanDays } }, trx);
     return result;
   });

@@ -10,6 +10,7 @@ export type AuditEventName =
   | 'factor_failed'
   | 'factor_locked'
   | 'factor_unlocked'
+  | 'password_throttle_cleared'
   | 'factor_added'
   | 'factor_removed'
   | 'factor_renamed'

@@ -109,7 +109,7 @@ for (const kind of databaseKinds) {
       ]);
       const auditRows = (await t.db('mfa_audit_log').count({ n: '*' }))[0]?.n;
       const run = await runCliInProcess(['mfa', 'purge'], t.url);
-      assert.deepEqual(run, { code: 0, stdout: 'Purged 1 attempts, 1 API sessions and 1 identity tokens that ended more than 30 days ago.', stderr: '' });
+      assert.deepEqual(run, { code: 0, stdout: 'Purged 1 attempts, 1 API sessions and 1 identity tokens that ended more than 30 days ago, and 0 password-guessing counters no limit uses any more.', stderr: '' });
       assert.deepEqual((await t.db('mfa_attempts').select('id')).map((r: { id: string }) => r.id), ['new-attempt']);
       assert.equal((await t.db('mfa_attempt_factors').where({ attempt_id: 'old-attempt' })).length, 0);
       assert.deepEqual((await t.db('mfa_identity_tokens').select('name')).map((r: { name: string }) => r.name), ['forever']);

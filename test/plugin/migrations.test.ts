@@ -11,7 +11,7 @@ for (const kind of databaseKinds) {
       try {
         const first = await migratePlugin(t.db);
         assert.deepEqual(first, pluginMigrations.map((m) => m.name));
-        for (const table of ['mfa_settings', 'mfa_audit_log', 'mfa_attempts', 'mfa_attempt_factors', 'mfa_user_factors', 'mfa_factor_failures', 'mfa_trusted_devices', 'mfa_known_sign_ins', 'mfa_identity_tokens', 'mfa_api_sessions', 'mfa_rate_limits']) {
+        for (const table of ['mfa_settings', 'mfa_audit_log', 'mfa_attempts', 'mfa_attempt_factors', 'mfa_user_factors', 'mfa_factor_failures', 'mfa_trusted_devices', 'mfa_known_sign_ins', 'mfa_identity_tokens', 'mfa_api_sessions', 'mfa_rate_limits', 'mfa_password_guesses']) {
           assert.equal(await t.db.schema.hasTable(table), true, `${table} exists`);
         }
         assert.deepEqual(await migratePlugin(t.db), []);

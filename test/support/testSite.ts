@@ -9,6 +9,7 @@ import { createMfaApi } from '../../adapters/express/api/createMfaApi.ts';
 import { createMfaTokenDoor } from '../../adapters/express/mfa/createMfaTokenDoor.ts';
 import { LMS_API_SCOPES, siteApiRoutes } from '../../adapters/lms/siteApiRoutes.ts';
 import { createMfaWebDoor } from '../../adapters/express/mfa/createMfaWebDoor.ts';
+import { passwordCheckHook } from '../../adapters/express/mfa/passwordCheckHook.ts';
 import { createLmsSite } from '../../adapters/lms/createLmsSite.ts';
 import { LmsHost } from '../../adapters/lms/lmsHost.ts';
 import { migrateSite } from '../../adapters/lms/migrateSite.ts';
@@ -92,6 +93,7 @@ function buildTestApp(
     sessionSecret: randomBytes(32).toString('hex'),
     hooks: {
       mount: (app) => [door, createMfaAdmin({ plugin: mfa })].forEach((part) => part.mount(app)),
+      checkPassword: passwordCheckHook(mfa),
       afterPasswordLogin: door.afterPasswordLogin,
       ...createMfaTokenDoor({ plugin: mfa }),
       mountApi: createMfaApi({ plugin: mfa, hostRoutes: siteApiRoutes(host) }).mount,

@@ -92,6 +92,17 @@ export function userRoutes(plugin: MfaPlugin): Router {
     }
   });
 
+  router.post('/users/:id/password-unlock', async (req, res, next) => {
+    try {
+      const user = await userFrom(req);
+      const cleared = await plugin.admin.clearPasswordThrottle({ username: user.username, userId: user.id, actor: adminOf(res).username });
+      req.session.mfaAdminFlash = cleared > 0 ? `${user.username}'s password can be tried again now, from every address.` : `No wrong passwords were counted for ${user.username}.`;
+      res.redirect(303, `/admin/mfa/users/${encodeURIComponent(user.id)}`);
+    } catch (error) {
+      next(error);
+    }
+  });
+
   router.post('/users/:id/tokens/revoke', async (req, res, next) => {
     try {
       const user = await userFrom(req);

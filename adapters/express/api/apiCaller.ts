@@ -74,7 +74,7 @@ export function authenticateApiCaller(plugin: MfaPlugin) {
 
   async function basic(req: Request, res: Response, header: string): Promise<ApiCaller> {
     const credentials = basicCredentials(header);
-    const user = credentials && (await checkApiPassword(plugin, credentials.username, credentials.password));
+    const user = credentials && (await checkApiPassword(plugin, req, credentials.username, credentials.password));
     if (!user) {
       res.set('WWW-Authenticate', 'Basic realm="api"');
       throw new MfaError('INVALID_LOGIN', 'Wrong username or password.');

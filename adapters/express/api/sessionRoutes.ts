@@ -34,7 +34,7 @@ export function sessionRoutes(plugin: MfaPlugin): Router {
     const password = text(body, 'password', true) ?? '';
     const code = text(body, 'code', false);
     const factor = text(body, 'factor', false);
-    const user = await checkApiPassword(plugin, username, password);
+    const user = await checkApiPassword(plugin, req, username, password);
     if (!user) throw new MfaError('INVALID_LOGIN', 'Wrong username or password.');
     const settings = await plugin.settings.snapshot();
     const facts = requestFacts(req, settings);

@@ -4,6 +4,7 @@ import { attemptsAndFactors } from './002_attempts_and_factors.ts';
 import { identityTokensAndApiSessions } from './003_identity_tokens_and_api_sessions.ts';
 import { knownSignIns } from './004_known_sign_ins.ts';
 import { rateLimits } from './005_rate_limits.ts';
+import { passwordGuesses } from './006_password_guesses.ts';
 
 /** The plugin's own schema, in order. A new migration is appended here, never inserted. */
-export const pluginMigrations: readonly Migration[] = [settingsAndAudit, attemptsAndFactors, identityTokensAndApiSessions, knownSignIns, rateLimits];
+export const pluginMigrations: readonly Migration[] = [settingsAndAudit, attemptsAndFactors, identityTokensAndApiSessions, knownSignIns, rateLimits, passwordGuesses];

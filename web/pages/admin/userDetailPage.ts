@@ -88,6 +88,11 @@ export function renderUserDetailPage(model: UserDetailPageModel): string {
               </form></li>`,
           )}</ul>`
     }
+    <form method="post" action="${base}/password-unlock" class="inline">
+      <input type="hidden" name="_csrf" value="${model.csrf}">
+      <p>Wrong passwords slow down guessing per address and cap it per account.
+        <button type="submit" class="secondary">Let their password be tried again now</button></p>
+    </form>
     ${resetForm(model, `${base}/reset`)}
     <h2>Tokens</h2>
     <p>These act for the user without MFA. Revoke any the user does not recognise; a revoked token stops working on its next request. Resetting factors leaves tokens alone.</p>
