@@ -3,7 +3,9 @@ import {
   DAY_SECONDS,
   type DateArray,
   dateArray,
+  dayDate,
   dayShort,
+  dayStart,
   isWeekend,
   midnight,
   monthStart,
@@ -142,4 +144,54 @@ const monthlyView = externalFunction({
   },
 });
 
-export const calendarFunctions = [monthlyView];
+/**
+ * `core_calendar_get_calendar_day_view` (calendar/externallib.php): calendar_day_exporter's
+ * structure. The app sends only `year`, `month` and `day` (AddonCalendarProvider.getDayEvents;
+ * it filters by course itself) and reads `events`. The neighbours are named by weekday
+ * (calendar_get_days), the day by strftimedaydate.
+ */
+const dayView = externalFunction({
+  name: 'core_calendar_get_calendar_day_view',
+  services: [MOBILE_SERVICE],
+  params: wsStruct({ year: wsInt, month: wsInt, day: wsInt, ...scopeParams }),
+  async handler({ year, month, day, courseid, categoryid }, { host }) {
+    checkCalendarScope(courseid, categoryid);
+    const siteUrl = host.siteOrigin();
+    const date = dateArray(midnight(year, month, day));
+    const previous = dayStart(date, -1);
+    const next = dayStart(date, 1);
+    return {
+      events: [],
+      ...NOBODY_ADDS_EVENTS,
+      neweventtimestamp: newEventTimestamp(date, nowDate()),
+      date,
+      periodname: dayDate(date),
+      previousperiod: previous,
+      previousperiodlink: viewUrl(siteUrl, 'day', previous.timestamp),
+      previousperiodname: previous.weekday,
+      nextperiod: next,
+      nextperiodname: next.weekday,
+      nextperiodlink: viewUrl(siteUrl, 'day', next.timestamp),
+      ...ARROWS,
+    };
+  },
+});
+
+/**
+ * `core_calendar_get_calendar_upcoming_view` (calendar/externallib.php): calendar_upcoming_exporter's
+ * structure for the calendar at this moment. The app sends no parameters
+ * (AddonCalendarProvider.getUpcomingEvents; it filters by course itself) and reads `events`.
+ * Moodle's exporter has no `date`, whatever the app's type says.
+ */
+const upcomingView = externalFunction({
+  name: 'core_calendar_get_calendar_upcoming_view',
+  services: [MOBILE_SERVICE],
+  params: wsStruct(scopeParams),
+  async handler({ courseid, categoryid }) {
+    checkCalendarScope(courseid, categoryid);
+    // A token's holder is logged in: isloggedin() is true for every web service call.
+    return { events: [], ...NOBODY_ADDS_EVENTS, isloggedin: true };
+  },
+});
+
+export const calendarFunctions = [monthlyView, dayView, upcomingView];
