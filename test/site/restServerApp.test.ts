@@ -16,6 +16,8 @@ const HOME_SCREEN_CALLS = [
   'core_message_get_messages',
   'core_filters_get_available_in_context',
   'core_calendar_get_calendar_monthly_view',
+  'core_calendar_get_calendar_day_view',
+  'core_calendar_get_calendar_upcoming_view',
 ];
 
 for (const kind of databaseKinds) {

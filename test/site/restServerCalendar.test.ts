@@ -8,9 +8,14 @@ import { createTestSite, type TestSite } from '../support/testSite.ts';
  * The app's Calendar tab, always in its main menu: the month grid comes from
  * core_calendar_get_calendar_monthly_view, sent as AddonCalendarProvider.getMonthlyEvents
  * sends it (year, month, mini=1), and the app reads the fields checked here
- * (src/addons/calendar/components/calendar/calendar.ts, loadItemData).
+ * (src/addons/calendar/components/calendar/calendar.ts, loadItemData). Tapping a day asks
+ * for core_calendar_get_calendar_day_view (getDayEvents: year, month, day) and "Upcoming
+ * events" for core_calendar_get_calendar_upcoming_view (getUpcomingEvents: nothing); both
+ * screens read `events` (pages/day/day.ts, components/upcoming-events/upcoming-events.ts).
  */
 const MONTHLY_VIEW = 'core_calendar_get_calendar_monthly_view';
+const DAY_VIEW = 'core_calendar_get_calendar_day_view';
+const UPCOMING_VIEW = 'core_calendar_get_calendar_upcoming_view';
 const DATE_NUMBERS = ['seconds', 'minutes', 'hours', 'mday', 'wday', 'mon', 'year', 'yday', 'timestamp'];
 
 function assertWsDate(date: Record<string, unknown>, what: string): void {
@@ -19,6 +24,7 @@ function assertWsDate(date: Record<string, unknown>, what: string): void {
 }
 
 const midnightUtc = (year: number, monthIndex: number, day: number) => Date.UTC(year, monthIndex, day) / 1000;
+const secondsIntoUtcDay = (at: Date) => Math.floor(at.getTime() / 1000) % 86400;
 
 for (const kind of databaseKinds) {
   describe(`the Moodle app's Calendar tab on ${kind}`, () => {
@@ -100,6 +106,71 @@ for (const kind of databaseKinds) {
       assertWsError(await appCall(site, token, MONTHLY_VIEW, { year: '99999', month: '1' }), 'invalidparameter');
       // The site course is the calendar's default, named or not.
       assertWsResult(await appCall(site, token, MONTHLY_VIEW, { year: '2026', month: '2', courseid: '1' }));
+    });
+
+    it('answers the day the app asks for when a day is tapped: no events, the day and its neighbours typed as the app reads them', async () => {
+      const res = await appCall(site, token, DAY_VIEW, { year: '2026', month: '2', day: '1' });
+      assertWsResult(res);
+      const day = res.body;
+      assert.deepEqual(day.events, []);
+      assert.equal('categoryid' in day, false, 'categoryid only when the calendar is a category’s');
+      assert.deepEqual([day.courseid, day.defaulteventcontext, day.filter_selector], [1, 0, '']);
+      for (const field of ['date', 'previousperiod', 'nextperiod']) assertWsDate(day[field], field);
+      for (const field of ['periodname', 'previousperiodname', 'nextperiodname', 'previousperiodlink', 'nextperiodlink', 'larrow', 'rarrow']) {
+        assert.equal(typeof day[field], 'string', field);
+      }
+      assert.equal(typeof day.neweventtimestamp, 'number');
+      assert.deepEqual([day.date.timestamp, day.date.mday, day.date.mon, day.date.year, day.date.wday], [midnightUtc(2026, 1, 1), 1, 2, 2026, 0]);
+      assert.equal(day.periodname, 'Sunday, 1 February 2026');
+      // The neighbours cross the month: 31 January (a Saturday) and 2 February (a Monday).
+      assert.deepEqual([day.previousperiod.timestamp, day.previousperiod.mday, day.previousperiod.mon, day.previousperiodname], [midnightUtc(2026, 0, 31), 31, 1, 'Saturday']);
+      assert.deepEqual([day.nextperiod.timestamp, day.nextperiod.mday, day.nextperiod.mon, day.nextperiodname], [midnightUtc(2026, 1, 2), 2, 2, 'Monday']);
+      assert.equal(day.previousperiodlink, `http://localhost/calendar/view.php?view=day&time=${midnightUtc(2026, 0, 31)}`);
+      assert.equal(day.nextperiodlink, `http://localhost/calendar/view.php?view=day&time=${midnightUtc(2026, 1, 2)}`);
+    });
+
+    it('puts a new event on the tapped day at the current time of day', async () => {
+      const before = new Date();
+      const res = await appCall(site, token, DAY_VIEW, { year: '2026', month: '7', day: '15' });
+      const afterCall = new Date();
+      assertWsResult(res);
+      const offset = res.body.neweventtimestamp - midnightUtc(2026, 6, 15);
+      const [from, to] = [secondsIntoUtcDay(before), secondsIntoUtcDay(afterCall)];
+      // The call may straddle midnight UTC: then the time of day wrapped round.
+      assert.ok(from <= to ? offset >= from && offset <= to : offset >= from || offset <= to, `${offset} not within ${from}..${to}`);
+    });
+
+    it('rolls days over as PHP does: the last of the year, day 0 of March', async () => {
+      const newYearsEve = (await appCall(site, token, DAY_VIEW, { year: '2025', month: '12', day: '31' })).body;
+      assert.deepEqual([newYearsEve.nextperiod.mday, newYearsEve.nextperiod.mon, newYearsEve.nextperiod.year, newYearsEve.nextperiod.yday], [1, 1, 2026, 0]);
+      assert.equal(newYearsEve.date.yday, 364);
+      const dayZero = (await appCall(site, token, DAY_VIEW, { year: '2026', month: '3', day: '0' })).body;
+      assert.deepEqual([dayZero.date.mday, dayZero.date.mon, dayZero.periodname], [28, 2, 'Saturday, 28 February 2026']);
+    });
+
+    it('keeps Moodle’s refusals for a day: a missing or mistyped day, an unknown course or category, an unexpected key', async () => {
+      assertWsError(await appCall(site, token, DAY_VIEW, { year: '2026', month: '2' }), 'invalidparameter', 'invalid_parameter_exception');
+      assertWsError(await appCall(site, token, DAY_VIEW, { year: '2026', month: '2', day: 'first' }), 'invalidparameter');
+      assertWsError(await appCall(site, token, DAY_VIEW, { year: '2026', month: '2', day: '1', mini: '1' }), 'invalidparameter');
+      assertWsError(await appCall(site, token, DAY_VIEW, { year: '99999', month: '2', day: '1' }), 'invalidparameter');
+      assertWsError(await appCall(site, token, DAY_VIEW, { year: '2026', month: '2', day: '1', courseid: '7' }), 'invalidrecord');
+      assertWsError(await appCall(site, token, DAY_VIEW, { year: '2026', month: '2', day: '1', categoryid: '3' }), 'unknowncategory');
+      assertWsResult(await appCall(site, token, DAY_VIEW, { year: '2026', month: '2', day: '1', courseid: '1' }));
+    });
+
+    it('answers "Upcoming events" as the app asks for it: calendar_upcoming_exporter’s fields, no events', async () => {
+      const res = await appCall(site, token, UPCOMING_VIEW);
+      assertWsResult(res);
+      // The whole answer: the exporter's fields, typed, and no categoryid for the site calendar.
+      assert.deepEqual(res.body, { events: [], defaulteventcontext: 0, filter_selector: '', courseid: 1, isloggedin: true });
+      assertWsResult(await appCall(site, token, UPCOMING_VIEW, { courseid: '1' }));
+    });
+
+    it('keeps Moodle’s refusals for upcoming events: an unknown course or category, a mistyped or unexpected key', async () => {
+      assertWsError(await appCall(site, token, UPCOMING_VIEW, { courseid: '7' }), 'invalidrecord', 'dml_missing_record_exception');
+      assertWsError(await appCall(site, token, UPCOMING_VIEW, { categoryid: '3' }), 'unknowncategory');
+      assertWsError(await appCall(site, token, UPCOMING_VIEW, { courseid: 'all' }), 'invalidparameter', 'invalid_parameter_exception');
+      assertWsError(await appCall(site, token, UPCOMING_VIEW, { lookahead: '30' }), 'invalidparameter');
     });
 
     it('tells the app the calendar’s first weekday and time zone in tool_mobile_get_config', async () => {

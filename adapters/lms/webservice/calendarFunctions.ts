@@ -1,75 +1,58 @@
+import {
+  CALENDAR_START_WEEKDAY,
+  DAY_SECONDS,
+  type DateArray,
+  dateArray,
+  dayDate,
+  dayShort,
+  dayStart,
+  isWeekend,
+  midnight,
+  monthStart,
+  monthYear,
+  newEventTimestamp,
+  nowDate,
+  WEEKDAYS,
+} from './calendarDates.ts';
 import { externalFunction, MOBILE_SERVICE } from './externalFunction.ts';
-import { invalidParameter, missingRecord, WsError } from './restErrors.ts';
+import { missingRecord, WsError } from './restErrors.ts';
 import { wsBool, wsInt, wsStruct } from './wsParams.ts';
 
 /**
  * The app's Calendar tab: it is in the main menu of every site (AddonCalendarMainMenuHandler
- * is enabled unless the site disables the feature) and its first screen asks for the month
- * with no guard (src/addons/calendar/components/calendar/calendar.ts, loadItemData), showing
- * "Error loading events" when the call fails. This site has no events: every day is empty.
- *
- * Dates follow Moodle's Gregorian calendar type (calendar/classes/type_base.php and
- * calendar/type/gregorian): a day starts at midnight in the site's time zone, which is UTC
- * here (SITE_TIMEZONE, also reported by tool_mobile_get_config).
+ * is enabled unless the site disables the feature) and none of its screens checks that the
+ * site lists these functions before calling them, showing "Error loading events" when a call
+ * fails: the month (src/addons/calendar/components/calendar/calendar.ts, loadItemData), a
+ * tapped day (pages/day/day.ts, loadItemData) and "Upcoming events"
+ * (components/upcoming-events/upcoming-events.ts, fetchEvents). This site has no events:
+ * every day and every upcoming list is empty. Dates come from calendarDates.ts.
  */
-export const SITE_TIMEZONE = 'UTC';
-/** `calendar_startwday`: Monday (0 is Sunday), as tool_mobile_get_config reports it. */
-export const CALENDAR_START_WEEKDAY = 1;
-/** CALENDAR_DEFAULT_WEEKEND (calendar/lib.php): a bit per weekday, Saturday and Sunday. */
-const CALENDAR_WEEKEND = 65;
 const SITE_COURSE_ID = 1;
-const DAY_SECONDS = 86400;
 
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+/** core_renderer::larrow()/rarrow() of a left-to-right theme. */
+const ARROWS = { larrow: '&#x25C4;', rarrow: '&#x25BA;' };
 
-/** PHP's getdate() as usergetdate() returns it (`0` is the timestamp), in the site's time zone. */
-interface DateArray {
-  seconds: number;
-  minutes: number;
-  hours: number;
-  mday: number;
-  wday: number;
-  mon: number;
-  year: number;
-  /** Day of the year, 0-based as in PHP. */
-  yday: number;
-  weekday: string;
-  month: string;
-  timestamp: number;
+/** calendar_information::create: the course (SITEID when empty) and the category must exist; only the site course does. */
+function checkCalendarScope(courseid: number, categoryid: number | undefined): void {
+  if (courseid !== SITE_COURSE_ID && courseid !== 0) throw missingRecord('course', `courseid ${courseid}`);
+  if (categoryid) throw new WsError('moodle_exception', 'unknowncategory', 'Unknown category', `categoryid ${categoryid}`);
 }
 
-function dateArray(timestamp: number): DateArray {
-  const d = new Date(timestamp * 1000);
-  const year = d.getUTCFullYear();
-  return {
-    seconds: d.getUTCSeconds(),
-    minutes: d.getUTCMinutes(),
-    hours: d.getUTCHours(),
-    mday: d.getUTCDate(),
-    wday: d.getUTCDay(),
-    mon: d.getUTCMonth() + 1,
-    year,
-    yday: Math.floor((Date.UTC(year, d.getUTCMonth(), d.getUTCDate()) - Date.UTC(year, 0, 1)) / (DAY_SECONDS * 1000)),
-    weekday: WEEKDAYS[d.getUTCDay()] as string,
-    month: MONTHS[d.getUTCMonth()] as string,
-    timestamp,
-  };
-}
+/** What every calendar view exports about adding events and filtering by course. */
+const NOBODY_ADDS_EVENTS = {
+  // No event context: nobody can add events here (calendar_user_can_add_event), and the app offers none.
+  defaulteventcontext: 0,
+  // The course selector's HTML: the app builds its own filter from core_enrol_get_users_courses and never reads this.
+  filter_selector: '',
+  courseid: SITE_COURSE_ID,
+};
 
-/** type_base::convert_to_timestamp: midnight of that day; like PHP's mktime, day 0 or month 13 roll over. */
-function midnight(year: number, month: number, day: number): number {
-  const ms = Date.UTC(year, month - 1, day);
-  if (!Number.isFinite(ms) || year < 1 || year > 9999) throw invalidParameter(`year ${year}, month ${month}, day ${day} is not a date the calendar can show`);
-  return ms / 1000;
-}
+const viewUrl = (siteUrl: string, view: 'month' | 'day', time: number) => `${siteUrl}/calendar/view.php?view=${view}&time=${time}`;
 
-/** userdate($time, '%B %Y') (strftimemonthyear). */
-const monthYear = (date: DateArray) => `${date.month} ${date.year}`;
-/** userdate($time, '%A, %d %B') (strftimedayshort), the leading zero dropped as userdate's fixday does. */
-const dayShort = (date: DateArray) => `${date.weekday}, ${date.mday} ${date.month}`;
+/** The parameters every view takes after its date (calendar/externallib.php, NULL_ALLOWED aside). */
+const scopeParams = { courseid: wsInt.default(SITE_COURSE_ID), categoryid: wsInt.optional() };
 
-/** week_day_exporter (extends day_exporter): one day of the grid, with no events. */
+/** week_day_exporter (extends day_exporter): one day of the month grid, with no events. */
 function weekDay(date: DateArray, calendarTime: number, now: DateArray, siteUrl: string) {
   const istoday = date.year === now.year && date.yday === now.yday;
   const title = istoday ? `Today ${dayShort(date)}` : undefined;
@@ -82,11 +65,10 @@ function weekDay(date: DateArray, calendarTime: number, now: DateArray, siteUrl:
     year: date.year,
     yday: date.yday,
     istoday,
-    isweekend: (CALENDAR_WEEKEND & (1 << date.wday)) !== 0,
+    isweekend: isWeekend(date),
     timestamp: date.timestamp,
-    // The day at the current time of day: where a new event would start.
-    neweventtimestamp: date.timestamp + now.hours * 3600 + now.minutes * 60 + now.seconds,
-    viewdaylink: `${siteUrl}/calendar/view.php?view=day&time=${date.timestamp}&course=${SITE_COURSE_ID}`,
+    neweventtimestamp: newEventTimestamp(date, now),
+    viewdaylink: `${viewUrl(siteUrl, 'day', date.timestamp)}&course=${SITE_COURSE_ID}`,
     ...(title ? { viewdaylinktitle: title } : {}),
     events: [],
     hasevents: false,
@@ -111,14 +93,10 @@ function weeksOf(days: ReturnType<typeof weekDay>[]) {
   });
 }
 
-/** The first day of the month `offset` months away, as a date array (get_previous/next_month_data). */
-const monthStart = (date: DateArray, offset: number) => dateArray(midnight(date.year, date.mon + offset, 1));
-
 /**
  * `core_calendar_get_calendar_monthly_view` (calendar/externallib.php): month_exporter's
  * structure, as calendar_get_view returns it. The app sends `year`, `month`, `mini=1` and,
- * when filtering, `courseid`/`categoryid`; `mini` leaves out the course selector's HTML.
- * `defaulteventcontext` stays 0: nobody can add events here, and the app offers none.
+ * when filtering, `courseid`/`categoryid`.
  */
 const monthlyView = externalFunction({
   name: 'core_calendar_get_calendar_monthly_view',
@@ -126,29 +104,24 @@ const monthlyView = externalFunction({
   params: wsStruct({
     year: wsInt,
     month: wsInt,
-    courseid: wsInt.default(SITE_COURSE_ID),
-    categoryid: wsInt.optional(),
+    ...scopeParams,
     includenavigation: wsBool.default(true),
     mini: wsBool.default(false),
     day: wsInt.default(1),
   }),
   async handler({ year, month, courseid, categoryid, includenavigation, day }, { host }) {
-    // calendar_information::create: the course (SITEID when empty) and the category must exist.
-    if (courseid !== SITE_COURSE_ID && courseid !== 0) throw missingRecord('course', `courseid ${courseid}`);
-    if (categoryid) throw new WsError('moodle_exception', 'unknowncategory', 'Unknown category', `categoryid ${categoryid}`);
+    checkCalendarScope(courseid, categoryid);
     const siteUrl = host.siteOrigin();
     const time = midnight(year, month, day);
     const date = dateArray(time);
-    const now = dateArray(Math.floor(Date.now() / 1000));
+    const now = nowDate();
     const daysInMonth = new Date(Date.UTC(date.year, date.mon, 0)).getUTCDate();
     const days = Array.from({ length: daysInMonth }, (_, i) => weekDay(dateArray(midnight(date.year, date.mon, i + 1)), time, now, siteUrl));
     const previous = monthStart(date, -1);
     const next = monthStart(date, 1);
-    const monthUrl = (at: number) => `${siteUrl}/calendar/view.php?view=month&time=${at}`;
     return {
-      url: monthUrl(time),
-      courseid: SITE_COURSE_ID,
-      filter_selector: '',
+      ...NOBODY_ADDS_EVENTS,
+      url: viewUrl(siteUrl, 'month', time),
       weeks: weeksOf(days),
       daynames: WEEKDAYS.map((_, i) => (i + CALENDAR_START_WEEKDAY) % 7).map((dayno) => ({
         dayno,
@@ -161,17 +134,64 @@ const monthlyView = externalFunction({
       includenavigation,
       initialeventsloaded: true,
       previousperiod: previous,
-      previousperiodlink: monthUrl(previous.timestamp),
+      previousperiodlink: viewUrl(siteUrl, 'month', previous.timestamp),
       previousperiodname: monthYear(previous),
       nextperiod: next,
       nextperiodname: monthYear(next),
-      nextperiodlink: monthUrl(next.timestamp),
-      // core_renderer::larrow()/rarrow() of a left-to-right theme.
-      larrow: '&#x25C4;',
-      rarrow: '&#x25BA;',
-      defaulteventcontext: 0,
+      nextperiodlink: viewUrl(siteUrl, 'month', next.timestamp),
+      ...ARROWS,
     };
   },
 });
 
-export const calendarFunctions = [monthlyView];
+/**
+ * `core_calendar_get_calendar_day_view` (calendar/externallib.php): calendar_day_exporter's
+ * structure. The app sends only `year`, `month` and `day` (AddonCalendarProvider.getDayEvents;
+ * it filters by course itself) and reads `events`. The neighbours are named by weekday
+ * (calendar_get_days), the day by strftimedaydate.
+ */
+const dayView = externalFunction({
+  name: 'core_calendar_get_calendar_day_view',
+  services: [MOBILE_SERVICE],
+  params: wsStruct({ year: wsInt, month: wsInt, day: wsInt, ...scopeParams }),
+  async handler({ year, month, day, courseid, categoryid }, { host }) {
+    checkCalendarScope(courseid, categoryid);
+    const siteUrl = host.siteOrigin();
+    const date = dateArray(midnight(year, month, day));
+    const previous = dayStart(date, -1);
+    const next = dayStart(date, 1);
+    return {
+      events: [],
+      ...NOBODY_ADDS_EVENTS,
+      neweventtimestamp: newEventTimestamp(date, nowDate()),
+      date,
+      periodname: dayDate(date),
+      previousperiod: previous,
+      previousperiodlink: viewUrl(siteUrl, 'day', previous.timestamp),
+      previousperiodname: previous.weekday,
+      nextperiod: next,
+      nextperiodname: next.weekday,
+      nextperiodlink: viewUrl(siteUrl, 'day', next.timestamp),
+      ...ARROWS,
+    };
+  },
+});
+
+/**
+ * `core_calendar_get_calendar_upcoming_view` (calendar/externallib.php): calendar_upcoming_exporter's
+ * structure for the calendar at this moment. The app sends no parameters
+ * (AddonCalendarProvider.getUpcomingEvents; it filters by course itself) and reads `events`.
+ * Moodle's exporter has no `date`, whatever the app's type says.
+ */
+const upcomingView = externalFunction({
+  name: 'core_calendar_get_calendar_upcoming_view',
+  services: [MOBILE_SERVICE],
+  params: wsStruct(scopeParams),
+  async handler({ courseid, categoryid }) {
+    checkCalendarScope(courseid, categoryid);
+    // A token's holder is logged in: isloggedin() is true for every web service call.
+    return { events: [], ...NOBODY_ADDS_EVENTS, isloggedin: true };
+  },
+});
+
+export const calendarFunctions = [monthlyView, dayView, upcomingView];

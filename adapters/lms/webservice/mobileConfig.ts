@@ -1,4 +1,4 @@
-import { CALENDAR_START_WEEKDAY, SITE_TIMEZONE } from './calendarFunctions.ts';
+import { CALENDAR_START_WEEKDAY, SITE_TIMEZONE } from './calendarDates.ts';
 import { externalFunction, MOBILE_SERVICE } from './externalFunction.ts';
 import { wsAlphanumext, wsStruct } from './wsParams.ts';
 
@@ -56,7 +56,7 @@ function settingsBySection(siteName: string): Record<string, Record<string, Sett
     supportcontact: { supportavailability: '0', supportname: null, supportemail: null, supportpage: null },
     graceperiodsettings: { coursegraceperiodafter: '0', coursegraceperiodbefore: '0' },
     navigation: { enablemyhome: '1', enabledashboard: '1', enablemycourses: '1' },
-    // The calendar's days start at midnight in this zone (calendarFunctions.ts); users cannot choose another.
+    // The calendar's days start at midnight in this zone (calendarDates.ts); users cannot choose another.
     locationsettings: { timezone: SITE_TIMEZONE, forcetimezone: SITE_TIMEZONE },
     blog: { useblogassociations: '0', bloglevel: '0', blogusecomments: '0' },
   };
