@@ -59,16 +59,31 @@ export interface TestSite {
   logs: string[];
   /** While on, every mail fails as if the SMTP server were down. */
   mailOutage: { on: boolean };
+  /** The keys this site's app was built with (another instance of the site needs the same). */
+  secrets: SiteSecrets;
   addUser(username: string, password?: string, isAdmin?: boolean): Promise<void>;
   browser(): TestBrowser;
   close(): Promise<void>;
 }
 
+/** What two app processes of one site share besides the database: the keys from the environment. */
+export interface SiteSecrets {
+  /** MFA_SECRET_KEY: encrypts TOTP secrets. */
+  secretKey: Buffer;
+  /** SESSION_SECRET: signs session cookies. */
+  sessionSecret: string;
+}
+
+export function newSiteSecrets(): SiteSecrets {
+  return { secretKey: randomBytes(32), sessionSecret: randomBytes(32).toString('hex') };
+}
+
 /** The reference site as `npm start` wires it (host, plugin, web door), over a test database. */
-function buildTestApp(
-  database: TestDatabase,
-  options: { now?: () => number; mail?: MailMessage[]; logs?: string[]; mailOutage?: { on: boolean }; hostOrigin?: string },
+export function buildTestApp(
+  database: Pick<TestDatabase, 'db'>,
+  options: { now?: () => number; mail?: MailMessage[]; logs?: string[]; mailOutage?: { on: boolean }; hostOrigin?: string; secrets?: SiteSecrets },
 ): { app: Express; mfa: MfaPlugin } {
+  const secrets = options.secrets ?? newSiteSecrets();
   const host = new LmsHost(database.db, {
     siteName: 'Test LMS',
     origin: options.hostOrigin ?? 'http://localhost',
@@ -80,7 +95,7 @@ function buildTestApp(
   const mfa = createMfaPlugin({
     db: database.db,
     host,
-    secretKey: randomBytes(32),
+    secretKey: secrets.secretKey,
     now: options.now,
     identityTokenScopes: LMS_API_SCOPES,
     log: (line) => void options.logs?.push(line),
@@ -90,7 +105,7 @@ function buildTestApp(
     db: database.db,
     host,
     config: { siteName: 'Test LMS', origin: 'http://localhost' },
-    sessionSecret: randomBytes(32).toString('hex'),
+    sessionSecret: secrets.sessionSecret,
     hooks: {
       mount: (app) => [door, createMfaAdmin({ plugin: mfa })].forEach((part) => part.mount(app)),
       checkPassword: passwordCheckHook(mfa),
@@ -120,7 +135,8 @@ export async function createTestSite(kind: 'sqlite' | 'mysql', options: TestSite
   const logs: string[] = [];
   const mailOutage = { on: false };
   const clock = new TestClock();
-  const { app, mfa } = buildTestApp(database, { now: clock.now, mail, logs, mailOutage, hostOrigin: options.hostOrigin });
+  const secrets = newSiteSecrets();
+  const { app, mfa } = buildTestApp(database, { now: clock.now, mail, logs, mailOutage, hostOrigin: options.hostOrigin, secrets });
   return {
     app,
     database,
@@ -129,39 +145,43 @@ export async function createTestSite(kind: 'sqlite' | 'mysql', options: TestSite
     mail,
     logs,
     mailOutage,
+    secrets,
     async addUser(username, password = TEST_PASSWORD, isAdmin = false) {
       await createUser(database.db, { username, email: `${username}@example.test`, password, isAdmin, bcryptCost: 4 });
     },
-    browser() {
-      const agent = supertest.agent(app);
-      let cookie: string | undefined;
-      const remember = (res: supertest.Response) => {
-        cookie = sessionCookieSetBy(res) ?? cookie;
-        return res;
-      };
-      return {
-        agent,
-        async login(username, returnTo, headers = {}) {
-          const form = await agent.get(`/login${returnTo ? `?returnTo=${encodeURIComponent(returnTo)}` : ''}`).set(headers);
-          const res = await agent
-            .post(`/login${returnTo ? `?returnTo=${encodeURIComponent(returnTo)}` : ''}`)
-            .set(headers)
-            .type('form')
-            .send({ _csrf: csrfFrom(form.text), username, password: TEST_PASSWORD, returnTo: returnTo ?? '' });
-          assert.ok(res.status === 302 || res.status === 303, `login answered ${res.status}: ${res.text.slice(0, 200)}`);
-          return remember(res);
-        },
-        async logout() {
-          const page = await agent.get('/logout');
-          await agent.post('/logout').type('form').send({ _csrf: csrfFrom(page.text) });
-        },
-        sessionCookie: () => cookie,
-      };
-    },
+    browser: () => browserOn(app),
     async close() {
       await mfa.notifications.settled();
       await database.drop();
     },
+  };
+}
+
+/** A person's browser on `app`: a cookie jar, the login form filled in as a person does. */
+export function browserOn(app: Express): TestBrowser {
+  const agent = supertest.agent(app);
+  let cookie: string | undefined;
+  const remember = (res: supertest.Response) => {
+    cookie = sessionCookieSetBy(res) ?? cookie;
+    return res;
+  };
+  return {
+    agent,
+    async login(username, returnTo, headers = {}) {
+      const form = await agent.get(`/login${returnTo ? `?returnTo=${encodeURIComponent(returnTo)}` : ''}`).set(headers);
+      const res = await agent
+        .post(`/login${returnTo ? `?returnTo=${encodeURIComponent(returnTo)}` : ''}`)
+        .set(headers)
+        .type('form')
+        .send({ _csrf: csrfFrom(form.text), username, password: TEST_PASSWORD, returnTo: returnTo ?? '' });
+      assert.ok(res.status === 302 || res.status === 303, `login answered ${res.status}: ${res.text.slice(0, 200)}`);
+      return remember(res);
+    },
+    async logout() {
+      const page = await agent.get('/logout');
+      await agent.post('/logout').type('form').send({ _csrf: csrfFrom(page.text) });
+    },
+    sessionCookie: () => cookie,
   };
 }
 

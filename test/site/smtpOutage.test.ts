@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { SMTPServer } from 'smtp-server';
+import supertest from 'supertest';
+import { buildSite, type BuiltSite } from '../../adapters/lms/start.ts';
+import { createUser, findUserByUsername } from '../../adapters/lms/users.ts';
+import type { EmailCodeSent } from '../../plugin/factors/email/index.ts';
+import { csrfFrom, TEST_PASSWORD } from '../support/testSite.ts';
+
+/** A real SMTP server on `port` (0: any) that keeps the raw mails it receives. */
+async function smtpServer(port: number, received: string[]): Promise<{ port: number; stop(): Promise<void> }> {
+  const server = new SMTPServer({
+    secure: false,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, _session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        received.push(Buffer.concat(chunks).toString('utf8'));
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { port: (server.server.address() as AddressInfo).port, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+function codeIn(raw: string | undefined): string {
+  const code = /^ {4}(\d{6})\r?$/m.exec(raw ?? '')?.[1];
+  assert.ok(code, `the mail shows a code:\n${raw}`);
+  return code;
+}
+
+describe('"Send me a code" while the SMTP server is down', () => {
+  let site: BuiltSite;
+  let dataDir: string;
+  let smtp: { port: number; stop(): Promise<void> };
+  const received: string[] = [];
+
+  before(async () => {
+    smtp = await smtpServer(0, received);
+    dataDir = mkdtempSync(join(tmpdir(), 'mfa-smtp-'));
+    site = await buildSite(
+      { databaseUrl: `sqlite:${join(dataDir, 'site.sqlite')}`, port: 0, siteName: 'Mail LMS', origin: 'http://localhost', smtpUrl: `smtp://127.0.0.1:${smtp.port}`, production: false, dataDir, adminPassword: undefined },
+      { MFA_SECRET_KEY: randomBytes(32).toString('base64'), SESSION_SECRET: randomBytes(32).toString('hex') },
+      () => undefined,
+    );
+    await createUser(site.db, { username: 'mailed', email: 'mailed@example.test', password: TEST_PASSWORD, bcryptCost: 4 });
+    const user = (await findUserByUsername(site.db, 'mailed')) ?? assert.fail('mailed');
+    const sent = (await site.plugin.enrolment.beginSetup(user, 'email', {})) as EmailCodeSent;
+    await site.plugin.enrolment.confirmSetup(user, 'email', { setupId: sent.setupId, code: codeIn(received.at(-1)) }, { actor: 'mailed', ip: null });
+  });
+
+  after(async () => {
+    site.mailer.close();
+    await smtp.stop().catch(() => undefined);
+    await site.db.destroy();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it(
+    'says the code could not be sent, and the same login gets a code once the server is back',
+    {
+      todo:
+        'new finding (issue 11, "SMTP down"): today the mailer error escapes the email factor as a 500 logged as "database error", ' +
+        'and the failed send is counted (sends, last sent, hourly quota), so the retry is refused as too soon. ' +
+        'The email factor must give the send back and raise an MfaError each door can show',
+    },
+    async () => {
+    const agent = supertest.agent(site.app);
+    const form = await agent.get('/login').expect(200);
+    await agent.post('/login').type('form').send({ _csrf: csrfFrom(form.text), username: 'mailed', password: TEST_PASSWORD }).expect(303).expect('location', '/mfa');
+    const page = await agent.get('/mfa').expect(200);
+    assert.match(page.text, /Send me a code/);
+
+    await smtp.stop();
+    const refused = await agent.post('/mfa/challenge').type('form').send({ _csrf: csrfFrom(page.text), factor: 'email' });
+    assert.ok(refused.status < 500, `"Send me a code" answered ${refused.status}`);
+    const shown = refused.status === 303 ? await agent.get(String(refused.headers.location)) : refused;
+    assert.match(shown.text, /could not (be )?sen[dt]|couldn.t sen[dt]/i, 'the page says the code did not go out');
+    assert.match(shown.text, /try again/i, 'and what to do');
+
+    smtp = await smtpServer(smtp.port, received);
+    const before = received.length;
+    const again = await agent.post('/mfa/challenge').type('form').send({ _csrf: csrfFrom(shown.text), factor: 'email' }).expect(303);
+    const codePage = await agent.get(String(again.headers.location)).expect(200);
+    assert.equal(received.length, before + 1, 'the retry sent a mail: the failed send did not count as a send');
+    await agent.post('/mfa').type('form').send({ _csrf: csrfFrom(codePage.text), factor: 'email', code: codeIn(received.at(-1)) }).expect(303).expect('location', '/my');
+    },
+  );
+});
