@@ -81,7 +81,7 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
     if (opened.outcome === 'not_required' || opened.outcome === 'passed') {
       // MFA is off, or this browser or network passes on its own: nothing to ask.
       req.session.mfa = { state: 'passed', returnTo };
-      return completeMfa(plugin, req, res, { userId: user.id, ip: opened.outcome === 'passed' ? opened.attempt.ip : null }, { trustDevice: false, homePath: options.homePath, secureCookies: options.secureCookies });
+      return completeMfa(plugin, req, res, { userId: user.id, attempt: opened.outcome === 'passed' ? opened.attempt : null }, { trustDevice: false, homePath: options.homePath, loginPath: options.loginPath, secureCookies: options.secureCookies });
     }
     // Pending again until the factor is given: the gate keeps every other page shut meanwhile, as after a password.
     req.session.mfa = { state: 'pending', attemptId: opened.attempt.id, returnTo };
@@ -114,7 +114,7 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
       const settings = await plugin.settings.snapshot();
       const status = await plugin.engine.passBySetup(marker.attemptId, 'totp', requestFacts(req, settings));
       if (status.outcome === 'passed') {
-        return completeMfa(plugin, req, res, { userId: user.id, ip: status.attempt.ip }, { trustDevice: false, homePath: options.homePath, secureCookies: options.secureCookies });
+        return completeMfa(plugin, req, res, { userId: user.id, attempt: status.attempt }, { trustDevice: false, homePath: options.homePath, loginPath: options.loginPath, secureCookies: options.secureCookies });
       }
       return res.redirect(303, '/mfa');
     }
