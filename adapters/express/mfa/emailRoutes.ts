@@ -92,7 +92,7 @@ export function emailRoutes(options: EmailRoutesOptions): Router {
     }
   }));
 
-  router.post('/user/security/email/confirm', userRoute(plugin, signIn, async (req, res, user) => {
+  router.post('/user/security/email/confirm', requireRecentMfa(plugin), userRoute(plugin, signIn, async (req, res, user) => {
     const input = { setupId: req.body?.setupId, code: String(req.body?.code ?? '') };
     try {
       await plugin.enrolment.confirmSetup(user, 'email', input, { actor: user.username, ip: await auditIp(plugin, req) });

@@ -94,7 +94,7 @@ export function webauthnRoutes(options: WebauthnRoutesOptions): Router {
   });
 
   /** The key's answer to registration, posted as a form (response = JSON text), then back to the security page or on past MFA. */
-  router.post('/user/security/webauthn/confirm', async (req, res, next) => {
+  router.post('/user/security/webauthn/confirm', requireRecentMfa(plugin), async (req, res, next) => {
     try {
       const user = await currentUser(req);
       if (!user) return res.redirect(303, `${options.loginPath}?returnTo=/user/security`);
