@@ -53,8 +53,8 @@ describe('data files are owner-only', () => {
     await mailer.send({ to: 'ada@example.test', subject: 'Your code', text: '123456' });
     mailer.close();
     assert.equal(modeOf(outbox), '700');
-    const [eml] = readdirSync(outbox);
-    assert.ok(eml?.endsWith('.eml'));
+    const eml = readdirSync(outbox)[0] ?? '';
+    assert.ok(eml.endsWith('.eml'));
     assert.equal(modeOf(join(outbox, eml)), '600');
   });
 });

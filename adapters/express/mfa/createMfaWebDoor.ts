@@ -6,7 +6,7 @@ import type { HostUser } from '../../../plugin/spi/host.ts';
 import { emailRoutes } from './emailRoutes.ts';
 import { identityTokenRoutes } from './identityTokenRoutes.ts';
 import { createFactorPassport } from './factorStrategies.ts';
-import { mfaGate } from './mfaGate.ts';
+import { mfaGate, requirePassedMfa } from './mfaGate.ts';
 import { recoveryCodeRoutes } from './recoveryCodeRoutes.ts';
 import { requestFacts } from './requestFacts.ts';
 import { secondFactorRoutes } from './secondFactorRoutes.ts';
@@ -44,6 +44,8 @@ export function createMfaWebDoor(options: MfaWebDoorOptions): MfaWebDoor {
   return {
     mount(app) {
       app.use(mfaGate(plugin));
+      // The security pages check the MFA state themselves too, whatever the exclusions say.
+      app.use('/user/security', requirePassedMfa(plugin));
       app.use(secondFactorRoutes({ plugin, passport, homePath, loginPath, secureCookies }));
       app.use(securityRoutes({ plugin, homePath, loginPath, secureCookies }));
       app.use(emailRoutes({ plugin, homePath, loginPath, secureCookies }), recoveryCodeRoutes({ plugin, loginPath }));
