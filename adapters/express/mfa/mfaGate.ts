@@ -33,7 +33,8 @@ export function requirePassedMfa(plugin: MfaPlugin): RequestHandler {
 function passedMfaOnly(plugin: MfaPlugin, options: { honourExclusions: boolean }): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     if (!sessionUserId(req) || req.session.mfa?.state === 'passed') return next();
-    const path = `${req.baseUrl}${req.path}`;
+    // Mounted at a path (app.use('/user/security', ...)), the page itself arrives as req.path '/'.
+    const path = req.baseUrl && req.path === '/' ? req.baseUrl : `${req.baseUrl}${req.path}`;
     if (pathIsListed(path, ALWAYS_OPEN_PATHS)) return next();
     try {
       const settings = await plugin.settings.snapshot();
