@@ -26,9 +26,18 @@ export function driverMessage(error: Error): string {
   return cut >= 0 ? error.message.slice(cut + 3) : error.message;
 }
 
-/** True for an error a database driver raised (it has a code), whose message knex may have filled with the query's values. */
+/**
+ * True for an error a database driver raised, whose message knex may have filled with the
+ * query's values: told by the driver's own marks (mysql2's `sqlState`/`sqlMessage`, its
+ * `ER_` codes, sqlite3's `SQLITE_` codes), not by "has a string code" — zlib, the file
+ * system and the network have string codes too, and are no database error.
+ */
 export function isDriverError(error: unknown): error is Error & { code: string } {
-  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string';
+  if (!(error instanceof Error)) return false;
+  const { code, sqlState, sqlMessage } = error as { code?: unknown; sqlState?: unknown; sqlMessage?: unknown };
+  if (typeof code !== 'string') return false;
+  if (isDatabaseUnavailable(error)) return true;
+  return typeof sqlState === 'string' || typeof sqlMessage === 'string' || /^(ER_|SQLITE_)/.test(code);
 }
 
 /**

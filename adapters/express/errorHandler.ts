@@ -2,6 +2,7 @@ import type { ErrorRequestHandler } from 'express';
 import { isMfaError, type MfaErrorCode } from '../../plugin/errors.ts';
 import { html } from '../../web/html.ts';
 import { renderPage } from '../../web/layout.ts';
+import { REQUEST_ERROR_MESSAGES, requestErrorOf } from './requestErrors.ts';
 import { errorLogLine, isDatabaseOutage, isSchemaMissing } from './databaseErrors.ts';
 
 /** How the HTTP doors answer each error code. */
@@ -41,7 +42,8 @@ function answerWith(req: Parameters<ErrorRequestHandler>[1], res: Parameters<Err
 }
 
 /**
- * The last handler: our errors by code, malformed bodies as 400/413, a database that
+ * The last handler: our errors by code, the request's own faults (requestErrorOf: malformed
+ * or badly compressed bodies, bad paths) as 4xx, a database that
  * cannot be reached (or lacks a table) as 503, anything else as a logged 500. Log lines
  * never carry the request body (it may hold a password or a code) nor a query's values.
  */
@@ -57,18 +59,16 @@ export function errorHandler(log: (line: string) => void = console.error, option
       return;
     }
     if (isMfaError(error)) return answer(req, res, STATUS_BY_ERROR_CODE[error.code], error.code, error.message);
+    const requestError = requestErrorOf(error);
+    if (requestError) {
+      return answer(req, res, requestError.status, requestError.status === 404 ? 'NOT_FOUND' : 'INVALID_INPUT', REQUEST_ERROR_MESSAGES[requestError.kind]);
+    }
     if (isDatabaseOutage(error)) {
       // A missing table is the operator's to fix, so it is logged; a refused connection speaks for itself.
       if (isSchemaMissing(error)) log(`error on ${req.method} ${req.path}: ${errorLogLine(error)}`);
       res.set('Retry-After', '30');
       return answer(req, res, 503, 'DATABASE_UNAVAILABLE', UNAVAILABLE_MESSAGE);
     }
-    const { type, status } = error as { type?: string; status?: number };
-    if (type === 'entity.too.large') return answer(req, res, 413, 'INVALID_INPUT', 'The request is too large.');
-    if (typeof type === 'string' && status && status >= 400 && status < 500) {
-      return answer(req, res, status, 'INVALID_INPUT', 'The request body could not be read. Send a well-formed form or JSON body.');
-    }
-    if (status === 404) return answer(req, res, 404, 'NOT_FOUND', 'There is nothing at this address.');
     log(`error on ${req.method} ${req.path}: ${errorLogLine(error)}`);
     answer(req, res, 500, 'INTERNAL', 'Something went wrong on our side. Please try again.');
   };

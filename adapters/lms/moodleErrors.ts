@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import { errorLogLine, isDatabaseOutage, isSchemaMissing } from '../express/databaseErrors.ts';
+import { requestErrorOf } from '../express/requestErrors.ts';
 
 /**
  * The error shapes of Moodle's cookieless endpoints, as the Moodle app reads them.
@@ -39,14 +40,13 @@ const OUTAGE_RETRY_SECONDS = 30;
 export function moodleScriptErrors(log: (line: string) => void, script: string, badRequestMessage: string): ErrorRequestHandler {
   return (error, _req, res, _next) => {
     if (res.headersSent) return log(`error after ${script} answered: ${errorLogLine(error)}`);
+    // The request's own fault (a body that is not well-formed, or not the compression it claims): invalidparameter.
+    if (requestErrorOf(error)) return res.json(moodleError('invalidparameter', badRequestMessage));
     if (isDatabaseOutage(error)) {
       if (isSchemaMissing(error)) log(`error on ${script}: ${errorLogLine(error)}`);
       res.set('Retry-After', String(OUTAGE_RETRY_SECONDS));
       return res.json(moodleError('dbconnectionfailed', `The site cannot reach its database right now. Please try again in ${OUTAGE_RETRY_SECONDS} seconds.`));
     }
-    // body-parser's errors (too large, bad charset, bad encoding) carry a type and a 4xx status.
-    const { status, type } = error as { status?: number; type?: string };
-    if (typeof type === 'string' && status && status >= 400 && status < 500) return res.json(moodleError('invalidparameter', badRequestMessage));
     log(`error on ${script}: ${errorLogLine(error)}`);
     res.json(moodleError('internalerror', 'Something went wrong on the site. Please try again; if it keeps happening, tell the site administrator.'));
   };

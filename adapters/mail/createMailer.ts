@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { MailMessage } from '../../plugin/spi/host.ts';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../../plugin/store/privateFiles.ts';
 
 export interface MailerOptions {
   /** `smtp://user:pass@host:587` or `smtps://user:pass@host:465`. Without it, mail goes to `outboxDir`. */
@@ -57,9 +58,10 @@ function outboxMailer(outboxDir: string, from: string, log: (line: string) => vo
   return {
     async send(message) {
       const info = await transport.sendMail({ from, ...message });
-      await mkdir(outboxDir, { recursive: true });
+      // A saved mail holds a login code: owner-only, like the database.
+      ensurePrivateDir(outboxDir);
       const file = join(outboxDir, `${Date.now()}-${randomBytes(4).toString('hex')}.eml`);
-      await writeFile(file, info.message as Buffer);
+      await writeFile(file, info.message as Buffer, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
       log(`mail to ${message.to} "${message.subject}" saved to ${file}`);
     },
     close() {

@@ -77,9 +77,14 @@ export class MfaEngine {
     return { ...(await this.evaluate(attempt, options.user, settings, options.facts)), handle };
   }
 
-  /** Where the attempt stands now; no-input factors (trusted device, network) are asked again. */
+  /**
+   * Where a pending attempt stands now; no-input factors (trusted device, network) are
+   * asked again. An attempt that passed already is not shown to anyone: it belongs to the
+   * request that passed it, and a second request finding it (a copied cookie polling
+   * /mfa) gets ATTEMPT_EXPIRED, never a session of its own.
+   */
   async status(attemptId: string, facts: RequestFacts): Promise<AttemptStatus> {
-    const { attempt, user } = await this.load(attemptId, ['pending', 'passed']);
+    const { attempt, user } = await this.load(attemptId, ['pending']);
     return this.evaluate(attempt, user, await this.deps.settings.snapshot(), facts);
   }
 
@@ -134,8 +139,7 @@ export class MfaEngine {
     const now = this.deps.now();
     if (outcome.verified) {
       await this.deps.failures.giveBack(user.id, factorId);
-      await this.deps.attempts.setFactorState(attempt.id, factorId, 'pass', now);
-      return this.evaluate(attempt, user, settings, facts);
+      return this.evaluate(attempt, user, settings, facts, factorId);
     }
     const triesLeft = Math.max(0, threshold - reservation.failures);
     await this.deps.audit.record({
@@ -158,8 +162,7 @@ export class MfaEngine {
   /** A factor set up during the attempt (require_setup) proved possession: it passes for this attempt. */
   async passBySetup(attemptId: string, factorId: string, facts: RequestFacts): Promise<AttemptStatus> {
     const { attempt, user } = await this.load(attemptId, ['pending']);
-    await this.deps.attempts.setFactorState(attempt.id, factorId, 'pass', this.deps.now());
-    return this.evaluate(attempt, user, await this.deps.settings.snapshot(), facts);
+    return this.evaluate(attempt, user, await this.deps.settings.snapshot(), facts, factorId);
   }
 
   /** Spends a passed attempt, once: a door that hands out a token or session calls this first. */
@@ -186,7 +189,14 @@ export class MfaEngine {
     return { attempt, user };
   }
 
-  private async evaluate(attempt: StoredAttempt, user: HostUser, settings: SettingsSnapshot, facts: RequestFacts): Promise<AttemptStatus> {
+  /**
+   * Scores the attempt and, when it passes, moves it from pending to passed. `justPassed`
+   * is the input factor this request just verified: its pass is stored only after the
+   * move, so no other request (a copied cookie calling `status`) can see that pass first
+   * and pass the attempt itself. Of two requests that both score a pass, only the one
+   * that makes the move hears `passed`; the other gets ATTEMPT_EXPIRED.
+   */
+  private async evaluate(attempt: StoredAttempt, user: HostUser, settings: SettingsSnapshot, facts: RequestFacts, justPassed?: string): Promise<AttemptStatus> {
     const threshold = settings.integer('lockout_threshold');
     const stored = await this.deps.attempts.factorStates(attempt.id);
     const failures = await this.deps.failures.all(user.id);
@@ -201,7 +211,7 @@ export class MfaEngine {
         continue;
       }
       const failed = failures.get(factory.id) ?? 0;
-      const state: FactorState = stored.get(factory.id) === 'pass' ? 'pass' : failed >= threshold ? 'locked' : 'unknown';
+      const state: FactorState = stored.get(factory.id) === 'pass' || factory.id === justPassed ? 'pass' : failed >= threshold ? 'locked' : 'unknown';
       const configured = await provider.configuredFor(user);
       factors.push({ id: factory.id, displayName: factory.displayName, referenceCategory: factory.referenceCategory, requiresInput: true, configured, state, weight, triesLeft: Math.max(0, threshold - failed) });
     }
@@ -209,7 +219,12 @@ export class MfaEngine {
     const status: AttemptStatus = { attempt, user, outcome, points, factors };
     if (attempt.status !== 'pending') return status;
     const now = this.deps.now();
-    if (outcome === 'passed' && (await this.deps.attempts.transition(attempt.id, 'pending', 'passed', now))) {
+    const storeJustPassed = async () => {
+      if (justPassed) await this.deps.attempts.setFactorState(attempt.id, justPassed, 'pass', now);
+    };
+    if (outcome === 'passed') {
+      if (!(await this.deps.attempts.transition(attempt.id, 'pending', 'passed', now))) throw expired();
+      await storeJustPassed();
       attempt.status = 'passed';
       attempt.finishedAt = now;
       // Passing MFA another way lifts any lock (Moodle tool_mfa's rule).
@@ -223,7 +238,10 @@ export class MfaEngine {
         ip: facts.ip,
         detail: { factors: passedWith, points, ...(facts.userAgent ? { browser: describeBrowser(facts.userAgent) } : {}) },
       });
-    } else if (outcome === 'failed' && (await this.deps.attempts.transition(attempt.id, 'pending', 'failed', now))) {
+      return status;
+    }
+    await storeJustPassed();
+    if (outcome === 'failed' && (await this.deps.attempts.transition(attempt.id, 'pending', 'failed', now))) {
       attempt.status = 'failed';
       await this.deps.audit.record({ event: 'mfa_failed', userId: user.id, door: attempt.door, ip: facts.ip });
     }

@@ -3,6 +3,7 @@ import type { Door, RequestFacts } from '../spi/factor.ts';
 import type { HostUser } from '../spi/host.ts';
 import { chooseCodeFactor, codeFactors } from './codeFactors.ts';
 import type { AttemptStatus, MfaEngine } from './mfaEngine.ts';
+import { loginPassTime } from './recentMfaPass.ts';
 
 export interface PassWithCodeOptions {
   engine: MfaEngine;
@@ -37,7 +38,7 @@ export type PassWithCodeResult =
 export async function passWithCode(options: PassWithCodeOptions): Promise<PassWithCodeResult> {
   const { engine, user, door, facts } = options;
   const opened = await engine.openAttempt({ user, door, facts });
-  if (opened.outcome === 'not_required') return { kind: 'passed', mfaPassedAt: null };
+  if (opened.outcome === 'not_required') return { kind: 'passed', mfaPassedAt: loginPassTime({ mfaChecked: false, now: options.now }) };
   let status: AttemptStatus = opened;
   if (status.outcome === 'pending' && options.code) {
     const verify = options.verify ?? ((...args: Parameters<MfaEngine['verify']>) => engine.verify(...args));
@@ -46,7 +47,7 @@ export async function passWithCode(options: PassWithCodeOptions): Promise<PassWi
   switch (status.outcome) {
     case 'passed':
       if (!(await engine.consume(status.attempt.id))) throw new MfaError('ATTEMPT_EXPIRED', 'This login was already used. Log in again.');
-      return { kind: 'passed', mfaPassedAt: options.now };
+      return { kind: 'passed', mfaPassedAt: loginPassTime({ mfaChecked: true, now: options.now }) };
     case 'failed':
       throw new MfaError('ATTEMPT_FAILED', 'This login was refused. Contact your administrator.');
     case 'setup_required':

@@ -22,6 +22,20 @@ export function isRecentMfaPass(options: { passedAt: number | null | undefined; 
   return now - passedAt < minutes * 60_000;
 }
 
+/**
+ * The MFA pass time a door records on what a login opens (a web session, an API
+ * session): the moment it spent a passed attempt, or null when MFA asked nothing of the
+ * login (switched off, or not enforced at that door). A login MFA never checked proves
+ * no second factor, so it must not count as a recent pass once MFA is back on: every
+ * door records it this way, and `recentPassRequired` then asks for the factor.
+ *
+ * @example
+ * session.mfaPassedAt = loginPassTime({ mfaChecked: opened.outcome !== 'not_required', now: Date.now() })
+ */
+export function loginPassTime(options: { mfaChecked: boolean; now: number }): number | null {
+  return options.mfaChecked ? options.now : null;
+}
+
 /** What the recent-pass rule reads: an MfaPlugin has all of it. */
 export interface RecentPassDependencies {
   settings: Pick<SettingsStore, 'snapshot'>;

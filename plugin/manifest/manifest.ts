@@ -27,7 +27,13 @@ export const settingDefinitionSchema = z.discriminatedUnion('type', [
     /** What the admin page shows for an option, by value (the CLI and the stored value keep the value). */
     optionLabels: z.record(z.string(), z.string()).optional(),
   }),
-  z.object({ ...settingBase, type: z.literal('list'), default: z.array(z.string()) }),
+  z.object({
+    ...settingBase,
+    type: z.literal('list'),
+    default: z.array(z.string()),
+    /** A list of paths that must not cover these areas (pathExclusions.ts): items are then checked as paths. */
+    protectedPaths: z.array(z.object({ path: z.string().startsWith('/'), name: z.string() })).optional(),
+  }),
   z.object({ ...settingBase, type: z.literal('cidr-list'), default: z.array(z.string()) }),
 ]);
 

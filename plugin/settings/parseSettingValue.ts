@@ -1,6 +1,7 @@
 import { MfaError } from '../errors.ts';
 import type { SettingDefinition, SettingValue } from '../manifest/manifest.ts';
 import { parseCidr } from '../net/cidr.ts';
+import { exclusionRefusal } from './pathExclusions.ts';
 
 const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
 const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);
@@ -58,6 +59,10 @@ export function parseSettingValue(definition: SettingDefinition, raw: unknown): 
       const items = splitList(raw);
       if (!items) throw invalid(definition, 'must be a list of text items, one per line.');
       if (items.length > 200) throw invalid(definition, `has ${items.length} items; at most 200 are accepted.`);
+      if (definition.protectedPaths) {
+        const refusals = items.map((item) => exclusionRefusal(item, definition.protectedPaths ?? [])).filter((r): r is string => r !== null);
+        if (refusals.length > 0) throw invalid(definition, refusals.join(' '));
+      }
       return items;
     }
     case 'cidr-list': {

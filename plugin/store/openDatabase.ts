@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import knex, { type Knex } from 'knex';
 import { MfaError } from '../errors.ts';
+import { preparePrivateSqliteFile } from './privateFiles.ts';
 
 export const DEFAULT_DATABASE_URL = 'sqlite:data/mfa.sqlite';
 
@@ -42,7 +42,8 @@ export function redactUrl(url: string): string {
 export function openDatabase(url: string = DEFAULT_DATABASE_URL, cwd = process.cwd()): Knex {
   const location = parseDatabaseUrl(url, cwd);
   if (location.kind === 'sqlite') {
-    if (location.target !== ':memory:') mkdirSync(dirname(location.target), { recursive: true });
+    // The file holds session data, sealed secrets and hashes: readable by the site's account alone.
+    if (location.target !== ':memory:') preparePrivateSqliteFile(location.target);
     return knex({
       client: 'better-sqlite3',
       // Errors carry the driver's message, never the query's values (session contents, codes' hashes).

@@ -70,9 +70,21 @@ for (const kind of databaseKinds) {
       assert.doesNotMatch(mail.subject, new RegExp(code), 'the code stays out of the subject');
       assert.match(mail.text, /From IP: 198\.51\.100\.7/);
       assert.ok(mail.text.includes(`When:    ${new Date(attempt.createdAt).toUTCString().replace('GMT', 'UTC')}`), 'the mail says when');
-      assert.match(mail.text, /Browser: Mozilla\/5\.0 \(test browser\)/);
+      assert.match(mail.text, /Browser: Browser\n/, 'the short description the other mails use (this test agent names no known browser)');
+      assert.doesNotMatch(mail.text, /test browser/, 'never the raw User-Agent (issue 11 finding 11)');
       assert.match(mail.text, /This wasn't me/);
       assert.match(mail.text, /http:\/\/localhost\/mfa\/not-me\?token=\S+/);
+    });
+
+    it('names the browser in the login-code mail by its short description, never the User-Agent the client sent (issue 11 finding 11)', async () => {
+      const user = t.host.addUser('ua-mail');
+      await enrolEmail(t, user);
+      const planted = `Mozilla/5.0 (Windows NT 10.0) Chrome/120.0 Safari/537.36 URGENT: your account is locked, call +1 555 0100 or visit https://evil.example/unlock ${'x'.repeat(400)}`.slice(0, 512);
+      const opened = await t.mfa.engine.openAttempt({ user, door: 'web', facts: { ...facts, userAgent: planted } });
+      assert.ok(opened.outcome === 'pending');
+      const { mail } = await sendLoginCode(t, opened.attempt.id);
+      assert.match(mail.text, /^ {2}Browser: Chrome on Windows$/m);
+      assert.doesNotMatch(mail.text, /evil\.example|URGENT|555 0100/, 'nothing the client wrote reaches the mail');
     });
 
     it('sends no more mail once email codes are locked for the user', async () => {

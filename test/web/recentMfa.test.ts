@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { databaseKinds } from '../support/databases.ts';
-import { loggedInWithApp, passWithCode, userIdOf } from '../support/securityPageSteps.ts';
+import { addAuthenticatorApp, loggedInWithApp, passWithCode, userIdOf } from '../support/securityPageSteps.ts';
 import { codeFor } from '../support/totpDevice.ts';
-import { createTestSite, csrfFrom, sessionCookieSetBy, type TestSite } from '../support/testSite.ts';
+import { createTestSite, csrfFrom, sessionCookieSetBy, type TestSite, totpSecretFrom } from '../support/testSite.ts';
 
 const ELEVEN_MINUTES = 11 * 60_000;
 
@@ -123,6 +123,55 @@ for (const kind of databaseKinds) {
       } finally {
         await site.mfa.settings.set('enabled', true, 'admin');
       }
+    });
+
+    it('refuses every set-up step of every factor to a stale session, the half-finished TOTP set-up included (issue 11 finding 6)', async () => {
+      const { browser } = await loggedInWithApp(site, 'halfdone');
+      const security = await browser.agent.get('/user/security').expect(200);
+      const csrf = csrfFrom(security.text);
+      // Begun while the pass was fresh: the secret is on the page, and must not be cached.
+      const setupPage = await browser.agent.post('/user/security/totp/setup').type('form').send({ _csrf: csrf, label: 'Tablet' }).expect(200);
+      assert.equal(setupPage.headers['cache-control'], 'no-store', 'the set-up page shows a secret: no-store');
+      const secret = totpSecretFrom(setupPage.text);
+      const setupId = /name="setupId" value="(\d+)"/.exec(setupPage.text)?.[1];
+      assert.ok(setupId);
+      const mistyped = await browser.agent.post('/user/security/totp/confirm').type('form').send({ _csrf: csrf, setupId, code: '000000', label: 'Tablet' }).expect(401);
+      assert.equal(totpSecretFrom(mistyped.text), secret, 'a fresh session sees its own set-up again after a typo');
+      assert.equal(mistyped.headers['cache-control'], 'no-store', 'and that page is not cached either');
+
+      site.clock.advance(ELEVEN_MINUTES);
+      const userId = await userIdOf(site, 'halfdone');
+      const stale = await browser.agent.post('/user/security/totp/confirm').type('form').send({ _csrf: csrf, setupId, code: await codeFor(secret, site.clock.time), label: 'Tablet' }).expect(403);
+      assert.match(stale.text, /Verify it’s you/);
+      assert.doesNotMatch(stale.text, /data-testid="totp-secret"/, 'the secret is not shown again');
+      assert.doesNotMatch(stale.text, /otpauth:/);
+      const retyped = await browser.agent.post('/user/security/totp/confirm').type('form').send({ _csrf: csrf, setupId, code: '000000', label: 'Tablet' }).expect(403);
+      assert.doesNotMatch(retyped.text, /data-testid="totp-secret"/);
+      await browser.agent.post('/user/security/email/confirm').type('form').send({ _csrf: csrf, code: '123456' }).expect(403);
+      await browser.agent.post('/user/security/recovery-codes/confirm').type('form').send({ _csrf: csrf, setupId: '1' }).expect(403);
+      await browser.agent.post('/user/security/webauthn/confirm').type('form').send({ _csrf: csrf, setupId: '1', response: '{}' }).expect(403);
+      const user = (await site.mfa.registry.host.findUserById(userId))!;
+      assert.equal((await site.mfa.enrolment.devices(user)).filter((d) => d.factor === 'totp').length, 1, 'the second app was not added');
+    });
+
+    it('does not count a web login made while MFA was off as a recent pass once MFA is back on (issue 11 finding 8)', async () => {
+      await site.addUser('offlogin');
+      const first = site.browser();
+      await first.login('offlogin');
+      await addAuthenticatorApp(site, first);
+      await first.logout();
+      await site.mfa.settings.set('enabled', false, 'admin');
+      const browser = site.browser();
+      try {
+        assert.equal((await browser.login('offlogin')).headers.location, '/my', 'MFA off: the password alone logs in');
+      } finally {
+        await site.mfa.settings.set('enabled', true, 'admin');
+      }
+      const security = await browser.agent.get('/user/security').expect(200);
+      assert.match(security.text, /confirm it’s you first/);
+      const setup = await browser.agent.post('/user/security/totp/setup').type('form').send({ _csrf: csrfFrom(security.text), label: 'Thief phone' }).expect(403);
+      assert.match(setup.text, /Verify it’s you/);
+      await browser.agent.post('/user/security/tokens').type('form').send({ _csrf: csrfFrom(security.text), name: 'x', lifetime: '90' }).expect(403);
     });
   });
 }

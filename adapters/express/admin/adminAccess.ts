@@ -16,8 +16,8 @@ declare module 'express-session' {
 
 /**
  * Lets through only a logged-in, not suspended site administrator: anonymous visitors
- * go to the login page, other users get 403. The MFA gate runs before this, so the
- * admin has passed MFA too.
+ * go to the login page, other users get 403. requirePassedMfa runs before this (and the
+ * MFA gate before that), so the admin has passed MFA too.
  */
 export function adminOnly(plugin: MfaPlugin, loginPath: string): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {

@@ -1,5 +1,6 @@
 import { type Express, Router } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
+import { requirePassedMfa } from '../mfa/mfaGate.ts';
 import { adminOnly } from './adminAccess.ts';
 import { reportRoutes } from './reportRoutes.ts';
 import { settingsRoutes } from './settingsRoutes.ts';
@@ -20,7 +21,9 @@ export interface MfaAdmin {
 export function createMfaAdmin(options: MfaAdminOptions): MfaAdmin {
   const { plugin } = options;
   const router = Router();
-  router.use(adminOnly(plugin, options.loginPath ?? '/login'));
+  // The admin pages do not trust the gate alone: a redirect exclusion must never let a
+  // password-only admin switch MFA off (issue 11 finding 9).
+  router.use(requirePassedMfa(plugin), adminOnly(plugin, options.loginPath ?? '/login'));
   router.get('/', (_req, res) => res.redirect(302, '/admin/mfa/settings'));
   router.use(settingsRoutes(plugin), userRoutes(plugin), reportRoutes(plugin));
   return {

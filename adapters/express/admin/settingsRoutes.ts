@@ -3,7 +3,9 @@ import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import { isMfaError } from '../../../plugin/errors.ts';
 import type { SettingDefinition, SettingValue } from '../../../plugin/manifest/manifest.ts';
 import { parseSettingValue } from '../../../plugin/settings/parseSettingValue.ts';
-import { renderSettingsPage, type ShownValue } from '../../../web/pages/admin/settingsPage.ts';
+import { REVOKE_APP_TOKENS_FIELD, renderSettingsPage, type ShownValue } from '../../../web/pages/admin/settingsPage.ts';
+import { type AppTokensWithoutMfa, appTokensIssuedWithoutMfa, revokeAppTokens } from '../../../plugin/credentials/appTokensWithoutMfa.ts';
+import { auditIp } from '../mfa/requestFacts.ts';
 import { csrfToken } from '../csrf.ts';
 import { adminOf, takeAdminFlash } from './adminAccess.ts';
 
@@ -33,8 +35,17 @@ function sectionTitles(plugin: MfaPlugin): Map<string, string> {
 export function settingsRoutes(plugin: MfaPlugin): Router {
   const router = Router();
 
-  function show(req: Request, res: Response, values: Map<string, ShownValue>, errors?: Map<string, string>): void {
-    res.status(errors && errors.size > 0 ? 400 : 200).send(
+  const tokenDeps = { host: plugin.registry.host, audit: plugin.audit, identityTokens: plugin.identityTokens };
+
+  /** The app tokens to offer for revocation: only while the mobile-app toggle is off (once on, the offer was made in that save). */
+  async function appTokensWithoutMfa(): Promise<AppTokensWithoutMfa | null> {
+    if ((await plugin.settings.snapshot()).boolean('mobile_app_mfa')) return null;
+    return appTokensIssuedWithoutMfa(tokenDeps);
+  }
+
+  async function show(req: Request, res: Response, values: Map<string, ShownValue>, errors?: Map<string, string>): Promise<void> {
+    const found = await appTokensWithoutMfa();
+    res.status(errors && errors.size > 0 ? 400 : 200).set('Cache-Control', 'no-store').send(
       renderSettingsPage({
         csrf: csrfToken(req),
         username: adminOf(res).username,
@@ -43,6 +54,7 @@ export function settingsRoutes(plugin: MfaPlugin): Router {
         sectionTitles: sectionTitles(plugin),
         errors,
         flash: takeAdminFlash(req),
+        appTokensWithoutMfa: found ? { tokens: found.tokens.length, users: found.users } : undefined,
       }),
     );
   }
@@ -50,7 +62,7 @@ export function settingsRoutes(plugin: MfaPlugin): Router {
   router.get('/settings', async (req, res, next) => {
     try {
       const snapshot = await plugin.settings.snapshot();
-      show(req, res, new Map(snapshot.entries().map(({ definition, value }) => [definition.name, shown(value)])));
+      await show(req, res, new Map(snapshot.entries().map(({ definition, value }) => [definition.name, shown(value)])));
     } catch (error) {
       next(error);
     }
@@ -77,10 +89,25 @@ export function settingsRoutes(plugin: MfaPlugin): Router {
           errors.set(definition.name, error.message);
         }
       }
-      if (errors.size > 0) return show(req, res, values, errors);
-      const changes = await plugin.settings.setMany(parsed, adminOf(res).username);
-      req.session.mfaAdminFlash =
+      if (errors.size > 0) return await show(req, res, values, errors);
+      // Read before the save: switching the toggle on starts a new period.
+      const withoutMfa = await appTokensWithoutMfa();
+      const admin = adminOf(res);
+      const changes = await plugin.settings.setMany(parsed, admin.username);
+      const saved =
         changes.length === 0 ? 'Nothing changed.' : `Saved ${changes.length === 1 ? '1 change' : `${changes.length} changes`}: ${changes.map((c) => c.name).join(', ')}.`;
+      const switchedOn = changes.some((c) => c.name === 'mobile_app_mfa' && c.newValue === true);
+      let tokens = '';
+      if (switchedOn && withoutMfa && withoutMfa.tokens.length > 0) {
+        if (body[REVOKE_APP_TOKENS_FIELD] === 'true') {
+          const revoked = await revokeAppTokens(tokenDeps, withoutMfa, { actor: admin.username, ip: await auditIp(plugin, req) });
+          tokens = ` Revoked ${revoked === 1 ? '1 app token' : `${revoked} app tokens`} issued without MFA.`;
+        } else {
+          const count = withoutMfa.tokens.length;
+          tokens = ` ${count === 1 ? '1 app token' : `${count} app tokens`} issued without MFA still ${count === 1 ? 'works' : 'work'} until revoked (on each user’s admin page).`;
+        }
+      }
+      req.session.mfaAdminFlash = `${saved}${tokens}`;
       res.redirect(303, '/admin/mfa/settings');
     } catch (error) {
       next(error);

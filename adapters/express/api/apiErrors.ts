@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { isMfaError, type MfaError } from '../../../plugin/errors.ts';
+import { REQUEST_ERROR_MESSAGES, requestErrorOf } from '../requestErrors.ts';
 import { errorLogLine, isDatabaseOutage, isSchemaMissing } from '../databaseErrors.ts';
 import { STATUS_BY_ERROR_CODE, UNAVAILABLE_MESSAGE } from '../errorHandler.ts';
 
@@ -42,14 +43,15 @@ export function apiErrors(log: (line: string) => void): ErrorRequestHandler {
       if (typeof error.details.retryAfterSeconds === 'number') res.set('Retry-After', String(error.details.retryAfterSeconds));
       return sendApiError(res, status, error.code, error.message, clientDetails(error.details));
     }
+    const requestError = requestErrorOf(error);
+    if (requestError) {
+      const message = requestError.kind === 'unreadable_body' ? 'The request body could not be read. Send Content-Type: application/json with a JSON object (and a Content-Encoding that matches it).' : REQUEST_ERROR_MESSAGES[requestError.kind];
+      return sendApiError(res, requestError.status, requestError.status === 404 ? 'NOT_FOUND' : 'INVALID_INPUT', message);
+    }
     if (isDatabaseOutage(error)) {
       if (isSchemaMissing(error)) log(`API error: ${errorLogLine(error)}`);
       res.set('Retry-After', '30');
       return sendApiError(res, 503, 'DATABASE_UNAVAILABLE', UNAVAILABLE_MESSAGE);
-    }
-    const { status, type } = error as { status?: number; type?: string };
-    if (typeof type === 'string' && status && status >= 400 && status < 500) {
-      return sendApiError(res, status, 'INVALID_INPUT', status === 413 ? 'The request body is too large.' : 'The request body is not valid JSON. Send Content-Type: application/json with a JSON object.');
     }
     log(`API error: ${errorLogLine(error)}`);
     sendApiError(res, 500, 'INTERNAL', 'Something went wrong on our side. Please try again.');

@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { ISSUED_WITHOUT_MFA } from '../../../plugin/credentials/appTokensWithoutMfa.ts';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import { codeFactors } from '../../../plugin/engine/codeFactors.ts';
 import type { AttemptStatus } from '../../../plugin/engine/mfaEngine.ts';
@@ -132,7 +133,11 @@ export function createMfaTokenDoor(options: { plugin: MfaPlugin }): MfaTokenDoor
       if ('allow' in fields) return fields;
       const facts = requestFacts(call.req, await plugin.settings.snapshot());
       const opened = await engine.openAttempt({ user, door: 'token', facts, service, withHandle: true });
-      if (opened.outcome === 'not_required') return { allow: true };
+      if (opened.outcome === 'not_required') {
+        // Noted, so that an admin who later switches "Enable MFA for the mobile app" on is told which tokens skipped MFA.
+        await plugin.audit.record({ event: 'service_token_issued', userId: user.id, actor: user.username, door: 'token', ip: facts.ip, detail: { service, ...ISSUED_WITHOUT_MFA } });
+        return { allow: true };
+      }
       // A passed attempt is spent on this one token, never reused for another.
       if (opened.outcome === 'passed') return (await engine.consume(opened.attempt.id)) ? { allow: true } : tokenExpired();
       if (!opened.handle || opened.outcome !== 'pending') return required(opened, opened.handle ?? '');

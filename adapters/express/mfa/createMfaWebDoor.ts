@@ -1,10 +1,12 @@
 import type { Express, Request, Response } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
+import { loginPassTime } from '../../../plugin/engine/recentMfaPass.ts';
+import { MfaError } from '../../../plugin/errors.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
 import { emailRoutes } from './emailRoutes.ts';
 import { identityTokenRoutes } from './identityTokenRoutes.ts';
 import { createFactorPassport } from './factorStrategies.ts';
-import { mfaGate } from './mfaGate.ts';
+import { mfaGate, requirePassedMfa } from './mfaGate.ts';
 import { recoveryCodeRoutes } from './recoveryCodeRoutes.ts';
 import { requestFacts } from './requestFacts.ts';
 import { secondFactorRoutes } from './secondFactorRoutes.ts';
@@ -42,6 +44,8 @@ export function createMfaWebDoor(options: MfaWebDoorOptions): MfaWebDoor {
   return {
     mount(app) {
       app.use(mfaGate(plugin));
+      // The security pages check the MFA state themselves too, whatever the exclusions say.
+      app.use('/user/security', requirePassedMfa(plugin));
       app.use(secondFactorRoutes({ plugin, passport, homePath, loginPath, secureCookies }));
       app.use(securityRoutes({ plugin, homePath, loginPath, secureCookies }));
       app.use(emailRoutes({ plugin, homePath, loginPath, secureCookies }), recoveryCodeRoutes({ plugin, loginPath }));
@@ -53,7 +57,9 @@ export function createMfaWebDoor(options: MfaWebDoorOptions): MfaWebDoor {
       const settings = await plugin.settings.snapshot();
       const opened = await plugin.engine.openAttempt({ user, door: 'web', facts: requestFacts(req, settings) });
       if (opened.outcome === 'not_required' || opened.outcome === 'passed') {
-        req.session.mfa = { state: 'passed', passedAt: plugin.now(), passedFor: returnTo };
+        // A passed attempt (a trusted browser, an allowed network) is spent as at /mfa: it opens this one session.
+        if (opened.outcome === 'passed' && !(await plugin.engine.consume(opened.attempt.id))) throw new MfaError('ATTEMPT_EXPIRED', 'This login was already used. Log in again.');
+        req.session.mfa = { state: 'passed', passedAt: loginPassTime({ mfaChecked: opened.outcome === 'passed', now: plugin.now() }), passedFor: returnTo };
         return undefined;
       }
       req.session.mfa = { state: 'pending', attemptId: opened.attempt.id, returnTo, setupRequired: opened.outcome === 'setup_required' };

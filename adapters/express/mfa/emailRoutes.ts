@@ -92,7 +92,7 @@ export function emailRoutes(options: EmailRoutesOptions): Router {
     }
   }));
 
-  router.post('/user/security/email/confirm', userRoute(plugin, signIn, async (req, res, user) => {
+  router.post('/user/security/email/confirm', requireRecentMfa(plugin), userRoute(plugin, signIn, async (req, res, user) => {
     const input = { setupId: req.body?.setupId, code: String(req.body?.code ?? '') };
     try {
       await plugin.enrolment.confirmSetup(user, 'email', input, { actor: user.username, ip: await auditIp(plugin, req) });
@@ -110,7 +110,7 @@ export function emailRoutes(options: EmailRoutesOptions): Router {
       const settings = await plugin.settings.snapshot();
       const status = await plugin.engine.passBySetup(marker.attemptId, 'email', requestFacts(req, settings));
       if (status.outcome === 'passed') {
-        return completeMfa(plugin, req, res, { userId: user.id, ip: status.attempt.ip }, { trustDevice: false, homePath: options.homePath, secureCookies: options.secureCookies });
+        return completeMfa(plugin, req, res, { userId: user.id, attempt: status.attempt }, { trustDevice: false, homePath: options.homePath, loginPath: options.loginPath, secureCookies: options.secureCookies });
       }
       return res.redirect(303, '/mfa');
     }

@@ -1,7 +1,10 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
+import { pathIsListed } from '../../../plugin/settings/pathExclusions.ts';
 import { safeReturnPath } from '../safeReturnPath.ts';
 import { sessionUserId } from './webSession.ts';
+
+export { pathIsListed };
 
 /** Paths a user who has not finished MFA may open, whatever the settings say. */
 export const ALWAYS_OPEN_PATHS = ['/mfa', '/mfa/', '/login', '/logout', '/assets/', '/favicon.ico'];
@@ -9,26 +12,36 @@ export const ALWAYS_OPEN_PATHS = ['/mfa', '/mfa/', '/login', '/logout', '/assets
 /** Pages of enrolment that stay open when setup is required and the user has nothing set up yet. */
 export const SETUP_PATHS = ['/user/security', '/user/security/totp/', '/user/security/email/', '/user/security/webauthn/'];
 
-/** `/help` matches only `/help`; `/help/` matches everything below it too. */
-export function pathIsListed(path: string, listed: readonly string[]): boolean {
-  return listed.some((entry) => (entry.endsWith('/') ? path === entry.slice(0, -1) || path.startsWith(entry) : path === entry));
-}
-
 /**
  * Sends a logged-in user who has not passed MFA to the second-factor page, from any
  * URL but the exclusions, remembering where they wanted to go. A passed session costs
  * nothing here: no database read.
  */
 export function mfaGate(plugin: MfaPlugin): RequestHandler {
+  return passedMfaOnly(plugin, { honourExclusions: true });
+}
+
+/**
+ * The same rule without the admin's redirect exclusions, for the pages that must never
+ * trust the gate alone (the admin pages, the security pages): defence in depth should an
+ * exclusion ever cover them. Mount it with a path; it reads the full path (baseUrl + path).
+ */
+export function requirePassedMfa(plugin: MfaPlugin): RequestHandler {
+  return passedMfaOnly(plugin, { honourExclusions: false });
+}
+
+function passedMfaOnly(plugin: MfaPlugin, options: { honourExclusions: boolean }): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     if (!sessionUserId(req) || req.session.mfa?.state === 'passed') return next();
-    if (pathIsListed(req.path, ALWAYS_OPEN_PATHS)) return next();
+    // Mounted at a path (app.use('/user/security', ...)), the page itself arrives as req.path '/'.
+    const path = req.baseUrl && req.path === '/' ? req.baseUrl : `${req.baseUrl}${req.path}`;
+    if (pathIsListed(path, ALWAYS_OPEN_PATHS)) return next();
     try {
       const settings = await plugin.settings.snapshot();
       // The plugin switched off (e.g. from the CLI in an emergency) asks nobody.
       if (!settings.boolean('enabled')) return next();
-      if (pathIsListed(req.path, settings.list('redirect_exclusions'))) return next();
-      if (req.session.mfa?.setupRequired && pathIsListed(req.path, SETUP_PATHS)) return next();
+      if (options.honourExclusions && pathIsListed(path, settings.list('redirect_exclusions'))) return next();
+      if (req.session.mfa?.setupRequired && pathIsListed(path, SETUP_PATHS)) return next();
       if (req.method === 'GET' || req.method === 'HEAD') {
         const marker = req.session.mfa ?? { state: 'pending' as const };
         marker.returnTo ??= safeReturnPath(req.originalUrl) ?? undefined;

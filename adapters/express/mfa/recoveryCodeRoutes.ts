@@ -50,7 +50,7 @@ export function recoveryCodeRoutes(options: RecoveryCodeRoutesOptions): Router {
     }
   });
 
-  router.post('/user/security/recovery-codes/confirm', async (req, res, next) => {
+  router.post('/user/security/recovery-codes/confirm', requireRecentMfa(plugin), async (req, res, next) => {
     try {
       const user = await currentUser(req, res);
       if (!user) return;

@@ -81,13 +81,13 @@ export function secondFactorRoutes(options: SecondFactorRoutesOptions): Router {
     trustDevice: boolean,
     landing?: { path: string; flash: string },
   ): Promise<void> {
-    const complete = { homePath: options.homePath, secureCookies: options.secureCookies, trustDevice, landing };
+    const complete = { homePath: options.homePath, loginPath: options.loginPath, secureCookies: options.secureCookies, trustDevice, landing };
     if (status === 'not_required') {
-      return completeMfa(plugin, req, res, { userId: sessionUserId(req) ?? '', ip: null }, complete);
+      return completeMfa(plugin, req, res, { userId: sessionUserId(req) ?? '', attempt: null }, complete);
     }
     switch (status.outcome) {
       case 'passed':
-        return completeMfa(plugin, req, res, { userId: status.user.id, ip: status.attempt.ip }, complete);
+        return completeMfa(plugin, req, res, { userId: status.user.id, attempt: status.attempt }, complete);
       case 'setup_required':
         req.session.mfa = { ...req.session.mfa, state: 'pending', attemptId: status.attempt.id, setupRequired: true };
         await saveSession(req);

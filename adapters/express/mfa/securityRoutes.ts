@@ -63,7 +63,8 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
   async function showTotpSetup(req: Request, res: Response, setup: TotpSetup, status = 200, error?: string, label = ''): Promise<void> {
     // The QR code is drawn here, never by a third-party chart service: the secret stays on this site.
     const qrSvg = await QRCode.toString(setup.otpauthUri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
-    res.status(status).send(renderTotpSetupPage({ csrf: csrfToken(req), setup, qrSvg, error, label }));
+    // The page shows the secret: no browser cache or proxy may keep it (OWASP ASVS V14.3, sensitive data in caches).
+    res.status(status).set('Cache-Control', 'no-store').send(renderTotpSetupPage({ csrf: csrfToken(req), setup, qrSvg, error, label }));
   }
 
   router.get('/user/security', userRoute(plugin, signIn, (req, res, user) => showSecurityPage(req, res, user)));
@@ -81,7 +82,7 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
     if (opened.outcome === 'not_required' || opened.outcome === 'passed') {
       // MFA is off, or this browser or network passes on its own: nothing to ask.
       req.session.mfa = { state: 'passed', returnTo };
-      return completeMfa(plugin, req, res, { userId: user.id, ip: opened.outcome === 'passed' ? opened.attempt.ip : null }, { trustDevice: false, homePath: options.homePath, secureCookies: options.secureCookies });
+      return completeMfa(plugin, req, res, { userId: user.id, attempt: opened.outcome === 'passed' ? opened.attempt : null }, { trustDevice: false, homePath: options.homePath, loginPath: options.loginPath, secureCookies: options.secureCookies });
     }
     // Pending again until the factor is given: the gate keeps every other page shut meanwhile, as after a password.
     req.session.mfa = { state: 'pending', attemptId: opened.attempt.id, returnTo };
@@ -95,7 +96,8 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
     await showTotpSetup(req, res, setup, 200, undefined, label);
   }));
 
-  router.post('/user/security/totp/confirm', userRoute(plugin, signIn, async (req, res, user) => {
+  // Confirming is a set-up step too: a stale session must not read back (or finish) a set-up begun while it was fresh.
+  router.post('/user/security/totp/confirm', requireRecentMfa(plugin), userRoute(plugin, signIn, async (req, res, user) => {
     const input = { setupId: req.body?.setupId, code: String(req.body?.code ?? ''), label: String(req.body?.label ?? '') };
     try {
       await plugin.enrolment.confirmSetup(user, 'totp', input, { actor: user.username, ip: await auditIp(plugin, req) });
@@ -114,7 +116,7 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
       const settings = await plugin.settings.snapshot();
       const status = await plugin.engine.passBySetup(marker.attemptId, 'totp', requestFacts(req, settings));
       if (status.outcome === 'passed') {
-        return completeMfa(plugin, req, res, { userId: user.id, ip: status.attempt.ip }, { trustDevice: false, homePath: options.homePath, secureCookies: options.secureCookies });
+        return completeMfa(plugin, req, res, { userId: user.id, attempt: status.attempt }, { trustDevice: false, homePath: options.homePath, loginPath: options.loginPath, secureCookies: options.secureCookies });
       }
       return res.redirect(303, '/mfa');
     }

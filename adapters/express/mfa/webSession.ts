@@ -10,7 +10,8 @@ export interface MfaSessionMarker {
   attemptId?: string;
   /** Where the user wanted to go (a same-origin path). */
   returnTo?: string;
-  passedAt?: number;
+  /** When MFA was passed (see loginPassTime); null when MFA asked nothing of this login. */
+  passedAt?: number | null;
   /**
    * Set when the login passes: the page that login was made for (its `returnTo`). A host
    * page can then tell "the user logged in to come here" from "the user was already

@@ -94,7 +94,7 @@ export function webauthnRoutes(options: WebauthnRoutesOptions): Router {
   });
 
   /** The key's answer to registration, posted as a form (response = JSON text), then back to the security page or on past MFA. */
-  router.post('/user/security/webauthn/confirm', async (req, res, next) => {
+  router.post('/user/security/webauthn/confirm', requireRecentMfa(plugin), async (req, res, next) => {
     try {
       const user = await currentUser(req);
       if (!user) return res.redirect(303, `${options.loginPath}?returnTo=/user/security`);
@@ -113,7 +113,7 @@ export function webauthnRoutes(options: WebauthnRoutesOptions): Router {
         const settings = await plugin.settings.snapshot();
         const status = await plugin.engine.passBySetup(marker.attemptId, WEBAUTHN_FACTOR_ID, requestFacts(req, settings));
         if (status.outcome === 'passed') {
-          return completeMfa(plugin, req, res, { userId: user.id, ip: status.attempt.ip }, { trustDevice: false, homePath: options.homePath, secureCookies: options.secureCookies });
+          return completeMfa(plugin, req, res, { userId: user.id, attempt: status.attempt }, { trustDevice: false, homePath: options.homePath, loginPath: options.loginPath, secureCookies: options.secureCookies });
         }
         return res.redirect(303, '/mfa');
       }

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { errorLogLine, isDatabaseOutage, isSchemaMissing } from '../../express/databaseErrors.ts';
+import { requestErrorOf } from '../../express/requestErrors.ts';
 
 /**
  * An error as Moodle's REST server writes it in JSON (webservice/rest/locallib.php,
@@ -78,14 +79,13 @@ export function restServerErrors(log: (line: string) => void): ErrorRequestHandl
   return (error, _req, res, _next) => {
     if (res.headersSent) return log(`error after the REST server answered: ${errorLogLine(error)}`);
     if (error instanceof WsError) return sendWsError(res, error);
+    if (requestErrorOf(error)) {
+      // The request's own fault: a malformed body, one past the size or field limit, a bad charset or compression.
+      return sendWsError(res, invalidParameter('The request body could not be read: send the parameters form-encoded (uncompressed or correctly compressed), as the Moodle app does.'));
+    }
     if (isDatabaseOutage(error)) {
       if (isSchemaMissing(error)) log(`error on the REST server: ${errorLogLine(error)}`);
       return sendWsError(res, databaseUnavailable());
-    }
-    const { status, type } = error as { status?: number; type?: string };
-    if (typeof type === 'string' && status && status >= 400 && status < 500) {
-      // body-parser's refusals: malformed JSON, a body past the size or field limit, a bad charset.
-      return sendWsError(res, invalidParameter(`The request body could not be read (${type}): send the parameters form-encoded, as the Moodle app does.`));
     }
     log(`error on the REST server: ${errorLogLine(error)}`);
     sendWsError(res, internalError());

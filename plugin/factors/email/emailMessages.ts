@@ -1,3 +1,4 @@
+import { describeBrowser } from '../../net/describeBrowser.ts';
 import type { AttemptView } from '../../spi/factor.ts';
 import type { HostUser, MailMessage } from '../../spi/host.ts';
 
@@ -40,7 +41,8 @@ export function loginCodeMail(input: LoginCodeMailInput): MailMessage {
     'The login was made:',
     `  When:    ${formatMailTime(attempt.createdAt)}`,
     `  From IP: ${attempt.ip ?? 'unknown'}`,
-    `  Browser: ${attempt.userAgent ?? 'unknown'}`,
+    // The short description, as the other mails give it: the raw User-Agent is 512 characters the client chose.
+    `  Browser: ${describeBrowser(attempt.userAgent)}`,
     '',
     `Do not share this code. Nobody from ${siteName} will ask you for it.`,
     '',

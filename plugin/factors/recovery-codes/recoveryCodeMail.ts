@@ -1,3 +1,4 @@
+import { describeBrowser } from '../../net/describeBrowser.ts';
 import type { AttemptView } from '../../spi/factor.ts';
 import type { HostUser, MailMessage } from '../../spi/host.ts';
 
@@ -28,7 +29,8 @@ export function recoveryCodeUsedMail(input: RecoveryCodeUsedMailInput): MailMess
     '',
     `  When:    ${utc(input.usedAt)}`,
     `  From IP: ${attempt.ip ?? 'unknown'}`,
-    `  Browser: ${attempt.userAgent ?? 'unknown'}`,
+    // The short description, as the other mails give it: the raw User-Agent is 512 characters the client chose.
+    `  Browser: ${describeBrowser(attempt.userAgent)}`,
     '',
     `You have ${left} left.`,
     ...(input.runningLow ? ['You are running out: generate a new set on your security page (the old codes stop working then).'] : []),

@@ -15,6 +15,26 @@ export interface SettingsPageModel {
   /** Setting name → why its value was refused. */
   errors?: ReadonlyMap<string, string>;
   flash?: string;
+  /**
+   * While "Enable MFA for the mobile app" is off: the app tokens logins without MFA
+   * produced, offered for revocation in the same save that switches it on.
+   */
+  appTokensWithoutMfa?: { tokens: number; users: number };
+}
+
+/** The name of the checkbox that revokes those tokens when the save switches mobile_app_mfa on. */
+export const REVOKE_APP_TOKENS_FIELD = 'revoke_app_tokens_without_mfa';
+
+function appTokensOffer(found: { tokens: number; users: number }): SafeHtml {
+  const tokens = found.tokens === 1 ? '1 app token' : `${found.tokens} app tokens`;
+  const users = found.users === 1 ? '1 user' : `${found.users} users`;
+  return html`<div class="setting notice" id="app-tokens-without-mfa">
+    <p>${tokens} of ${users} who signed in to the mobile app without MFA still ${found.tokens === 1 ? 'works' : 'work'}. Switching MFA on for the app does not stop them: the app keeps using its token and never asks for a second factor.</p>
+    <div class="checkbox">
+      <input type="checkbox" id="${REVOKE_APP_TOKENS_FIELD}" name="${REVOKE_APP_TOKENS_FIELD}" value="true" checked>
+      <label for="${REVOKE_APP_TOKENS_FIELD}">When this save switches MFA on for the mobile app, revoke these ${tokens} (those users log in to the app again, with MFA)</label>
+    </div>
+  </div>`;
 }
 
 function control(definition: SettingDefinition, shown: ShownValue | undefined, describedBy: string, invalid: boolean): SafeHtml {
@@ -45,6 +65,7 @@ function control(definition: SettingDefinition, shown: ShownValue | undefined, d
 }
 
 function field(definition: SettingDefinition, model: SettingsPageModel): SafeHtml {
+  const offer = definition.name === 'mobile_app_mfa' && model.appTokensWithoutMfa && model.appTokensWithoutMfa.tokens > 0 ? appTokensOffer(model.appTokensWithoutMfa) : '';
   const id = fieldId('setting', definition.name);
   const error = model.errors?.get(definition.name);
   // The error is read first, then the help: what went wrong before what the setting is.
@@ -53,7 +74,7 @@ function field(definition: SettingDefinition, model: SettingsPageModel): SafeHtm
     ${control(definition, model.values.get(definition.name), describedBy, Boolean(error))}
     ${error ? html`<p id="${id}-error" class="error">${error}</p>` : ''}
     <p id="${id}-help" class="hint">${definition.help} <span class="setting-name">(${definition.name})</span></p>
-  </div>`;
+  </div>${offer}`;
 }
 
 /** `/admin/mfa/settings`: every setting of manifest.json, one fieldset per section, saved all together or not at all. */
