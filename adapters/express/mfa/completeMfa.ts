@@ -36,7 +36,8 @@ export async function completeMfa(plugin: MfaPlugin, req: Request, res: Response
   const landing = asked !== null && asked !== options.homePath ? undefined : options.landing;
   const returnTo = landing?.path ?? asked ?? options.homePath;
   const { userId, ip } = login;
-  await regenerateSession(req, { userId, mfa: { state: 'passed', passedAt: plugin.now(), passedFor: returnTo }, ...(landing ? { mfaFlash: landing.flash } : {}) });
+  const loginAt = req.session.mfa?.loginAt;
+  await regenerateSession(req, { userId, mfa: { state: 'passed', passedAt: plugin.now(), passedFor: returnTo, loginAt }, ...(landing ? { mfaFlash: landing.flash } : {}) });
   if (options.trustDevice) {
     const settings = await plugin.settings.snapshot();
     if (settings.boolean('factor.trusted_device.enabled')) {

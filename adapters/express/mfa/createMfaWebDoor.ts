@@ -3,6 +3,7 @@ import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
 import { emailRoutes } from './emailRoutes.ts';
 import { identityTokenRoutes } from './identityTokenRoutes.ts';
+import { activeAccountOnly } from './activeAccount.ts';
 import { createFactorPassport } from './factorStrategies.ts';
 import { mfaGate } from './mfaGate.ts';
 import { recoveryCodeRoutes } from './recoveryCodeRoutes.ts';
@@ -41,6 +42,7 @@ export function createMfaWebDoor(options: MfaWebDoorOptions): MfaWebDoor {
 
   return {
     mount(app) {
+      app.use(activeAccountOnly(plugin, { loginPath }));
       app.use(mfaGate(plugin));
       app.use(secondFactorRoutes({ plugin, passport, homePath, loginPath, secureCookies }));
       app.use(securityRoutes({ plugin, homePath, loginPath, secureCookies }));
@@ -51,12 +53,13 @@ export function createMfaWebDoor(options: MfaWebDoorOptions): MfaWebDoor {
 
     async afterPasswordLogin(req, _res, user, returnTo) {
       const settings = await plugin.settings.snapshot();
+      const loginAt = plugin.now();
       const opened = await plugin.engine.openAttempt({ user, door: 'web', facts: requestFacts(req, settings) });
       if (opened.outcome === 'not_required' || opened.outcome === 'passed') {
-        req.session.mfa = { state: 'passed', passedAt: plugin.now(), passedFor: returnTo };
+        req.session.mfa = { state: 'passed', passedAt: plugin.now(), passedFor: returnTo, loginAt };
         return undefined;
       }
-      req.session.mfa = { state: 'pending', attemptId: opened.attempt.id, returnTo, setupRequired: opened.outcome === 'setup_required' };
+      req.session.mfa = { state: 'pending', attemptId: opened.attempt.id, returnTo, setupRequired: opened.outcome === 'setup_required', loginAt };
       return opened.outcome === 'setup_required' ? '/user/security?setup=required' : '/mfa';
     },
   };
