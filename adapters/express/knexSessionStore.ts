@@ -82,13 +82,18 @@ export class KnexSessionStore extends session.Store {
     this.now = options.now ?? Date.now;
   }
 
+  /** When a logged-in session ends however active it stays; Infinity without a limit or a login time. */
+  private absoluteEnd(data: session.SessionData): number {
+    const loggedInAt = (data as { loggedInAt?: unknown }).loggedInAt;
+    if (this.absoluteTtlMs === undefined || typeof loggedInAt !== 'number' || !Number.isFinite(loggedInAt)) return Infinity;
+    return loggedInAt + this.absoluteTtlMs;
+  }
+
   /** The idle expiry the cookie carries (rolling), never later than the absolute end of a logged-in session. */
   private expiry(data: session.SessionData): number {
     const expires = data.cookie?.expires;
     const idleEnd = expires ? new Date(expires).getTime() : this.now() + this.defaultTtlMs;
-    const loggedInAt = (data as { loggedInAt?: unknown }).loggedInAt;
-    if (this.absoluteTtlMs === undefined || typeof loggedInAt !== 'number' || !Number.isFinite(loggedInAt)) return idleEnd;
-    return Math.min(idleEnd, loggedInAt + this.absoluteTtlMs);
+    return Math.min(idleEnd, this.absoluteEnd(data));
   }
 
   private run<T>(operation: string, work: () => Promise<T>, callback: ((error: unknown, value?: T) => void) | undefined): void {
@@ -114,8 +119,9 @@ export class KnexSessionStore extends session.Store {
       const row = await this.db(this.table).where({ sid: storedSessionKey(sid) }).first('sess', 'expires_at');
       if (!row || Number(row.expires_at) <= this.now()) return null;
       const data = this.parse(row.sess);
-      // Checked on read too: a row written before the limit existed, or by a store without it, ends on time.
-      return data && this.expiry(data) > this.now() ? data : null;
+      // The absolute end is checked on read too: a row written before the limit existed ends on time.
+      // (Not the idle end: a touch moves only expires_at, so the stored cookie's expiry is stale.)
+      return data && this.absoluteEnd(data) > this.now() ? data : null;
     }, callback);
   }
 

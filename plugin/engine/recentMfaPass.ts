@@ -63,12 +63,11 @@ export async function recentPassRequired(deps: RecentPassDependencies, user: Hos
   const settings = await deps.settings.snapshot();
   if (!deps.engine.enforcedAt(door, settings)) return null;
   const minutes = settings.integer('recent_pass_minutes');
-  if (isRecentMfaPass({ passedAt: evidence.passedAt, now: deps.now(), minutes })) return null;
-  if (await deps.enrolment.hasInputFactor(user)) return { minutes, loginAgain: false };
   const [lastReset] = await deps.audit.recent({ userId: user.id, event: 'factor_reset', limit: 1 });
-  if (!lastReset) return null;
-  const { loggedInAt } = evidence;
-  // A login in the same millisecond as the reset counts as older: the rule errs on the side of asking.
-  const freshLogin = typeof loggedInAt === 'number' && Number.isFinite(loggedInAt) && loggedInAt > lastReset.at;
-  return freshLogin ? null : { minutes, loginAgain: true };
+  // A time at or before the reset proves nothing: that pass used factors the admin has just taken away.
+  const afterReset = (at: number | null | undefined) => typeof at === 'number' && Number.isFinite(at) && (!lastReset || at > lastReset.at);
+  if (afterReset(evidence.passedAt) && isRecentMfaPass({ passedAt: evidence.passedAt, now: deps.now(), minutes })) return null;
+  if (await deps.enrolment.hasInputFactor(user)) return { minutes, loginAgain: false };
+  if (!lastReset || afterReset(evidence.loggedInAt)) return null;
+  return { minutes, loginAgain: true };
 }
