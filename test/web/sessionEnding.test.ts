@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import supertest from 'supertest';
 import { storedSessionKey } from '../../adapters/express/knexSessionStore.ts';
 import type { LmsHost } from '../../adapters/lms/lmsHost.ts';
 import type { HostUser } from '../../plugin/spi/host.ts';
@@ -72,6 +73,9 @@ for (const kind of databaseKinds) {
       const firstForm = await first.agent.get('/login');
       const refused = await second.agent.post('/login').type('form').send({ _csrf: csrfFrom(firstForm.text), username: 'anonymous.then.in', password: 'a long test password' });
       assert.equal(refused.status, 403);
+      // A cookie tossed in by a sibling site, with a token of its choosing, is not ours: its signature is wrong.
+      const tossed = await supertest(site.app).post('/login').set('Cookie', 'lms_csrf=chosen-token.not-our-signature').type('form').send({ _csrf: 'chosen-token', username: 'anonymous.then.in', password: 'a long test password' });
+      assert.equal(tossed.status, 403);
       assert.equal((await first.login('anonymous.then.in')).headers.location, '/my');
     });
 
@@ -132,6 +136,7 @@ for (const kind of databaseKinds) {
       assert.deepEqual(await site.mfa.enrolment.devices(await hostUser('stale')), []);
       await browser.agent.get('/user/security').expect(303);
       // A fresh login after the reset sets the first factor up with no second factor to ask for.
+      site.clock.advance(1000);
       const fresh = site.browser();
       await fresh.login('stale');
       const page = await fresh.agent.get('/user/security').expect(200);
