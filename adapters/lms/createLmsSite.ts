@@ -49,10 +49,11 @@ export interface LmsSiteOptions {
 
 /**
  * How long a browser session lives (ASVS 5.0 V7.3.1 and V7.3.2 leave both to a documented
- * risk decision). Idle: 8 hours, Moodle's default `sessiontimeout`, a school day with
- * gaps between lessons on one login. Absolute: 24 hours from the password login however
- * active the session stays, the longest NIST SP 800-63B-4 §2.2.3 allows at AAL2; a
- * stolen cookie is then worth a day at most. After either, the user logs in again.
+ * risk decision). Idle: 8 hours, Moodle's default `sessiontimeout`: a school day with
+ * gaps between lessons on one login (longer than NIST's 1-hour AAL2 idle advice; changes
+ * to how a user signs in ask for a recent MFA pass on their own). Absolute: 24 hours
+ * from the password login however active the session stays, the reauthentication period
+ * NIST SP 800-63B-4 sets for AAL2; a stolen cookie is then worth a day at most.
  */
 export const SESSION_IDLE_MS = 8 * 3600_000;
 export const SESSION_ABSOLUTE_MS = 24 * 3600_000;
