@@ -3,6 +3,7 @@ import { createMfaAdministration, type MfaAdministration } from './admin/index.t
 import { AuditLog } from './audit/auditLog.ts';
 import { ApiSessions } from './credentials/apiSessions.ts';
 import { IdentityTokens } from './credentials/identityTokens.ts';
+import { UserSessions } from './credentials/userSessions.ts';
 import { SecretBox } from './crypto/secretBox.ts';
 import { AttemptStore } from './engine/attemptStore.ts';
 import { FactorEnrolment } from './engine/factorEnrolment.ts';
@@ -57,6 +58,11 @@ export interface MfaPlugin {
   identityTokenScopes: Readonly<Record<string, string>>;
   /** Sessions of the JSON API door. */
   apiSessions: ApiSessions;
+  /**
+   * All of a user's sessions, browser and API. A host that suspends an account calls
+   * `sessions.endAll(userId, { cause: 'account_suspended', actor })`.
+   */
+  sessions: UserSessions;
   /** Counters for limits that span requests (emails per user per hour). */
   rateLimits: RateLimits;
   /** The password check of every door, behind the password-guessing throttle. */
@@ -99,6 +105,8 @@ export function createMfaPlugin(options: MfaPluginOptions): MfaPlugin {
     now,
   });
   const enrolment = new FactorEnrolment(registry, settings, audit);
+  const sessions = new UserSessions({ db: options.db, host: options.host, audit, now });
+  const identityTokens = new IdentityTokens(options.db, audit, now);
   const admin = createMfaAdministration({ db: options.db, host: options.host, audit, settings, enrolment, factors: registry.all(), now });
   const notifications = startSecurityNotifications({
     audit,
@@ -117,9 +125,10 @@ export function createMfaPlugin(options: MfaPluginOptions): MfaPlugin {
     enrolment,
     registry,
     trustedDevices: new TrustedDevices(options.db, now),
-    identityTokens: new IdentityTokens(options.db, audit, now),
+    identityTokens,
     identityTokenScopes: options.identityTokenScopes ?? {},
     apiSessions: new ApiSessions(options.db, now),
+    sessions,
     rateLimits: new RateLimits(options.db),
     passwordLogins: new PasswordLogins({ db: options.db, host: options.host, settings, now }),
     admin,

@@ -8,6 +8,7 @@ import { MfaError } from '../../plugin/errors.ts';
 import { loadManifest } from '../../plugin/manifest/manifest.ts';
 import { SettingsStore } from '../../plugin/settings/settingsStore.ts';
 import type { HostUser } from '../../plugin/spi/host.ts';
+import { lmsAdminHost } from '../lms/lmsAdminHost.ts';
 import { findUserByUsername } from '../lms/users.ts';
 import { type CliCommand, requirePositionals } from './cliCommand.ts';
 import { CLI_ACTOR } from './settingsCommands.ts';
@@ -16,10 +17,10 @@ import { CLI_ACTOR } from './settingsCommands.ts';
 export const CLI_DEFAULT_REASON = 'Reset from the command line (no reason given)';
 
 /** The admin tools over the bare database: no host mailer or secret key needed to rescue a locked-out site. */
-function adminDependencies(db: Knex): AdminDependencies {
+export function adminDependencies(db: Knex): AdminDependencies {
   const audit = new AuditLog(db);
   const manifest = loadManifest();
-  return { db, audit, settings: new SettingsStore(db, manifest.settings, audit), factors: manifest.factors, now: Date.now };
+  return { db, audit, settings: new SettingsStore(db, manifest.settings, audit), factors: manifest.factors, host: lmsAdminHost(db), now: Date.now };
 }
 
 async function existingUser(db: Knex, username: string): Promise<HostUser> {
@@ -34,18 +35,21 @@ function factorOption(options: Record<string, string | boolean | undefined>): st
 
 export const mfaReset: CliCommand = {
   name: 'mfa reset',
-  arguments: '<username> [--factor <id>] [--reason "..."]',
-  summary: "removes a user's devices of one factor (or all, trusted browsers too) and their lock; audited with the reason",
-  options: { factor: { type: 'string' }, reason: { type: 'string' } },
+  arguments: '<username> [--factor <id>] [--reason "..."] [--keep-tokens]',
+  summary: "removes a user's devices of one factor (or all, trusted browsers too) and their lock, signs them out everywhere and revokes their tokens (--keep-tokens: not the tokens); audited with the reason",
+  options: { factor: { type: 'string' }, reason: { type: 'string' }, 'keep-tokens': { type: 'boolean', default: false } },
   migrations: 'site',
   async run({ db, args, out }) {
     const [username = ''] = requirePositionals(this, args, ['username']);
     const user = await existingUser(db, username);
     const reason = typeof args.options.reason === 'string' ? args.options.reason : CLI_DEFAULT_REASON;
     const factor = factorOption(args.options);
-    const result = await resetUserFactors(adminDependencies(db), { userId: user.id, factor, reason, actor: CLI_ACTOR });
+    const revokeTokens = args.options['keep-tokens'] !== true;
+    const result = await resetUserFactors(adminDependencies(db), { userId: user.id, factor, reason, actor: CLI_ACTOR, revokeTokens });
     const what = factor ? `${factor} of ${user.username}` : `all factors of ${user.username}`;
-    out(`Reset ${what}: ${result.devicesRemoved} devices removed, ${result.trustedDevicesRevoked} trusted browsers revoked.`);
+    const sessions = result.webSessionsEnded + result.apiSessionsEnded;
+    const tokens = revokeTokens ? `${result.identityTokensRevoked + result.serviceTokensRevoked} tokens revoked` : 'tokens kept';
+    out(`Reset ${what}: ${result.devicesRemoved} devices removed, ${result.trustedDevicesRevoked} trusted browsers revoked, ${sessions} sessions signed out, ${tokens}.`);
   },
 };
 

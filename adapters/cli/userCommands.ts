@@ -1,4 +1,9 @@
-import { createUser } from '../lms/users.ts';
+import { AuditLog } from '../../plugin/audit/auditLog.ts';
+import { UserSessions } from '../../plugin/credentials/userSessions.ts';
+import { MfaError } from '../../plugin/errors.ts';
+import { lmsAdminHost } from '../lms/lmsAdminHost.ts';
+import { createUser, findUserByUsername, setUserSuspended } from '../lms/users.ts';
+import { CLI_ACTOR } from './settingsCommands.ts';
 import { type CliCommand, requirePositionals, UsageError } from './cliCommand.ts';
 
 function requiredOption(command: CliCommand, options: Record<string, string | boolean | undefined>, name: string): string {
@@ -29,4 +34,37 @@ export const userAdd: CliCommand = {
   },
 };
 
-export const userCommands: readonly CliCommand[] = [userAdd];
+export const userSuspend: CliCommand = {
+  name: 'user suspend',
+  arguments: '<username>',
+  summary: 'suspends a user: they cannot log in, and every browser and API session of theirs ends at once (audited)',
+  options: {},
+  migrations: 'site',
+  async run({ db, args, out }) {
+    const [username = ''] = requirePositionals(this, args, ['username']);
+    const user = await findUserByUsername(db, username);
+    if (!user) throw new MfaError('NOT_FOUND', `There is no user "${username}".`);
+    const changed = await setUserSuspended(db, user.id, true);
+    // Ended even when the account was already suspended: a session left by an earlier, partial suspension goes too.
+    const sessions = new UserSessions({ db, host: lmsAdminHost(db), audit: new AuditLog(db), now: Date.now });
+    const ended = await sessions.endAll(user.id, { cause: 'account_suspended', actor: CLI_ACTOR });
+    out(`${changed ? 'Suspended' : 'Already suspended:'} ${user.username}; ${ended.webSessions + ended.apiSessions} sessions signed out.`);
+  },
+};
+
+export const userReinstate: CliCommand = {
+  name: 'user reinstate',
+  arguments: '<username>',
+  summary: 'lifts a suspension: the user can log in again (their old sessions stay ended)',
+  options: {},
+  migrations: 'site',
+  async run({ db, args, out }) {
+    const [username = ''] = requirePositionals(this, args, ['username']);
+    const user = await findUserByUsername(db, username);
+    if (!user) throw new MfaError('NOT_FOUND', `There is no user "${username}".`);
+    const changed = await setUserSuspended(db, user.id, false);
+    out(changed ? `Reinstated ${user.username}: they can log in again.` : `${user.username} was not suspended.`);
+  },
+};
+
+export const userCommands: readonly CliCommand[] = [userAdd, userSuspend, userReinstate];

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import session from 'express-session';
 import type { Knex } from 'knex';
 import { driverMessage, isDriverError } from './databaseErrors.ts';
@@ -7,7 +8,39 @@ export interface KnexSessionStoreOptions {
   tableName?: string;
   /** Lifetime of a session whose cookie sets none (ms). */
   defaultTtlMs?: number;
+  /**
+   * The most a logged-in session lives, counted from its `loggedInAt` (ms since the epoch,
+   * set at the password login), however active it stays. Without it, no absolute limit.
+   */
+  absoluteTtlMs?: number;
   now?: () => number;
+}
+
+export const DEFAULT_SESSION_TABLE = 'lms_sessions';
+
+/**
+ * The key a session is stored under: the SHA-256 of its id. Whoever reads the table (a
+ * backup, an SQL injection elsewhere) learns no live id, so the table plus the signing
+ * secret no longer forge a cookie. The id has 144 random bits: no salt or slow hash needed.
+ */
+export function storedSessionKey(sid: string): string {
+  return createHash('sha256').update(sid).digest('hex');
+}
+
+/**
+ * Ends every stored session of `userId` but the one whose id is `except`; returns how many
+ * ended. The next request of each finds no session and is anonymous again.
+ */
+export async function endStoredUserSessions(db: Knex, userId: string, options: { except?: string; tableName?: string } = {}): Promise<number> {
+  const query = db(options.tableName ?? DEFAULT_SESSION_TABLE).where({ user_id: userId });
+  if (options.except !== undefined) query.whereNot({ sid: storedSessionKey(options.except) });
+  return query.delete();
+}
+
+/** The logged-in user a session belongs to, for the `user_id` column; anonymous sessions have none. */
+function sessionUserId(data: session.SessionData): string | null {
+  const userId = (data as { userId?: unknown }).userId;
+  return typeof userId === 'string' && userId.length <= 64 ? userId : null;
 }
 
 type Callback = (error?: unknown) => void;
@@ -36,20 +69,31 @@ export class KnexSessionStore extends session.Store {
   private readonly db: Knex;
   private readonly table: string;
   private readonly defaultTtlMs: number;
+  private readonly absoluteTtlMs: number | undefined;
   private readonly now: () => number;
   private lastCleanup = 0;
 
   constructor(options: KnexSessionStoreOptions) {
     super();
     this.db = options.db;
-    this.table = options.tableName ?? 'lms_sessions';
+    this.table = options.tableName ?? DEFAULT_SESSION_TABLE;
     this.defaultTtlMs = options.defaultTtlMs ?? 8 * 3600_000;
+    this.absoluteTtlMs = options.absoluteTtlMs;
     this.now = options.now ?? Date.now;
   }
 
+  /** When a logged-in session ends however active it stays; Infinity without a limit or a login time. */
+  private absoluteEnd(data: session.SessionData): number {
+    const loggedInAt = (data as { loggedInAt?: unknown }).loggedInAt;
+    if (this.absoluteTtlMs === undefined || typeof loggedInAt !== 'number' || !Number.isFinite(loggedInAt)) return Infinity;
+    return loggedInAt + this.absoluteTtlMs;
+  }
+
+  /** The idle expiry the cookie carries (rolling), never later than the absolute end of a logged-in session. */
   private expiry(data: session.SessionData): number {
     const expires = data.cookie?.expires;
-    return expires ? new Date(expires).getTime() : this.now() + this.defaultTtlMs;
+    const idleEnd = expires ? new Date(expires).getTime() : this.now() + this.defaultTtlMs;
+    return Math.min(idleEnd, this.absoluteEnd(data));
   }
 
   private run<T>(operation: string, work: () => Promise<T>, callback: ((error: unknown, value?: T) => void) | undefined): void {
@@ -72,29 +116,32 @@ export class KnexSessionStore extends session.Store {
 
   override get(sid: string, callback: (error: unknown, session?: session.SessionData | null) => void): void {
     this.run('read a session', async () => {
-      const row = await this.db(this.table).where({ sid }).first('sess', 'expires_at');
+      const row = await this.db(this.table).where({ sid: storedSessionKey(sid) }).first('sess', 'expires_at');
       if (!row || Number(row.expires_at) <= this.now()) return null;
-      return this.parse(row.sess);
+      const data = this.parse(row.sess);
+      // The absolute end is checked on read too: a row written before the limit existed ends on time.
+      // (Not the idle end: a touch moves only expires_at, so the stored cookie's expiry is stale.)
+      return data && this.absoluteEnd(data) > this.now() ? data : null;
     }, callback);
   }
 
   override set(sid: string, data: session.SessionData, callback?: Callback): void {
     this.run('save a session', async () => {
-      const row = { sid, sess: JSON.stringify(data), expires_at: this.expiry(data) };
-      await this.db(this.table).insert(row).onConflict('sid').merge(['sess', 'expires_at']);
+      const row = { sid: storedSessionKey(sid), user_id: sessionUserId(data), sess: JSON.stringify(data), expires_at: this.expiry(data) };
+      await this.db(this.table).insert(row).onConflict('sid').merge(['user_id', 'sess', 'expires_at']);
       await this.cleanupNowAndThen();
     }, callback);
   }
 
   override touch(sid: string, data: session.SessionData, callback?: Callback): void {
     this.run('extend a session', async () => {
-      await this.db(this.table).where({ sid }).update({ expires_at: this.expiry(data) });
+      await this.db(this.table).where({ sid: storedSessionKey(sid) }).update({ expires_at: this.expiry(data) });
     }, callback);
   }
 
   override destroy(sid: string, callback?: Callback): void {
     this.run('end a session', async () => {
-      await this.db(this.table).where({ sid }).delete();
+      await this.db(this.table).where({ sid: storedSessionKey(sid) }).delete();
     }, callback);
   }
 

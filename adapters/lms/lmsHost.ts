@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { hashToken, randomToken } from '../../plugin/crypto/tokens.ts';
 import { MfaError } from '../../plugin/errors.ts';
+import { endStoredUserSessions } from '../express/knexSessionStore.ts';
 import type { Host, HostUser, MailMessage, ServiceToken, ServiceTokenRecord } from '../../plugin/spi/host.ts';
 import { listServiceTokens, revokeServiceToken, useServiceToken } from './serviceTokens.ts';
 import { checkPassword, findUserById, findUserByUsername, searchUsers } from './users.ts';
@@ -60,6 +61,11 @@ export class LmsHost implements Host {
   /** Who a web service token (Moodle's `wstoken`) belongs to; null once it is revoked. */
   useServiceToken(token: string) {
     return useServiceToken(this.db, token, Date.now());
+  }
+
+  /** The user's rows in `lms_sessions` go: the store finds no session for those cookies any more. */
+  endUserSessions(userId: string, options: { except?: string } = {}): Promise<number> {
+    return endStoredUserSessions(this.db, userId, options);
   }
 
   sendMail(message: MailMessage) {

@@ -57,7 +57,8 @@ export function loginRoutes(options: { host: LmsHost; siteName: string; homePath
     try {
       const notice = typeof req.query.notice === 'string' ? LOGIN_NOTICES[req.query.notice] : undefined;
       const body = page(req, { notice });
-      await save(req);
+      // Only a logged-in visitor has a session to save; an anonymous one's token is in a cookie (csrf.ts), so no row is written.
+      if ((req.session as { userId?: string }).userId) await save(req);
       res.send(body);
     } catch (error) {
       next(error);
@@ -81,7 +82,7 @@ export function loginRoutes(options: { host: LmsHost; siteName: string; homePath
       const returnTo = safeReturnPath(req.query.returnTo ?? req.body.returnTo) ?? options.homePath;
       // A new session id once the password is right: a planted or sniffed anonymous id is worth nothing now.
       await regenerate(req);
-      (req.session as { userId?: string }).userId = user.id;
+      Object.assign(req.session, { userId: user.id, loggedInAt: Date.now() });
       const mfaPath = await options.afterPasswordLogin?.(req, res, user, returnTo);
       await save(req);
       res.redirect(303, mfaPath ?? returnTo);

@@ -89,3 +89,15 @@ export async function countUsers(db: Knex): Promise<number> {
   const row = await db('lms_users').count({ n: '*' }).first();
   return Number(row?.n ?? 0);
 }
+
+/**
+ * Suspends the account (or reinstates it): a suspended user cannot log in, and every
+ * page refuses their sessions. Returns false when nothing changed (no such user, or
+ * already so). Ending the sessions that exist is the caller's next step:
+ * `plugin.sessions.endAll(userId, { cause: 'account_suspended', actor })`, which also
+ * ends the plugin's API sessions, so none comes back to life on reinstatement.
+ */
+export async function setUserSuspended(db: Knex, userId: string, suspended: boolean): Promise<boolean> {
+  if (!/^\d+$/.test(userId)) return false;
+  return (await db('lms_users').where({ id: Number(userId), suspended: !suspended }).update({ suspended })) > 0;
+}

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { AuditLog } from '../audit/auditLog.ts';
 import { MfaError } from '../errors.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
+import type { Host } from '../spi/host.ts';
 
 /** A factor as the admin tools name it. */
 export interface AdminFactor {
@@ -12,12 +13,20 @@ export interface AdminFactor {
 }
 
 /**
+ * The host's part of an admin reset: ending its browser sessions and revoking its app
+ * tokens. Each is optional, as on `Host`; the CLI gives the LMS's over the bare database.
+ */
+export type AdminHostActions = Pick<Host, 'findUserById' | 'endUserSessions' | 'listServiceTokens' | 'revokeServiceToken'>;
+
+/**
  * What the admin tools work with: the store, the audit log, the settings and the list
- * of factors. No host and no secret key, so the CLI can rescue a locked-out site with
+ * of factors. No mailer and no secret key, so the CLI can rescue a locked-out site with
  * nothing but the database.
  */
 export interface AdminDependencies {
   db: Knex;
+  /** The host's sessions and app tokens; without it, a reset ends only the plugin's API sessions and identity tokens. */
+  host?: AdminHostActions;
   audit: AuditLog;
   settings: SettingsStore;
   factors: readonly AdminFactor[];

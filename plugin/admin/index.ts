@@ -8,7 +8,7 @@ import { type UnlockUserFactorsOptions, unlockUserFactors } from './unlockUserFa
 import { type ClearPasswordThrottleOptions, clearPasswordThrottle } from './clearPasswordThrottle.ts';
 import { type UserMfaOverview, userMfaOverview } from './userMfaOverview.ts';
 
-export { type AdminDependencies, type AdminFactor, adminFactor } from './adminDependencies.ts';
+export { type AdminDependencies, type AdminFactor, type AdminHostActions, adminFactor } from './adminDependencies.ts';
 export { type FactorReportOptions, type FactorReportRow, factorReport } from './factorReport.ts';
 export { MAX_REASON_LENGTH, type ResetUserFactorsOptions, type ResetUserFactorsResult, resetUserFactors } from './resetUserFactors.ts';
 export { type UnlockUserFactorsOptions, unlockUserFactors } from './unlockUserFactors.ts';

@@ -25,6 +25,7 @@ export type AuditEventName =
   | 'service_token_issued'
   | 'service_token_revoked'
   | 'api_session_created'
+  | 'sessions_ended'
   | 'not_me_reported'
   | 'webauthn_counter_regressed';
 

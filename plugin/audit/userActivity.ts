@@ -27,6 +27,7 @@ export const USER_ACTIVITY_EVENTS: readonly AuditEventName[] = [
   'service_token_issued',
   'service_token_revoked',
   'api_session_created',
+  'sessions_ended',
 ];
 
 /** How many events the security page shows: enough for a few days of logins, short enough to read. */

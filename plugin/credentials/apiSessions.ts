@@ -8,6 +8,8 @@ export interface ApiSessionCaller {
   userId: string;
   /** When this session passed MFA; null when MFA was not enforced as it was made. */
   mfaPassedAt: number | null;
+  /** When it was made: after a password, so the time of that login. */
+  createdAt: number;
   expiresAt: number;
 }
 
@@ -15,6 +17,7 @@ interface Row {
   id: number;
   user_id: string;
   token_hash: string;
+  created_at: number | string;
   expires_at: number | string;
   mfa_passed_at: number | string | null;
   last_used_at: number | string | null;
@@ -58,6 +61,7 @@ export class ApiSessions {
       sessionId: Number(row.id),
       userId: row.user_id,
       mfaPassedAt: row.mfa_passed_at === null ? null : Number(row.mfa_passed_at),
+      createdAt: Number(row.created_at),
       expiresAt: Number(row.expires_at),
     };
   }
@@ -67,8 +71,10 @@ export class ApiSessions {
     return (await this.db('mfa_api_sessions').where({ id: sessionId }).whereNull('revoked_at').update({ revoked_at: this.now() })) > 0;
   }
 
-  /** Ends every API session of a user (after an admin reset, a password change). */
-  async closeAll(userId: string): Promise<number> {
-    return this.db('mfa_api_sessions').where({ user_id: userId }).whereNull('revoked_at').update({ revoked_at: this.now() });
+  /** Ends every API session of a user but `except` (after an admin reset, a suspension, "log out everywhere"). */
+  async closeAll(userId: string, options: { except?: number; trx?: Knex.Transaction } = {}): Promise<number> {
+    const query = (options.trx ?? this.db)('mfa_api_sessions').where({ user_id: userId }).whereNull('revoked_at');
+    if (options.except !== undefined) query.whereNot({ id: options.except });
+    return query.update({ revoked_at: this.now() });
   }
 }

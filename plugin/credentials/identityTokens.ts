@@ -127,6 +127,11 @@ export class IdentityTokens {
     return { tokenId: Number(row.id), userId: row.user_id, scope: toScope(row.scope) };
   }
 
+  /** Revokes every live token of `userId` (an admin reset); the caller records why. Returns how many. */
+  async revokeAll(userId: string, trx?: Knex.Transaction): Promise<number> {
+    return (trx ?? this.db)('mfa_identity_tokens').where({ user_id: userId }).whereNull('revoked_at').update({ revoked_at: this.now() });
+  }
+
   /**
    * Revokes one of `userId`'s tokens at once; false when it is not theirs, or already gone.
    * `actor` is who did it (the user, or an admin's name), for the audit row.

@@ -1,3 +1,4 @@
+import type { AuditLog } from '../audit/auditLog.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
 import type { Door } from '../spi/factor.ts';
 import type { HostUser } from '../spi/host.ts';
@@ -41,21 +42,46 @@ export interface RecentPassDependencies {
   settings: Pick<SettingsStore, 'snapshot'>;
   engine: Pick<MfaEngine, 'enforcedAt'>;
   enrolment: Pick<FactorEnrolment, 'hasInputFactor'>;
+  audit: Pick<AuditLog, 'recent'>;
   now(): number;
+}
+
+/** What the caller proved and when. */
+export interface RecentPassEvidence {
+  /** When this session last passed MFA; null or undefined when it never did. */
+  passedAt: number | null | undefined;
+  /** When the password login that began this session happened (plugin clock); null when not known. */
+  loggedInAt: number | null | undefined;
+}
+
+/** The rule's answer when the change may not go ahead yet. */
+export interface RecentPassNeeded {
+  minutes: number;
+  /**
+   * True when no second factor can help: the user has none left after an admin reset
+   * made after this session began. Only a new password login may set up their first
+   * factor then, so a stale or stolen session cannot enrol its own authenticator.
+   */
+  loginAgain: boolean;
 }
 
 /**
  * The one rule every door applies before a security change: it may go ahead when MFA
  * is not enforced at that door, when the caller passed MFA within `recent_pass_minutes`,
  * or when the user has no factor to verify with (asking for one they do not have would
- * lock them out of setting up their first). Otherwise the answer is the window, in
- * minutes, within which they must pass MFA again.
+ * lock them out of setting up their first) and this session began after the user's last
+ * admin reset (issue 11, finding 2: a session from before the reset may be the thief's).
+ * Otherwise the answer says what they must do: pass MFA again within `minutes`, or log in again.
  */
-export async function recentPassRequired(deps: RecentPassDependencies, user: HostUser, passedAt: number | null | undefined, door: Door): Promise<{ minutes: number } | null> {
+export async function recentPassRequired(deps: RecentPassDependencies, user: HostUser, evidence: RecentPassEvidence, door: Door): Promise<RecentPassNeeded | null> {
   const settings = await deps.settings.snapshot();
   if (!deps.engine.enforcedAt(door, settings)) return null;
   const minutes = settings.integer('recent_pass_minutes');
-  if (isRecentMfaPass({ passedAt, now: deps.now(), minutes })) return null;
-  if (!(await deps.enrolment.hasInputFactor(user))) return null;
-  return { minutes };
+  const [lastReset] = await deps.audit.recent({ userId: user.id, event: 'factor_reset', limit: 1 });
+  // A time at or before the reset proves nothing: that pass used factors the admin has just taken away.
+  const afterReset = (at: number | null | undefined) => typeof at === 'number' && Number.isFinite(at) && (!lastReset || at > lastReset.at);
+  if (afterReset(evidence.passedAt) && isRecentMfaPass({ passedAt: evidence.passedAt, now: deps.now(), minutes })) return null;
+  if (await deps.enrolment.hasInputFactor(user)) return { minutes, loginAgain: false };
+  if (!lastReset || afterReset(evidence.loggedInAt)) return null;
+  return { minutes, loginAgain: true };
 }

@@ -47,6 +47,13 @@ export interface Host {
   listServiceTokens?(user: HostUser): Promise<ServiceTokenRecord[]>;
   /** Revokes one of the user's service tokens at once; false when it is not theirs or already revoked. */
   revokeServiceToken?(user: HostUser, id: string): Promise<boolean>;
+  /**
+   * Ends the user's browser sessions at once (their next request is anonymous), all but the
+   * one whose session id is `except` (the caller's own, kept by "log out everywhere").
+   * Returns how many ended. The plugin calls it after an admin reset, "This wasn't me",
+   * "log out everywhere" and a suspension; without it, browser sessions run until they expire.
+   */
+  endUserSessions?(userId: string, options?: { except?: string }): Promise<number>;
   sendMail(message: MailMessage): Promise<void>;
   siteName(): string;
   /** The site's origin, e.g. `https://lms.example.edu` (no trailing slash). */

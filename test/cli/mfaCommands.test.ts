@@ -42,7 +42,7 @@ for (const kind of databaseKinds) {
     it('resets one factor of a user, with the reason in the audit log under actor "cli"', async () => {
       const id = await userWith('ada', ['totp', 'email'], 3);
       const run = await runCliInProcess(['mfa', 'reset', 'ada', '--factor', 'totp', '--reason', 'Phone lost; called the help desk'], t.url);
-      assert.deepEqual(run, { code: 0, stdout: 'Reset totp of ada: 1 devices removed, 0 trusted browsers revoked.', stderr: '' });
+      assert.deepEqual(run, { code: 0, stdout: 'Reset totp of ada: 1 devices removed, 0 trusted browsers revoked, 0 sessions signed out, 0 tokens revoked.', stderr: '' });
       assert.deepEqual(await factorsOf(id), ['email']);
       const [row] = await resets(id);
       assert.equal(row?.actor, 'cli');
@@ -52,7 +52,7 @@ for (const kind of databaseKinds) {
     it('resets everything, trusted browsers too, and records that no reason was given', async () => {
       const id = await userWith('bob', ['totp', 'webauthn', 'trusted_device']);
       const run = await runCliInProcess(['mfa', 'reset', 'bob'], t.url);
-      assert.equal(run.stdout, 'Reset all factors of bob: 2 devices removed, 1 trusted browsers revoked.');
+      assert.equal(run.stdout, 'Reset all factors of bob: 2 devices removed, 1 trusted browsers revoked, 0 sessions signed out, 0 tokens revoked.');
       assert.deepEqual(await factorsOf(id), []);
       assert.equal((await resets(id))[0]?.detail?.reason, CLI_DEFAULT_REASON);
     });

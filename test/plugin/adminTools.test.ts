@@ -38,7 +38,16 @@ for (const kind of databaseKinds) {
       await lock(user, 'totp');
       await failures().reserveTry(user.id, 'email', 10);
       const result = await t.mfa.admin.resetUserFactors({ userId: user.id, factor: 'totp', reason: 'Phone lost; identity checked by video call', actor: 'admin' });
-      assert.deepEqual(result, { devicesRemoved: 1, trustedDevicesRevoked: 0, failureCountsCleared: ['totp'] });
+      assert.deepEqual(result, {
+        devicesRemoved: 1,
+        trustedDevicesRevoked: 0,
+        failureCountsCleared: ['totp'],
+        // MemoryHost keeps no browser sessions; the user had no API session or token.
+        webSessionsEnded: 0,
+        apiSessionsEnded: 0,
+        identityTokensRevoked: 0,
+        serviceTokensRevoked: 0,
+      });
       assert.deepEqual(await factorsOf(user), ['email']);
       assert.equal(await failures().failures(user.id, 'totp'), 0);
       assert.equal(await failures().failures(user.id, 'email'), 1, 'the other factor keeps its count');

@@ -10,9 +10,10 @@ import { type BuiltSite, buildSite } from '../../adapters/lms/start.ts';
 import { createUser } from '../../adapters/lms/users.ts';
 
 /** The `lms_session` cookie a response sets, with its attributes. */
-function sessionCookie(res: supertest.Response): string | undefined {
-  return ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('lms_session='));
+function cookieSet(res: supertest.Response, name: string): string | undefined {
+  return ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith(`${name}=`));
 }
+const sessionCookie = (res: supertest.Response) => cookieSet(res, 'lms_session');
 
 /**
  * The site as `npm start` builds it, at an https address, behind a proxy that ends TLS and
@@ -37,8 +38,10 @@ describe('an https site behind a TLS-terminating proxy', () => {
 
   it('logs in through the proxy with a Secure, HttpOnly session cookie', async () => {
     const form = await supertest(site.app).get('/login').set('X-Forwarded-Proto', 'https').expect(200);
-    const anonymous = sessionCookie(form);
-    assert.ok(anonymous, 'the login form’s session (its CSRF token) has a cookie');
+    // A visitor who is not logged in has no session (no row per visitor): the form's CSRF token is in its own signed cookie.
+    assert.equal(sessionCookie(form), undefined);
+    const anonymous = cookieSet(form, 'lms_csrf');
+    assert.ok(anonymous, 'the login form’s CSRF token has a cookie');
     assert.match(anonymous, /; Secure/);
     assert.match(anonymous, /; HttpOnly/);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)?.[1] ?? '';

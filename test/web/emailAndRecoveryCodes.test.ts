@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import supertest from 'supertest';
 import { databaseKinds } from '../support/databases.ts';
 import { createTestSite, csrfFrom, type TestBrowser, type TestSite } from '../support/testSite.ts';
+import { userIdOf } from '../support/securityPageSteps.ts';
 
 /** The six digits on their own indented line of the newest mail. */
 function codeInLastMail(site: TestSite): string {
@@ -92,10 +93,13 @@ for (const kind of databaseKinds) {
       const token = /name="token" value="([^"]+)"/.exec(ask.text)?.[1];
       const done = await owner.post('/mfa/not-me').type('form').send({ _csrf: csrfFrom(ask.text), token }).expect(200);
       assert.match(done.text, /We stopped that login/);
+      assert.match(done.text, /signed your account out everywhere/);
       assert.match(done.text, /change your password/);
       assert.match(done.text, /not locked/);
+      // The session that asked for the code is gone, not only its attempt: the login page, as for anyone.
       const stopped = await browser.agent.get('/mfa').expect(303);
-      assert.match(String(stopped.headers.location), /^\/login\?notice=/);
+      assert.match(String(stopped.headers.location), /^\/login/);
+      assert.equal(await site.database.db('lms_sessions').where({ user_id: await userIdOf(site, 'notme') }).count({ n: '*' }).first().then((r) => Number(r?.n)), 0);
       await owner.post('/mfa/not-me').type('form').send({ _csrf: csrfFrom(ask.text), token }).expect(410);
     });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { databaseKinds } from '../support/databases.ts';
-import { loggedInWithApp, userIdOf } from '../support/securityPageSteps.ts';
+import { loggedInWithApp, passWithCode, userIdOf } from '../support/securityPageSteps.ts';
 import { createTestSite, csrfFrom, type TestSite } from '../support/testSite.ts';
 
 for (const kind of databaseKinds) {
@@ -25,12 +25,18 @@ for (const kind of databaseKinds) {
       const id = /name="factor" value="totp">\s*<input type="hidden" name="id" value="(\d+)"/.exec(security.text)?.[1];
       await browser.agent.post('/user/security/devices/rename').type('form').send({ _csrf: csrfFrom(security.text), factor: 'totp', id, label: 'Work phone' }).expect(303);
       await site.mfa.admin.resetUserFactors({ userId, factor: 'email', actor: 'siteadmin', reason: 'Internal ticket 4711: caller verified' });
+      // The reset signed the user out everywhere: they read their activity from a new login.
+      await browser.agent.get('/user/security').expect(303);
+      const again = site.browser();
+      await again.login('watcher');
+      await passWithCode(site, again, secret);
 
-      const page = (await browser.agent.get('/user/security').expect(200)).text;
+      const page = (await again.agent.get('/user/security').expect(200)).text;
       const activity = page.slice(page.indexOf('id="activity-heading"'));
       assert.ok(activity.length > 100, 'the section is there');
       for (const words of [
         /An administrator reset your email codes/,
+        /2 sessions were signed out after an administrator reset your ways of verifying/,
         /Authenticator app was renamed to “Work phone”/,
         /A wrong code was entered for your authenticator app/,
         /Signed in with your authenticator app/,
@@ -42,7 +48,8 @@ for (const kind of databaseKinds) {
       }
       assert.match(activity, /If you don’t recognise this activity,<\/strong> change your password, remove the factor, and contact your administrator\./);
       // Newest first.
-      assert.ok(activity.indexOf('An administrator reset') < activity.indexOf('Signed in with'));
+      assert.ok(activity.indexOf('sessions were signed out') < activity.indexOf('An administrator reset'));
+      assert.ok(activity.indexOf('An administrator reset') < activity.lastIndexOf('Signed in with'));
       assert.doesNotMatch(activity, /ticket 4711/, 'an admin’s reason is theirs, not shown here');
       assert.doesNotMatch(page, new RegExp(secret), 'never a secret');
       assert.doesNotMatch(activity, /attempt opened|attempt_opened/, 'no noise from every password login');

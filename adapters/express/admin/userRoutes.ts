@@ -28,7 +28,7 @@ export function userRoutes(plugin: MfaPlugin): Router {
     return user;
   }
 
-  async function showUser(req: Request, res: Response, user: HostUser, reset?: { factor: string; reason: string; error: string }): Promise<void> {
+  async function showUser(req: Request, res: Response, user: HostUser, reset?: { factor: string; reason: string; revokeTokens: boolean; error: string }): Promise<void> {
     res.status(reset ? 400 : 200).send(
       renderUserDetailPage({
         csrf: csrfToken(req),
@@ -65,12 +65,16 @@ export function userRoutes(plugin: MfaPlugin): Router {
       const user = await userFrom(req);
       const factor = field(req.body, 'factor');
       const reason = field(req.body, 'reason');
+      // An unticked checkbox sends nothing: only an explicit "yes" revokes (the form ticks it by default).
+      const revokeTokens = field(req.body, 'revokeTokens') === 'yes';
       try {
-        const result = await plugin.admin.resetUserFactors({ userId: user.id, factor: factor || undefined, reason, actor: adminOf(res).username });
+        const result = await plugin.admin.resetUserFactors({ userId: user.id, factor: factor || undefined, reason, actor: adminOf(res).username, revokeTokens });
         const what = factor ? (plugin.admin.factors.find((f) => f.id === factor)?.displayName ?? factor) : 'All factors';
-        req.session.mfaAdminFlash = `${what} reset for ${user.username}: ${result.devicesRemoved} removed, ${result.trustedDevicesRevoked} trusted browsers revoked.`;
+        const sessions = result.webSessionsEnded + result.apiSessionsEnded;
+        const tokens = revokeTokens ? ` ${result.identityTokensRevoked + result.serviceTokensRevoked} tokens revoked.` : ' Tokens kept.';
+        req.session.mfaAdminFlash = `${what} reset for ${user.username}: ${result.devicesRemoved} removed, ${result.trustedDevicesRevoked} trusted browsers revoked, ${sessions} sessions signed out.${tokens}`;
       } catch (error) {
-        if (isMfaError(error, 'INVALID_INPUT') || isMfaError(error, 'FACTOR_NOT_AVAILABLE')) return await showUser(req, res, user, { factor, reason, error: error.message });
+        if (isMfaError(error, 'INVALID_INPUT') || isMfaError(error, 'FACTOR_NOT_AVAILABLE')) return await showUser(req, res, user, { factor, reason, revokeTokens, error: error.message });
         throw error;
       }
       res.redirect(303, `/admin/mfa/users/${encodeURIComponent(user.id)}`);

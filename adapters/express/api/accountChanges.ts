@@ -24,7 +24,8 @@ export function refuseIdentityTokens(caller: ApiCaller): void {
  */
 export async function requireRecentMfa(plugin: MfaPlugin, caller: ApiCaller): Promise<void> {
   refuseIdentityTokens(caller);
-  const needed = await recentPassRequired(plugin, caller.user, caller.mfaPassedAt, 'api');
+  const needed = await recentPassRequired(plugin, caller.user, { passedAt: caller.mfaPassedAt, loggedInAt: caller.loggedInAt }, 'api');
   if (!needed) return;
+  if (needed.loginAgain) throw new MfaError('INVALID_LOGIN', 'Your ways of verifying were reset after this session began: create a new session (POST /api/v1/session), then set one up.');
   throw new MfaError('RECENT_MFA_REQUIRED', `This needs an MFA pass within the last ${needed.minutes} minutes. Create a new session with your code (POST /api/v1/session), then try again.`);
 }

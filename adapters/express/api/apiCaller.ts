@@ -17,6 +17,8 @@ export interface ApiCaller {
   mfaPassedAt: number | null;
   /** Identity tokens carry a scope; sessions and Basic callers may do anything their user may. */
   scope: readonly string[] | 'all';
+  /** When the password that began this caller's session was given (Basic: this request); null for identity tokens. */
+  loggedInAt: number | null;
   sessionId?: number;
   tokenId?: number;
 }
@@ -60,14 +62,14 @@ export function authenticateApiCaller(plugin: MfaPlugin) {
       const session = await plugin.apiSessions.authenticate(bearer);
       const user = session && (await host.findUserById(session.userId));
       if (!session || !user || user.suspended) throw new MfaError('INVALID_TOKEN', INVALID_CREDENTIAL);
-      return { user, via: 'session', mfaPassedAt: session.mfaPassedAt, scope: 'all', sessionId: session.sessionId };
+      return { user, via: 'session', mfaPassedAt: session.mfaPassedAt, scope: 'all', loggedInAt: session.createdAt, sessionId: session.sessionId };
     }
     if (kind === 'identityToken') {
       const settings = await plugin.settings.snapshot();
       const token = await plugin.identityTokens.authenticate(bearer, requestFacts(req, settings).ip);
       const user = token && (await host.findUserById(token.userId));
       if (!token || !user || user.suspended) throw new MfaError('INVALID_TOKEN', INVALID_CREDENTIAL);
-      return { user, via: 'identity_token', mfaPassedAt: null, scope: token.scope, tokenId: token.tokenId };
+      return { user, via: 'identity_token', mfaPassedAt: null, scope: token.scope, loggedInAt: null, tokenId: token.tokenId };
     }
     throw new MfaError('INVALID_TOKEN', INVALID_CREDENTIAL);
   }
@@ -84,7 +86,7 @@ export function authenticateApiCaller(plugin: MfaPlugin) {
     const now = plugin.now();
     try {
       const result = await passWithCode({ engine: plugin.engine, user, door: 'api', facts: requestFacts(req, settings), code, now, verify: verifyWithPassport(req, res) });
-      if (result.kind === 'passed') return { user, via: 'basic', mfaPassedAt: result.mfaPassedAt, scope: 'all' };
+      if (result.kind === 'passed') return { user, via: 'basic', mfaPassedAt: result.mfaPassedAt, scope: 'all', loggedInAt: now };
       throw new MfaError('MFA_CODE_REQUIRED', `This user has MFA enabled: send a current code in the ${MFA_CODE_HEADER} header, or create a session with POST /api/v1/session.`, {
         factors: result.codeFactors,
       });

@@ -50,7 +50,8 @@ export async function completeMfa(plugin: MfaPlugin, req: Request, res: Response
   const { userId } = login;
   const ip = login.attempt?.ip ?? null;
   const passedAt = loginPassTime({ mfaChecked: login.attempt !== null, now: plugin.now() });
-  await regenerateSession(req, { userId, mfa: { state: 'passed', passedAt, passedFor: returnTo }, ...(landing ? { mfaFlash: landing.flash } : {}) });
+  const loginAt = req.session.mfa?.loginAt;
+  await regenerateSession(req, { userId, mfa: { state: 'passed', passedAt, passedFor: returnTo, loginAt }, ...(landing ? { mfaFlash: landing.flash } : {}) });
   if (options.trustDevice) {
     const settings = await plugin.settings.snapshot();
     if (settings.boolean('factor.trusted_device.enabled')) {

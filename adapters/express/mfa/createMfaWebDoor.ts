@@ -5,6 +5,7 @@ import { MfaError } from '../../../plugin/errors.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
 import { emailRoutes } from './emailRoutes.ts';
 import { identityTokenRoutes } from './identityTokenRoutes.ts';
+import { activeAccountOnly } from './activeAccount.ts';
 import { createFactorPassport } from './factorStrategies.ts';
 import { mfaGate, requirePassedMfa } from './mfaGate.ts';
 import { recoveryCodeRoutes } from './recoveryCodeRoutes.ts';
@@ -43,6 +44,7 @@ export function createMfaWebDoor(options: MfaWebDoorOptions): MfaWebDoor {
 
   return {
     mount(app) {
+      app.use(activeAccountOnly(plugin, { loginPath }));
       app.use(mfaGate(plugin));
       // The security pages check the MFA state themselves too, whatever the exclusions say.
       app.use('/user/security', requirePassedMfa(plugin));
@@ -55,14 +57,15 @@ export function createMfaWebDoor(options: MfaWebDoorOptions): MfaWebDoor {
 
     async afterPasswordLogin(req, _res, user, returnTo) {
       const settings = await plugin.settings.snapshot();
+      const loginAt = plugin.now();
       const opened = await plugin.engine.openAttempt({ user, door: 'web', facts: requestFacts(req, settings) });
       if (opened.outcome === 'not_required' || opened.outcome === 'passed') {
         // A passed attempt (a trusted browser, an allowed network) is spent as at /mfa: it opens this one session.
         if (opened.outcome === 'passed' && !(await plugin.engine.consume(opened.attempt.id))) throw new MfaError('ATTEMPT_EXPIRED', 'This login was already used. Log in again.');
-        req.session.mfa = { state: 'passed', passedAt: loginPassTime({ mfaChecked: opened.outcome === 'passed', now: plugin.now() }), passedFor: returnTo };
+        req.session.mfa = { state: 'passed', passedAt: loginPassTime({ mfaChecked: opened.outcome === 'passed', now: plugin.now() }), passedFor: returnTo, loginAt };
         return undefined;
       }
-      req.session.mfa = { state: 'pending', attemptId: opened.attempt.id, returnTo, setupRequired: opened.outcome === 'setup_required' };
+      req.session.mfa = { state: 'pending', attemptId: opened.attempt.id, returnTo, setupRequired: opened.outcome === 'setup_required', loginAt };
       return opened.outcome === 'setup_required' ? '/user/security?setup=required' : '/mfa';
     },
   };

@@ -11,6 +11,8 @@ export interface RequireRecentMfaOptions {
   returnTo?: string;
   /** `json` for the routes a page script calls (WebAuthn options); `page` for form posts. @default 'page' */
   respond?: 'page' | 'json';
+  /** Where a session must log in again. @default '/login' */
+  loginPath?: string;
   /** Only guard the requests this says yes to (e.g. not "stop trusting this browser", which gives access up). */
   appliesTo?: (req: Request) => boolean;
 }
@@ -26,15 +28,23 @@ export interface RequireRecentMfaOptions {
  */
 export function requireRecentMfa(plugin: MfaPlugin, options: RequireRecentMfaOptions = {}): RequestHandler {
   const returnTo = safeReturnPath(options.returnTo) ?? '/user/security';
+  const loginPath = options.loginPath ?? '/login';
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       if (options.appliesTo && !options.appliesTo(req)) return next();
       const user = await sessionHostUser(plugin, req);
       if (!user) return next();
       const marker = req.session.mfa;
-      const needed = await recentPassRequired(plugin, user, marker?.state === 'passed' ? marker.passedAt : null, 'web');
+      const needed = await recentPassRequired(plugin, user, { passedAt: marker?.state === 'passed' ? marker.passedAt : null, loggedInAt: marker?.loginAt }, 'web');
       if (!needed) return next();
       const { minutes } = needed;
+      if (needed.loginAgain) {
+        // This session began before an admin reset left the user with no factor: only a new
+        // password login may set up the first one. The session ends here.
+        await new Promise<void>((resolve, reject) => req.session.destroy((error) => (error ? reject(error) : resolve())));
+        if (options.respond === 'json') return void res.status(401).json({ error: 'Your ways of verifying were reset: log in again to set one up.', code: 'LOGIN_REQUIRED' });
+        return res.redirect(303, `${loginPath}?returnTo=${encodeURIComponent(returnTo)}`);
+      }
       if (marker?.state !== 'passed') {
         if (options.respond === 'json') return void res.status(401).json({ error: 'Finish multi-factor authentication first.', code: 'MFA_REQUIRED' });
         return res.redirect(303, '/mfa');

@@ -13,7 +13,7 @@ import { safeReturnPath } from '../safeReturnPath.ts';
 import { completeMfa } from './completeMfa.ts';
 import { requireRecentMfa } from './recentMfa.ts';
 import { auditIp, requestFacts } from './requestFacts.ts';
-import { saveSession, userRoute } from './webSession.ts';
+import { regenerateSession, saveSession, userRoute } from './webSession.ts';
 import { recentPassRequired } from '../../../plugin/engine/recentMfaPass.ts';
 
 export interface SecurityRoutesOptions {
@@ -40,7 +40,7 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
     const recoveryCodes = setupOptions.some((o) => o.id === 'recovery_codes') ? await recoveryCodesLeft(plugin.registry.context(settings), user) : undefined;
     const marker = req.session.mfa;
     // Said up front, so the user is not surprised by the question after filling in a form.
-    const recentPass = marker?.state === 'passed' ? ((await recentPassRequired(plugin, user, marker.passedAt, 'web')) ?? undefined) : undefined;
+    const recentPass = marker?.state === 'passed' ? ((await recentPassRequired(plugin, user, { passedAt: marker.passedAt, loggedInAt: marker.loginAt }, 'web')) ?? undefined) : undefined;
     res.status(status).send(
       renderSecurityPage({
         csrf: csrfToken(req),
@@ -81,11 +81,11 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
     const opened = await plugin.engine.openAttempt({ user, door: 'web', facts: requestFacts(req, settings) });
     if (opened.outcome === 'not_required' || opened.outcome === 'passed') {
       // MFA is off, or this browser or network passes on its own: nothing to ask.
-      req.session.mfa = { state: 'passed', returnTo };
+      req.session.mfa = { state: 'passed', returnTo, loginAt: req.session.mfa.loginAt };
       return completeMfa(plugin, req, res, { userId: user.id, attempt: opened.outcome === 'passed' ? opened.attempt : null }, { trustDevice: false, homePath: options.homePath, loginPath: options.loginPath, secureCookies: options.secureCookies });
     }
     // Pending again until the factor is given: the gate keeps every other page shut meanwhile, as after a password.
-    req.session.mfa = { state: 'pending', attemptId: opened.attempt.id, returnTo };
+    req.session.mfa = { state: 'pending', attemptId: opened.attempt.id, returnTo, loginAt: req.session.mfa.loginAt };
     await saveSession(req);
     res.redirect(303, '/mfa');
   }));
@@ -154,6 +154,27 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
       throw error;
     }
     req.session.mfaFlash = factor === 'trusted_device' ? 'That browser is no longer trusted.' : 'The device was removed from your account.';
+    res.redirect(303, '/user/security');
+  }));
+
+  /**
+   * "Log out everywhere": every other browser session and every API session of the user
+   * ends; this one stays (the user is acting from it, and it has passed MFA) but gets a
+   * new id, so a copy of its cookie dies with the rest. No recent pass is asked: ending
+   * sessions only gives access up. CSRF-checked like every form; audited as `sessions_ended`.
+   */
+  router.post('/user/security/sessions/end', userRoute(plugin, signIn, async (req, res, user) => {
+    if (req.session.mfa?.state !== 'passed') return res.redirect(303, '/mfa');
+    const ended = await plugin.sessions.endAll(user.id, {
+      cause: 'logout_everywhere',
+      actor: user.username,
+      ip: await auditIp(plugin, req),
+      door: 'web',
+      exceptWebSession: req.sessionID,
+    });
+    const count = ended.webSessions + ended.apiSessions;
+    const mfaFlash = count === 0 ? 'You were not signed in anywhere else.' : `Signed out ${count === 1 ? '1 other session' : `${count} other sessions`}. This browser stays signed in.`;
+    await regenerateSession(req, { userId: user.id, mfa: req.session.mfa, mfaFlash });
     res.redirect(303, '/user/security');
   }));
 

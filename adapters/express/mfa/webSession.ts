@@ -20,6 +20,12 @@ export interface MfaSessionMarker {
   passedFor?: string;
   /** Setup is required and the user has nothing set up: only the enrolment pages are open. */
   setupRequired?: boolean;
+  /**
+   * When the password login that began this session happened (the plugin's clock). Kept
+   * through every later step; the recent-pass rule compares it with the user's last admin
+   * reset (a session from before the reset may not set up a first factor).
+   */
+  loginAt?: number;
 }
 
 declare module 'express-session' {
@@ -33,12 +39,15 @@ declare module 'express-session' {
 /**
  * A new session id for the same user, keeping only what is named: after each
  * authentication step the old id (which may have been seen or planted) is worthless.
+ * The host's `loggedInAt` goes along unasked: the session's absolute lifetime counts
+ * from the password login, not from the last step.
  */
 export function regenerateSession(req: Request, keep: Record<string, unknown>): Promise<void> {
+  const loggedInAt = (req.session as { loggedInAt?: unknown }).loggedInAt;
   return new Promise((resolve, reject) => {
     req.session.regenerate((error) => {
       if (error) return reject(error);
-      Object.assign(req.session, keep);
+      Object.assign(req.session, loggedInAt === undefined ? {} : { loggedInAt }, keep);
       req.session.save((saveError) => (saveError ? reject(saveError) : resolve()));
     });
   });
@@ -66,10 +75,21 @@ export function sessionUserId(req: Request): string | undefined {
   return (req.session as { userId?: string } | undefined)?.userId;
 }
 
-/** The host's user behind this session, or null when nobody is logged in (or the account is gone). */
+const SESSION_USER = 'mfaSessionUser';
+
+/** Keeps the session's user, just read, for the rest of this request (activeAccountOnly). */
+export function rememberSessionUser(res: Response, user: HostUser): void {
+  res.locals[SESSION_USER] = user;
+}
+
+/** The host's user behind this session, or null when nobody is logged in (or the account is gone or suspended). */
 export async function sessionHostUser(plugin: MfaPlugin, req: Request): Promise<HostUser | null> {
   const userId = sessionUserId(req);
-  return userId ? plugin.registry.host.findUserById(userId) : null;
+  if (!userId) return null;
+  // Read once per request: activeAccountOnly, in front of every route, has it already.
+  const checked = req.res?.locals[SESSION_USER] as HostUser | undefined;
+  const user = checked?.id === userId ? checked : await plugin.registry.host.findUserById(userId);
+  return user && !user.suspended ? user : null;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { AuditLog } from '../../audit/auditLog.ts';
+import { UserSessions } from '../../credentials/userSessions.ts';
 import { constantTimeEqual, hashToken } from '../../crypto/tokens.ts';
 import { AttemptStore } from '../../engine/attemptStore.ts';
 import type { Host } from '../../spi/host.ts';
@@ -22,6 +23,8 @@ export interface NotMeReport {
   /** The reported login's address and time, for the page. */
   loginIp?: string | null;
   loginAt?: number;
+  /** Browser and API sessions of the user that were ended. */
+  sessionsEnded?: number;
 }
 
 const UNKNOWN_LINK: NotMeReport = {
@@ -31,8 +34,13 @@ const UNKNOWN_LINK: NotMeReport = {
 
 /**
  * The "This wasn't me" link of a login code mail. It cancels that login attempt (so the
- * code in the mail is useless to whoever asked for it), records `not_me_reported`, and
- * says what to do next.
+ * code in the mail is useless to whoever asked for it), ends every session of the user
+ * (`sessions_ended`), records `not_me_reported`, and says what to do next.
+ *
+ * Every session, not only the ones this attempt made (issue 11, finding 3): a session that
+ * passed the attempt is indistinguishable from the owner's own by anything stored, the
+ * sender knows the password and may have logged in more than once, and the owner must
+ * log in again after changing the password anyway. Tokens stay; the page says so.
  *
  * It deliberately does NOT turn email codes off, lock the factor or suspend the account
  * (Moodle tool_mfa's factor_email revokes the factor on "that wasn't me" and leaves the
@@ -74,6 +82,10 @@ export async function reportNotMe(deps: NotMeDependencies, token: string, report
     detail: { attemptIp: attempt.ip, attemptCreatedAt: attempt.createdAt, attemptStatus: stopped ? 'cancelled' : attempt.status },
   });
 
+  const ended = await new UserSessions(deps).endAll(attempt.userId, { cause: 'not_me_reported', actor: 'system', ip: reporter.ip, door: attempt.door });
+  const sessionsEnded = ended.webSessions + ended.apiSessions;
+  const signedOut = sessionsEnded > 0 ? ' We also signed your account out everywhere, so any session it got is closed; log in again afterwards.' : '';
+
   const where = `from ${attempt.ip ?? 'an unknown address'} on ${formatMailTime(attempt.createdAt)}`;
   const site = deps.host.siteName();
   if (stopped) {
@@ -81,13 +93,15 @@ export async function reportNotMe(deps: NotMeDependencies, token: string, report
       outcome: 'stopped',
       loginIp: attempt.ip,
       loginAt: attempt.createdAt,
-      message: `We stopped the login to ${site} ${where}. Whoever started it knows your password: change your password now. Your account is not locked, and you can keep using email codes to log in.`,
+      sessionsEnded,
+      message: `We stopped the login to ${site} ${where}.${signedOut} Whoever started it knows your password: change your password now. Your account is not locked, and you can keep using email codes to log in.`,
     };
   }
   return {
     outcome: 'finished',
     loginIp: attempt.ip,
     loginAt: attempt.createdAt,
-    message: `The login to ${site} ${where} had already ended, so there was nothing left to stop. Change your password now and tell your administrator; your report has been recorded. Your account is not locked.`,
+    sessionsEnded,
+    message: `The login to ${site} ${where} had already ended.${signedOut} Change your password now and tell your administrator; your report has been recorded. Your account is not locked.`,
   };
 }

@@ -15,7 +15,7 @@ export interface UserDetailPageModel {
   /** Identity tokens and app tokens that act for the user without MFA. */
   tokens: readonly UserToken[];
   /** The reset form's values and error, after a refused reset. */
-  reset?: { factor: string; reason: string; error: string };
+  reset?: { factor: string; reason: string; revokeTokens: boolean; error: string };
   flash?: string;
 }
 
@@ -41,7 +41,8 @@ function resetForm(model: UserDetailPageModel, action: string): SafeHtml {
   return html`<form method="post" action="${action}" class="card" novalidate>
     <input type="hidden" name="_csrf" value="${model.csrf}">
     <h2>Reset factors</h2>
-    <p>For a lost or broken device. The user sets the factor up again themself at their next login; you cannot set it up for them.</p>
+    <p>For a lost or broken device. The user sets the factor up again themself after logging in again; you cannot set it up for them.</p>
+    <p>A reset also signs the user out everywhere: every browser session and API session ends, so a stolen session cannot set up its own factor.</p>
     <label for="reset-factor">Factor to reset</label>
     <select id="reset-factor" name="factor">
       <option value="" ${chosen === '' ? 'selected' : ''}>All factors and trusted browsers</option>
@@ -51,6 +52,11 @@ function resetForm(model: UserDetailPageModel, action: string): SafeHtml {
     ${error ? html`<p id="reset-reason-error" class="error">${error}</p>` : ''}
     <textarea id="reset-reason" name="reason" rows="2" maxlength="${MAX_REASON_LENGTH}" required aria-describedby="${describedBy}" ${error ? html`aria-invalid="true"` : ''}>${model.reset?.reason ?? ''}</textarea>
     <p id="reset-reason-hint" class="hint">E.g. “Phone lost; identity checked by a video call”.</p>
+    <div class="checkbox">
+      <input type="checkbox" id="reset-revoke-tokens" name="revokeTokens" value="yes" ${model.reset && !model.reset.revokeTokens ? '' : 'checked'} aria-describedby="reset-revoke-tokens-hint">
+      <label for="reset-revoke-tokens">Revoke their tokens too</label>
+    </div>
+    <p id="reset-revoke-tokens-hint" class="hint">Identity tokens and app tokens act without MFA; whoever had the device may have made one. Untick to keep the user’s scripts and apps signed in.</p>
     <button type="submit">Reset</button>
   </form>`;
 }
@@ -95,7 +101,7 @@ export function renderUserDetailPage(model: UserDetailPageModel): string {
     </form>
     ${resetForm(model, `${base}/reset`)}
     <h2>Tokens</h2>
-    <p>These act for the user without MFA. Revoke any the user does not recognise; a revoked token stops working on its next request. Resetting factors leaves tokens alone.</p>
+    <p>These act for the user without MFA. Revoke any the user does not recognise; a revoked token stops working on its next request. A reset revokes them all unless you untick “Revoke their tokens too”.</p>
     ${renderTokenList({ tokens: model.tokens, csrf: model.csrf, revokeAction: `${base}/tokens/revoke`, empty: 'The user has no identity tokens or app tokens.' })}
     <h2>Recent MFA activity</h2>
     ${

@@ -80,9 +80,25 @@ export function describeActivity(record: AuditRecord): string {
       return 'A mobile app token was revoked';
     case 'api_session_created':
       return 'Signed in to the API';
+    case 'sessions_ended':
+      return sessionsEndedWords(detail);
     default:
       return record.event.replaceAll('_', ' ');
   }
+}
+
+const SESSIONS_ENDED_CAUSES: Record<string, string> = {
+  factor_reset: 'after an administrator reset your ways of verifying',
+  not_me_reported: 'after “This wasn’t me” was reported',
+  account_suspended: 'when your account was suspended',
+  logout_everywhere: 'when you chose “Log out everywhere”',
+};
+
+function sessionsEndedWords(detail: Record<string, unknown>): string {
+  const count = (Number(detail.webSessions) || 0) + (Number(detail.apiSessions) || 0);
+  const cause = typeof detail.cause === 'string' && SESSIONS_ENDED_CAUSES[detail.cause] ? ` ${SESSIONS_ENDED_CAUSES[detail.cause]}` : '';
+  const which = detail.keptOwn === true ? 'other ' : '';
+  return `${count === 1 ? `1 ${which}session was` : `${count} ${which}sessions were`} signed out${cause}`;
 }
 
 /** "Recent activity" on /user/security: the last MFA events with when, where from, and how; and what to do if one is not theirs. */

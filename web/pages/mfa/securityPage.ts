@@ -191,6 +191,22 @@ const tokensSection: SecurityPageSection = {
   },
 };
 
+/** "Log out everywhere": for a lost laptop, a shared computer left signed in, or a session the user does not trust. */
+const sessionsSection: SecurityPageSection = {
+  id: 'sessions',
+  render(model) {
+    if (model.setupRequired) return '';
+    return html`<section aria-labelledby="sessions-heading">
+      <h2 id="sessions-heading">Where you are signed in</h2>
+      <p>Signed in on a computer you no longer have, or left signed in somewhere? Sign out every other browser and every API session. This browser stays signed in. Tokens for scripts and apps are not affected: revoke them above.</p>
+      <form method="post" action="/user/security/sessions/end" class="inline">
+        <input type="hidden" name="_csrf" value="${model.csrf}">
+        <button type="submit" class="secondary">Log out everywhere else</button>
+      </form>
+    </section>`;
+  },
+};
+
 const recentActivitySection: SecurityPageSection = {
   id: 'recent-activity',
   render: (model) => (model.activity ? renderRecentActivity(model.activity) : ''),
@@ -206,6 +222,7 @@ export const SECURITY_PAGE_SECTIONS: readonly SecurityPageSection[] = [
   recoveryCodesSection,
   trustedBrowsersSection,
   tokensSection,
+  sessionsSection,
   recentActivitySection,
 ];
 

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type session from 'express-session';
+import { KnexSessionStore, storedSessionKey } from '../../adapters/express/knexSessionStore.ts';
+import { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from '../../adapters/lms/createLmsSite.ts';
+import { migrateSite } from '../../adapters/lms/migrateSite.ts';
+import { lmsTables } from '../../adapters/lms/migrations/001_lms_tables.ts';
+import { runMigrations } from '../../plugin/store/migrationSource.ts';
+import { createTestDatabase, databaseKinds } from '../support/databases.ts';
+
+function call<T>(work: (done: (error: unknown, value?: T) => void) => void): Promise<T | undefined> {
+  return new Promise((resolve, reject) => work((error, value) => (error ? reject(error) : resolve(value))));
+}
+
+const HOUR = 3600_000;
+
+for (const kind of databaseKinds) {
+  describe(`the session store on ${kind}`, () => {
+    it('ends a logged-in session at its absolute lifetime, however active it stays', async () => {
+      const t = await createTestDatabase(kind);
+      try {
+        await migrateSite(t.db);
+        const start = Date.UTC(2026, 0, 5, 8, 0, 0);
+        let now = start;
+        const store = new KnexSessionStore({ db: t.db, absoluteTtlMs: SESSION_ABSOLUTE_MS, now: () => now });
+        // The rolling cookie: each request pushes the idle end SESSION_IDLE_MS ahead.
+        const data = (at: number) => ({ cookie: { originalMaxAge: SESSION_IDLE_MS, expires: new Date(at + SESSION_IDLE_MS) }, userId: '7', loggedInAt: start }) as unknown as session.SessionData;
+        await call((done) => store.set('active-sid', data(now), done));
+        for (let hour = 1; hour < 24; hour++) {
+          now = start + hour * HOUR;
+          assert.ok(await call((done) => store.get('active-sid', done)), `still in after ${hour} h of use`);
+          await call((done) => store.touch('active-sid', data(now), done));
+        }
+        now = start + SESSION_ABSOLUTE_MS;
+        assert.equal(await call((done) => store.get('active-sid', done)), null, 'ended at 24 h although used every hour');
+        // An anonymous session (no loggedInAt) has only the idle limit.
+        await call((done) => store.set('anonymous-sid', { cookie: { originalMaxAge: SESSION_IDLE_MS, expires: new Date(now + SESSION_IDLE_MS) } } as never, done));
+        now += SESSION_IDLE_MS - 1;
+        assert.ok(await call((done) => store.get('anonymous-sid', done)));
+      } finally {
+        await t.drop();
+      }
+    });
+
+    it('migration 002 hashes the ids of existing sessions and records their user, so nobody is logged out', async () => {
+      const t = await createTestDatabase(kind);
+      try {
+        await runMigrations(t.db, [lmsTables], 'lms_migrations');
+        const live = JSON.stringify({ cookie: { originalMaxAge: SESSION_IDLE_MS }, userId: '42' });
+        await t.db('lms_sessions').insert([
+          { sid: 'clear-sid-of-a-user', sess: live, expires_at: Date.now() + HOUR },
+          { sid: 'clear-sid-expired', sess: live, expires_at: Date.now() - HOUR },
+          { sid: 'clear-sid-anonymous', sess: '{"cookie":{}}', expires_at: Date.now() + HOUR },
+        ]);
+        await migrateSite(t.db);
+        const rows = await t.db('lms_sessions').orderBy('sid').select('sid', 'user_id');
+        const expected = [
+          { sid: storedSessionKey('clear-sid-of-a-user'), user_id: '42' },
+          { sid: storedSessionKey('clear-sid-anonymous'), user_id: null },
+        ].sort((a, b) => a.sid.localeCompare(b.sid));
+        assert.deepEqual(rows, expected, 'no id in clear; the expired row dropped');
+        const store = new KnexSessionStore({ db: t.db });
+        assert.equal((await call<session.SessionData | null>((done) => store.get('clear-sid-of-a-user', done)) as { userId?: string } | null)?.userId, '42');
+      } finally {
+        await t.drop();
+      }
+    });
+  });
+}
