@@ -15,10 +15,6 @@ try {
   const summary = await runFuzz({ origin: site.origin, adminPassword: site.adminPassword, count, seconds, seed });
   const alive = site.alive() && (await fetch(`${site.origin}/login`)).status === 200;
   for (const failure of summary.failures.slice(0, 20)) console.error(`FAIL ${failure.status} ${JSON.stringify(failure.fuzzCase)}`);
-  const known = new Map<string, number>();
-  for (const k of summary.known) known.set(k.fuzzCase.knownFinding ?? '', (known.get(k.fuzzCase.knownFinding ?? '') ?? 0) + 1);
-  for (const [finding, n] of known) console.log(`known: ${n} × 5xx until ${finding}`);
-  if (process.env.FUZZ_SHOW_KNOWN) for (const k of summary.known) console.log(`known ${k.status} ${k.fuzzCase.kind} ${k.fuzzCase.method} ${k.fuzzCase.path.slice(0, 80)} ${k.fuzzCase.headers['content-encoding'] ?? ''}`);
   console.log(`${summaryLine(summary)}; seed ${seed}; site process ${alive ? 'alive' : 'DEAD'}`);
   if (!alive) console.error(site.stderr().slice(-3000));
   failed = summary.failures.length > 0 || !alive || summary.sent < Math.min(count, 1);

@@ -164,7 +164,6 @@ for (const kind of databaseKinds) {
 
     it(
       'gives a copy of the pending cookie, polled on one instance while the owner passes on the other, no session of its own',
-      { todo: 'finding 1 of issue 11 (a passed web attempt is promoted by any request carrying the pending session): passes once the attempt is consumed atomically' },
       async () => {
         const secret = (await kit.withTotp('promoted'), kit.totpSecret('promoted'));
         site.clock.advance(30_000);
