@@ -23,6 +23,8 @@ export type MfaErrorCode =
   | 'FORBIDDEN'
   | 'RECENT_MFA_REQUIRED'
   | 'RATE_LIMITED'
+  /** A code could not be delivered (the mail server refused or is down); nothing was counted. */
+  | 'DELIVERY_FAILED'
   | 'INVALID_LOGIN'
   | 'INVALID_TOKEN'
   | 'CONFIGURATION'

@@ -27,6 +27,8 @@ export const STATUS_BY_ERROR_CODE: Record<MfaErrorCode, number> = {
   SETUP_REQUIRED: 403,
   CONFIGURATION: 500,
   DATABASE_UNAVAILABLE: 503,
+  // The mail server, not the request, failed: try again later.
+  DELIVERY_FAILED: 503,
 };
 
 export const UNAVAILABLE_MESSAGE = 'The service is temporarily unavailable. Please try again in a minute.';

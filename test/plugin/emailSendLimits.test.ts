@@ -65,5 +65,40 @@ for (const kind of databaseKinds) {
         await t.mfa.settings.set('factor.email.max_sends_per_hour', 10, 'test');
       }
     });
+    it('counts nothing when the mail server is down: the old code keeps working and the user may ask again at once', async () => {
+      const user = t.host.addUser('mailserverdown');
+      try {
+        await enrolEmail(t, user);
+        const attempt = await pendingAttempt(t, user);
+        const first = await sendLoginCode(t, attempt.id);
+        t.clock.advance(60_000);
+        t.host.mailDown = true;
+        const failed = await rejectsWith(t.mfa.engine.challenge(attempt.id, 'email', {}), 'DELIVERY_FAILED');
+        assert.match(String(failed.message), /could not send the code to m\*\*\*@example\.test/);
+        assert.equal(failed.reason, 'ECONNREFUSED', 'the transport’s code is kept, not its message (which names the address)');
+        t.host.mailDown = false;
+        // Not "too soon": the failed send did not count. And the first code still works until a new one is mailed.
+        const status = await t.mfa.engine.verify(attempt.id, 'email', { code: first.code }, facts);
+        assert.equal(status.outcome, 'passed');
+      } finally {
+        t.host.mailDown = false;
+      }
+    });
+
+    it('gives a failed set-up mail back too: no resend wait, no hourly unit spent', async () => {
+      const user = t.host.addUser('setupmaildown');
+      try {
+        await t.mfa.settings.set('factor.email.max_sends_per_hour', 2, 'test');
+        t.host.mailDown = true;
+        for (let i = 0; i < 3; i++) await rejectsWith(t.mfa.enrolment.beginSetup(user, 'email', {}), 'DELIVERY_FAILED');
+        t.host.mailDown = false;
+        const before = t.host.mail.length;
+        await t.mfa.enrolment.beginSetup(user, 'email', {});
+        assert.equal(t.host.mail.length, before + 1, 'neither the resend wait nor the hourly cap (2) was spent by the three failures');
+      } finally {
+        t.host.mailDown = false;
+        await t.mfa.settings.set('factor.email.max_sends_per_hour', 10, 'test');
+      }
+    });
   });
 }

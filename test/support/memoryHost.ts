@@ -28,7 +28,10 @@ export class MemoryHost implements Host {
   async issueServiceToken(): Promise<ServiceToken> {
     return { token: 'not-used-by-plugin-tests', privatetoken: 'not-used' };
   }
+  /** While on, every mail fails as a mail server that is down would make it fail. */
+  mailDown = false;
   async sendMail(message: MailMessage) {
+    if (this.mailDown) throw Object.assign(new Error(`connect ECONNREFUSED 127.0.0.1:25 (to ${message.to})`), { code: 'ECONNREFUSED' });
     this.mail.push(message);
   }
   siteName() {

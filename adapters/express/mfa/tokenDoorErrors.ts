@@ -54,6 +54,9 @@ export function refusalForError(error: unknown, retry: RetryFields, factorId?: s
       return refusal('mfafactorunavailable', error.message, retry);
     case 'INVALID_INPUT':
       return refusal('invalidparameter', error.message, retry);
+    case 'DELIVERY_FAILED':
+      // The mail server, not the app, failed: the same mfa_token may ask again in a while.
+      return refusal('mfasendfailed', error.message, retry, typeof details.retryAfterSeconds === 'number' ? details.retryAfterSeconds : null);
     case 'RATE_LIMITED':
       // The email factor's send limits are on the field `resend`.
       return rateLimited(error, retry, details.field === 'resend' ? 'mfasendlimit' : 'mfaratelimited');

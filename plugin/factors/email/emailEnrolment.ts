@@ -8,6 +8,7 @@ import { generateEmailCode, maskEmailAddress, normalizeEmailCode } from './email
 import { setupCodeMail } from './emailMessages.ts';
 import { replaceUserFactorData } from './guardedDataUpdate.ts';
 import { RateLimits } from '../../store/rateLimits.ts';
+import { deliverCode } from './deliverCode.ts';
 import { assertMaySend, type ResendRules, takeUserSend } from './resendThrottle.ts';
 
 /** A set-up left unconfirmed this long is abandoned; the next "turn on" starts afresh (and its send limits with it). */
@@ -81,7 +82,7 @@ export class EmailEnrolment {
       const pending = await this.openSetup(user, input);
       const state = stateOf(pending);
       assertMaySend(state, now, rules);
-      await takeUserSend(new RateLimits(this.context.db), user.id, this.context.settings.integer('factor.email.max_sends_per_hour'), now);
+      const hourlyUnit = await takeUserSend(new RateLimits(this.context.db), user.id, this.context.settings.integer('factor.email.max_sends_per_hour'), now);
       const code = generateEmailCode();
       const expiresAt = Math.min(now + rules.ttlMinutes * 60_000, pending.createdAt + EMAIL_SETUP_WINDOW_MS);
       const next: SetupState = {
@@ -93,8 +94,19 @@ export class EmailEnrolment {
         wrongCodes: 0,
       };
       // Another request for this set-up wrote first: read again, so its send counts against the limits.
-      if (!(await replaceUserFactorData(this.context.db, pending.id, rawOf(pending), next))) continue;
-      await this.context.host.sendMail(setupCodeMail({ user, siteName: this.context.host.siteName(), code, expiresAt, ttlMinutes: rules.ttlMinutes }));
+      if (!(await replaceUserFactorData(this.context.db, pending.id, rawOf(pending), next))) {
+        await hourlyUnit.giveBack();
+        continue;
+      }
+      await deliverCode({
+        to: user.email,
+        send: () => this.context.host.sendMail(setupCodeMail({ user, siteName: this.context.host.siteName(), code, expiresAt, ttlMinutes: rules.ttlMinutes })),
+        // Back to the state before this send (a newer version, so no stale reader's guard matches), unless another send came since.
+        undo: async () => {
+          await replaceUserFactorData(this.context.db, pending.id, JSON.stringify(next), { ...state, version: next.version + 1 });
+          await hourlyUnit.giveBack();
+        },
+      });
       return {
         setupId: pending.id,
         sentTo: maskEmailAddress(user.email),

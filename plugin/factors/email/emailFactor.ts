@@ -3,12 +3,13 @@ import { MfaError } from '../../errors.ts';
 import type { AttemptView, FactorContext, FactorDevice, FactorProvider, FactorProviderFactory, VerifyOutcome } from '../../spi/factor.ts';
 import type { HostUser } from '../../spi/host.ts';
 import { UserFactorRecords } from '../../store/userFactorRecords.ts';
-import { EMAIL_FACTOR_ID, EmailAttemptData } from './emailAttemptData.ts';
+import { EMAIL_FACTOR_ID, EmailAttemptData, type EmailAttemptState } from './emailAttemptData.ts';
 import { generateEmailCode, maskEmailAddress, normalizeEmailCode } from './emailCode.ts';
 import { type EmailCodeSent, EmailEnrolment, emailDeviceLabel } from './emailEnrolment.ts';
 import { loginCodeMail } from './emailMessages.ts';
 import { RateLimits } from '../../store/rateLimits.ts';
 import { assertMaySend, type ResendRules, takeUserSend } from './resendThrottle.ts';
+import { deliverCode } from './deliverCode.ts';
 
 /** The hash context that binds a login code to its attempt: a code mailed for one login is worthless for another. */
 export function loginCodeContext(attemptId: string): string {
@@ -64,7 +65,7 @@ class EmailProvider implements FactorProvider {
     for (let round = 0; round < 3; round++) {
       const read = await this.attempts.read(attempt.id);
       assertMaySend(read.state, now, rules);
-      await takeUserSend(new RateLimits(this.context.db), user.id, this.context.settings.integer('factor.email.max_sends_per_hour'), now);
+      const hourlyUnit = await takeUserSend(new RateLimits(this.context.db), user.id, this.context.settings.integer('factor.email.max_sends_per_hour'), now);
       const code = generateEmailCode();
       const secret = randomToken(24);
       const expiresAt = Math.min(now + rules.ttlMinutes * 60_000, attempt.expiresAt);
@@ -77,20 +78,32 @@ class EmailProvider implements FactorProvider {
         lastSentAt: now,
         notMeHashes: [...read.state.notMeHashes, hashToken(secret)],
       });
-      if (!written) continue; // a parallel request sent one first: read again and let the limits judge
+      if (!written) {
+        await hourlyUnit.giveBack();
+        continue; // a parallel request sent one first: read again and let the limits judge
+      }
       const host = this.context.host;
-      await host.sendMail(
-        loginCodeMail({
-          user,
-          siteName: host.siteName(),
-          siteOrigin: host.siteOrigin(),
-          attempt,
-          code,
-          expiresAt,
-          ttlMinutes: rules.ttlMinutes,
-          notMeToken: notMeTokenFor(attempt.id, secret),
-        }),
-      );
+      await deliverCode({
+        to: user.email,
+        send: () =>
+          host.sendMail(
+            loginCodeMail({
+              user,
+              siteName: host.siteName(),
+              siteOrigin: host.siteOrigin(),
+              attempt,
+              code,
+              expiresAt,
+              ttlMinutes: rules.ttlMinutes,
+              notMeToken: notMeTokenFor(attempt.id, secret),
+            }),
+          ),
+        // The code the user may already have must keep working, and the failed send must not count.
+        undo: async () => {
+          await this.undoSend(attempt.id, read.state, sends);
+          await hourlyUnit.giveBack();
+        },
+      });
       const sent: EmailCodeSent = {
         sentTo: maskEmailAddress(user.email),
         expiresAt,
@@ -100,6 +113,17 @@ class EmailProvider implements FactorProvider {
       return { ...sent };
     }
     throw new MfaError('RATE_LIMITED', 'A code is being sent right now. Wait a moment, then check your mailbox.', { field: 'resend', reason: 'too_soon', retryAfterSeconds: 5 });
+  }
+
+  /**
+   * Puts back the state from before a send that failed, unless another send has been
+   * written since (then that one's state stands).
+   */
+  private async undoSend(attemptId: string, before: EmailAttemptState, sendsWritten: number): Promise<void> {
+    const now = await this.attempts.read(attemptId);
+    if (now.state.sends !== sendsWritten) return;
+    const { version: _version, ...previous } = before;
+    await this.attempts.replace(attemptId, now, previous);
   }
 
   /** Compares HMACs in constant time, then spends the code with a guarded UPDATE: of two parallel submits, one passes. */

@@ -50,9 +50,11 @@ const HOUR_MS = 3600_000;
  * mailbox by logging in again and again. Taken before the code is written, so a
  * refused send never replaces the code the user already has.
  */
-export async function takeUserSend(limits: RateLimits, userId: string, perHour: number, now: number): Promise<void> {
-  const result = await limits.take({ bucket: `email:${userId}`, limit: perHour, windowMs: HOUR_MS, now });
-  if (result.allowed) return;
+export async function takeUserSend(limits: RateLimits, userId: string, perHour: number, now: number): Promise<{ giveBack(): Promise<void> }> {
+  const bucket = `email:${userId}`;
+  const result = await limits.take({ bucket, limit: perHour, windowMs: HOUR_MS, now });
+  // A send that never left (the mail server refused it) gives its unit back.
+  if (result.allowed) return { giveBack: () => limits.giveBack(bucket, result.windowStart) };
   const minutes = Math.ceil(result.retryAfterSeconds / 60);
   throw new MfaError(
     'RATE_LIMITED',
