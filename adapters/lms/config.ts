@@ -1,9 +1,10 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { MfaError } from '../../plugin/errors.ts';
 import { parseSecretKey } from '../../plugin/crypto/secretBox.ts';
 import { DEFAULT_DATABASE_URL } from '../../plugin/store/openDatabase.ts';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../../plugin/store/privateFiles.ts';
 
 export interface SiteConfig {
   databaseUrl: string;
@@ -40,14 +41,18 @@ export function readSiteConfig(env: NodeJS.ProcessEnv = process.env, cwd = proce
   };
 }
 
-/** Reads a generated secret from `data/<file>`, making it once (mode 0600) when absent. */
+/**
+ * Reads a generated secret from `data/<file>`, making it once (mode 0600, in an owner-only
+ * folder) when absent. Only outside production: there the keys come from the environment,
+ * because a key in the database's own folder protects nothing against a copy of that folder.
+ */
 function generatedSecret(dataDir: string, file: string): string {
   const path = join(dataDir, file);
   if (existsSync(path)) return readFileSync(path, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   const value = randomBytes(32).toString('base64');
-  writeFileSync(path, `${value}\n`, { mode: 0o600, flag: 'wx' });
-  chmodSync(path, 0o600);
+  writeFileSync(path, `${value}\n`, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+  chmodSync(path, PRIVATE_FILE_MODE);
   return value;
 }
 

@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { loadSecretKey, loadSessionSecret } from '../../adapters/lms/config.ts';
 import { createMailer } from '../../adapters/mail/createMailer.ts';
 import { openDatabase } from '../../plugin/store/openDatabase.ts';
 
@@ -56,5 +57,12 @@ describe('data files are owner-only', () => {
     const eml = readdirSync(outbox)[0] ?? '';
     assert.ok(eml.endsWith('.eml'));
     assert.equal(modeOf(join(outbox, eml)), '600');
+  });
+  it('generates the development keys 0600 in a new 0700 data folder (production takes them from the environment)', () => {
+    const dataDir = join(root, 'keys', 'data');
+    loadSecretKey({}, dataDir);
+    loadSessionSecret({}, dataDir);
+    assert.equal(modeOf(dataDir), '700');
+    for (const name of ['secret.key', 'session.secret']) assert.equal(modeOf(join(dataDir, name)), '600', name);
   });
 });
