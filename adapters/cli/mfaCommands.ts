@@ -23,7 +23,8 @@ export function adminDependencies(db: Knex): AdminDependencies {
   return { db, audit, settings: new SettingsStore(db, manifest.settings, audit), factors: manifest.factors, host: lmsAdminHost(db), now: Date.now };
 }
 
-async function existingUser(db: Knex, username: string): Promise<HostUser> {
+/** The user the command names; a clear refusal (exit 1) when there is none. */
+export async function existingUser(db: Knex, username: string): Promise<HostUser> {
   const user = await findUserByUsername(db, username);
   if (!user) throw new MfaError('NOT_FOUND', `There is no user "${username}".`);
   return user;

@@ -1,8 +1,8 @@
 import { AuditLog } from '../../plugin/audit/auditLog.ts';
 import { UserSessions } from '../../plugin/credentials/userSessions.ts';
-import { MfaError } from '../../plugin/errors.ts';
 import { lmsAdminHost } from '../lms/lmsAdminHost.ts';
-import { createUser, findUserByUsername, setUserSuspended } from '../lms/users.ts';
+import { createUser, setUserSuspended } from '../lms/users.ts';
+import { existingUser } from './mfaCommands.ts';
 import { CLI_ACTOR } from './settingsCommands.ts';
 import { type CliCommand, requirePositionals, UsageError } from './cliCommand.ts';
 
@@ -42,8 +42,7 @@ export const userSuspend: CliCommand = {
   migrations: 'site',
   async run({ db, args, out }) {
     const [username = ''] = requirePositionals(this, args, ['username']);
-    const user = await findUserByUsername(db, username);
-    if (!user) throw new MfaError('NOT_FOUND', `There is no user "${username}".`);
+    const user = await existingUser(db, username);
     const changed = await setUserSuspended(db, user.id, true);
     // Ended even when the account was already suspended: a session left by an earlier, partial suspension goes too.
     const sessions = new UserSessions({ db, host: lmsAdminHost(db), audit: new AuditLog(db), now: Date.now });
@@ -60,8 +59,7 @@ export const userReinstate: CliCommand = {
   migrations: 'site',
   async run({ db, args, out }) {
     const [username = ''] = requirePositionals(this, args, ['username']);
-    const user = await findUserByUsername(db, username);
-    if (!user) throw new MfaError('NOT_FOUND', `There is no user "${username}".`);
+    const user = await existingUser(db, username);
     const changed = await setUserSuspended(db, user.id, false);
     out(changed ? `Reinstated ${user.username}: they can log in again.` : `${user.username} was not suspended.`);
   },

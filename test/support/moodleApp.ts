@@ -7,6 +7,7 @@ import type { RecoveryCodesSetup } from '../../plugin/factors/recovery-codes/ind
 import type { TotpSetup } from '../../plugin/factors/totp/index.ts';
 import type { WebauthnSetup } from '../../plugin/factors/webauthn/index.ts';
 import type { HostUser } from '../../plugin/spi/host.ts';
+import { meetAtFactor } from './siteInstances.ts';
 import { SoftAuthenticator } from './softAuthenticator.ts';
 import { TEST_PASSWORD, type TestSite } from './testSite.ts';
 import { codeFor } from './totpDevice.ts';
@@ -120,30 +121,7 @@ export class AppTestKit {
    * Returns a release that stops holding and says how many arrived.
    */
   holdFactorVerify(factorId: string, count: number): () => number {
-    const registry = this.site.mfa.registry;
-    const provider = registry.provider.bind(registry);
-    let arrived = 0;
-    let open!: () => void;
-    const together = new Promise<void>((resolve) => {
-      open = resolve;
-      setTimeout(resolve, 5_000).unref();
-    });
-    registry.provider = (factory, settings) => {
-      const made = provider(factory, settings);
-      const verify = made.verify?.bind(made);
-      if (factory.id !== factorId || !verify) return made;
-      made.verify = async (attempt, user, input) => {
-        if (++arrived >= count) open();
-        await together;
-        return verify(attempt, user, input);
-      };
-      return made;
-    };
-    return () => {
-      registry.provider = provider;
-      open();
-      return arrived;
-    };
+    return meetAtFactor([this.site.mfa], factorId, count);
   }
 
   async tokenCount(): Promise<number> {
