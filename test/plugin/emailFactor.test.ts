@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
+import { startSmtpSink } from '../support/smtpSink.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SMTPServer } from 'smtp-server';
 import { createMailer } from '../../adapters/mail/createMailer.ts';
 import { EMAIL_SETUP_MAX_WRONG_CODES, type EmailCodeSent, reportNotMe } from '../../plugin/factors/email/index.ts';
 import { databaseKinds } from '../support/databases.ts';
@@ -244,28 +243,6 @@ for (const kind of databaseKinds) {
   });
 }
 
-/** A real SMTP server on a random loopback port that keeps what it receives. */
-async function startSmtpServer(): Promise<{ port: number; received: string[]; stop(): Promise<void> }> {
-  const received: string[] = [];
-  const server = new SMTPServer({
-    secure: false,
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, _session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        received.push(Buffer.concat(chunks).toString('utf8'));
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return { port, received, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
 /** The text body of a raw message, quoted-printable undone (RFC 2045 §6.7). */
 function textBodyOf(raw: string): string {
   const body = raw.slice(raw.search(/\r?\n\r?\n/)).trim();
@@ -275,7 +252,7 @@ function textBodyOf(raw: string): string {
 
 describe('email factor over real SMTP', () => {
   it('delivers the login code through the mailer and passes the attempt with the code read from the received mail', async () => {
-    const smtp = await startSmtpServer();
+    const smtp = await startSmtpSink();
     const t = await createTestPlugin('sqlite');
     const mailer = createMailer({ smtpUrl: `smtp://127.0.0.1:${smtp.port}`, outboxDir: join(tmpdir(), 'unused-outbox'), from: 'Test Site <lms@example.test>' });
     try {

@@ -1,35 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SMTPServer } from 'smtp-server';
 import supertest from 'supertest';
 import { buildSite, type BuiltSite } from '../../adapters/lms/start.ts';
 import { createUser, findUserByUsername } from '../../adapters/lms/users.ts';
 import type { EmailCodeSent } from '../../plugin/factors/email/index.ts';
+import { startSmtpSink } from '../support/smtpSink.ts';
 import { csrfFrom, TEST_PASSWORD } from '../support/testSite.ts';
-
-/** A real SMTP server on `port` (0: any) that keeps the raw mails it receives. */
-async function smtpServer(port: number, received: string[]): Promise<{ port: number; stop(): Promise<void> }> {
-  const server = new SMTPServer({
-    secure: false,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, _session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        received.push(Buffer.concat(chunks).toString('utf8'));
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { port: (server.server.address() as AddressInfo).port, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 function codeIn(raw: string | undefined): string {
   const code = /^ {4}(\d{6})\r?$/m.exec(raw ?? '')?.[1];
@@ -44,7 +24,7 @@ describe('"Send me a code" while the SMTP server is down', () => {
   const received: string[] = [];
 
   before(async () => {
-    smtp = await smtpServer(0, received);
+    smtp = await startSmtpSink({ received });
     dataDir = mkdtempSync(join(tmpdir(), 'mfa-smtp-'));
     site = await buildSite(
       { databaseUrl: `sqlite:${join(dataDir, 'site.sqlite')}`, port: 0, siteName: 'Mail LMS', origin: 'http://localhost', smtpUrl: `smtp://127.0.0.1:${smtp.port}`, production: false, dataDir, adminPassword: undefined },
@@ -82,7 +62,7 @@ describe('"Send me a code" while the SMTP server is down', () => {
     assert.match(shown.text, /could not (be )?sen[dt]|couldn.t sen[dt]/i, 'the page says the code did not go out');
     assert.match(shown.text, /try again/i, 'and what to do');
 
-    smtp = await smtpServer(smtp.port, received);
+    smtp = await startSmtpSink({ port: smtp.port, received });
     const before = received.length;
     const again = await agent.post('/mfa/challenge').type('form').send({ _csrf: csrfFrom(shown.text), factor: 'email' }).expect(303);
     const codePage = await agent.get(String(again.headers.location)).expect(200);
@@ -100,7 +80,7 @@ describe('"Send me a code" while the SMTP server is down', () => {
     assert.equal(refused.body.errorcode, 'mfasendfailed', refused.text);
     assert.match(refused.body.error, /could not send the code to m\*\*\*@example\.test.*Try again in a few minutes/);
     assert.equal(refused.body.mfa_token, first.body.mfa_token, 'the same login may ask again');
-    smtp = await smtpServer(smtp.port, received);
+    smtp = await startSmtpSink({ port: smtp.port, received });
     const before = received.length;
     const sent = await call({ mfa_token: first.body.mfa_token, mfa_factor: 'email', mfa_send: '1' }).expect(200);
     assert.equal(sent.body.mfa_sent, true, `not refused as too soon: the failed send did not count (${sent.text})`);
