@@ -102,8 +102,12 @@ const UNAVAILABLE_CODES = new Set([
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!error || typeof error !== 'object') return false;
-  const { code, name, message } = error as { code?: unknown; name?: unknown; message?: unknown };
+  const { code, name, message, fatal } = error as { code?: unknown; name?: unknown; message?: unknown; fatal?: unknown };
   if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('SQLITE_IOERR'))) return true;
+  // mysql2 marks errors that end the connection `fatal`, some with no code at all: a query
+  // (e.g. a transaction's ROLLBACK) sent on a connection the server just dropped gets
+  // "Can't add new command when connection is in closed state".
+  if (fatal === true) return true;
   if (name === 'KnexTimeoutError') return true;
   if (typeof message === 'string' && /The database connection is not open|Pool is destroyed|Unable to acquire a connection/i.test(message)) return true;
   return false;
