@@ -43,7 +43,8 @@ export interface LmsLoginHooks {
 export interface LmsSiteOptions {
   db: Knex;
   host: LmsHost;
-  config: { siteName: string; origin: string };
+  /** `secureCookies`: the session and CSRF cookies are marked Secure (an https site). */
+  config: { siteName: string; secureCookies: boolean };
   sessionSecret: string;
   hooks?: LmsLoginHooks;
   log?: (line: string) => void;
@@ -107,7 +108,7 @@ export function createLmsSite(options: LmsSiteOptions): Express {
   app.use(restServer({ host }));
   app.use(REST_SERVER_PATH, restServerErrors(log));
   app.use(cookieParser());
-  const httpsSite = config.origin.startsWith('https:');
+  const httpsSite = config.secureCookies;
   app.use(
     session({
       name: 'lms_session',

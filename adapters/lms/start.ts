@@ -4,21 +4,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Express } from 'express';
 import type { Knex } from 'knex';
-import { createMfaPlugin, type MfaPlugin } from '../../plugin/createMfaPlugin.ts';
+import type { MfaPlugin } from '../../plugin/createMfaPlugin.ts';
 import { isMfaError } from '../../plugin/errors.ts';
 import { openDatabase, redactUrl } from '../../plugin/store/openDatabase.ts';
-import { createMfaAdmin } from '../express/admin/createMfaAdmin.ts';
-import { createMfaApi } from '../express/api/createMfaApi.ts';
-import { LMS_API_SCOPES, siteApiRoutes } from './siteApiRoutes.ts';
-import { createMfaTokenDoor } from '../express/mfa/createMfaTokenDoor.ts';
-import { createMfaWebDoor } from '../express/mfa/createMfaWebDoor.ts';
-import { passwordCheckHook } from '../express/mfa/passwordCheckHook.ts';
 import { createMailer, type Mailer } from '../mail/createMailer.ts';
 import { loadSecretKey, loadSessionSecret, readSiteConfig, type SiteConfig } from './config.ts';
-import { createLmsSite } from './createLmsSite.ts';
-import { LmsHost } from './lmsHost.ts';
 import { migrateSite } from './migrateSite.ts';
-import { mobileAppPolicy } from './mobileAppPolicy.ts';
+import { wireSite } from './wireSite.ts';
 import { countUsers, createUser } from './users.ts';
 
 export interface BuiltSite {
@@ -38,22 +30,13 @@ export async function buildSite(config: SiteConfig, env: NodeJS.ProcessEnv = pro
   const db = openDatabase(config.databaseUrl);
   await migrateSite(db);
   const mailer = createMailer({ smtpUrl: config.smtpUrl, outboxDir: join(config.dataDir, 'outbox'), log });
-  const host = new LmsHost(db, { siteName: config.siteName, origin: config.origin, sendMail: (message) => mailer.send(message) });
-  const plugin = createMfaPlugin({ db, host, secretKey, identityTokenScopes: LMS_API_SCOPES });
-  const door = createMfaWebDoor({ plugin, homePath: '/my', secureCookies: config.origin.startsWith('https:') });
-  const app = createLmsSite({
+  const { app, plugin } = wireSite({
     db,
-    host,
-    config,
+    siteName: config.siteName,
+    origin: config.origin,
+    secretKey,
     sessionSecret,
-    hooks: {
-      mount: (app) => [door, createMfaAdmin({ plugin })].forEach((part) => part.mount(app)),
-      checkPassword: passwordCheckHook(plugin),
-      afterPasswordLogin: door.afterPasswordLogin,
-      ...createMfaTokenDoor({ plugin }),
-      mountApi: createMfaApi({ plugin, hostRoutes: siteApiRoutes(host), log }).mount,
-      mobileApp: mobileAppPolicy(plugin),
-    },
+    sendMail: (message) => mailer.send(message),
     log: (line) => console.error(line),
   });
   return { app, db, plugin, mailer };

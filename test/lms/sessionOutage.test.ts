@@ -16,7 +16,7 @@ const PASSWORD = 'a long test password';
 function siteOver(t: TestDatabase) {
   const logs: string[] = [];
   const host = new LmsHost(t.db, { siteName: 'Test LMS', origin: 'http://localhost', sendMail: async () => undefined });
-  const app = createLmsSite({ db: t.db, host, config: { siteName: 'Test LMS', origin: 'http://localhost' }, sessionSecret: randomBytes(16).toString('hex'), log: (line) => logs.push(line) });
+  const app = createLmsSite({ db: t.db, host, config: { siteName: 'Test LMS', secureCookies: false }, sessionSecret: randomBytes(16).toString('hex'), log: (line) => logs.push(line) });
   return { app, logs };
 }
 

@@ -103,7 +103,7 @@ describe('database outage', () => {
     // Port 1 on loopback refuses at once: a database server that is down.
     unreachable = openDatabase('mysql://root@127.0.0.1:1/none');
     const host = new LmsHost(unreachable, { siteName: 'Down', origin: 'http://localhost', sendMail: async () => undefined });
-    app = createLmsSite({ db: unreachable, host, config: { siteName: 'Down', origin: 'http://localhost' }, sessionSecret, log: () => undefined });
+    app = createLmsSite({ db: unreachable, host, config: { siteName: 'Down', secureCookies: false }, sessionSecret, log: () => undefined });
   });
   after(() => unreachable.destroy());
 

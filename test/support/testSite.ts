@@ -4,18 +4,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import supertest from 'supertest';
-import { createMfaAdmin } from '../../adapters/express/admin/createMfaAdmin.ts';
-import { createMfaApi } from '../../adapters/express/api/createMfaApi.ts';
-import { createMfaTokenDoor } from '../../adapters/express/mfa/createMfaTokenDoor.ts';
-import { LMS_API_SCOPES, siteApiRoutes } from '../../adapters/lms/siteApiRoutes.ts';
-import { createMfaWebDoor } from '../../adapters/express/mfa/createMfaWebDoor.ts';
-import { passwordCheckHook } from '../../adapters/express/mfa/passwordCheckHook.ts';
-import { createLmsSite } from '../../adapters/lms/createLmsSite.ts';
-import { LmsHost } from '../../adapters/lms/lmsHost.ts';
 import { migrateSite } from '../../adapters/lms/migrateSite.ts';
-import { mobileAppPolicy } from '../../adapters/lms/mobileAppPolicy.ts';
 import { createUser } from '../../adapters/lms/users.ts';
-import { createMfaPlugin, type MfaPlugin } from '../../plugin/createMfaPlugin.ts';
+import { wireSite } from '../../adapters/lms/wireSite.ts';
+import type { MfaPlugin } from '../../plugin/createMfaPlugin.ts';
 import type { MailMessage } from '../../plugin/spi/host.ts';
 import { createTestDatabase, type TestDatabase } from './databases.ts';
 import { TestClock } from './testPlugin.ts';
@@ -78,44 +70,28 @@ export function newSiteSecrets(): SiteSecrets {
   return { secretKey: randomBytes(32), sessionSecret: randomBytes(32).toString('hex') };
 }
 
-/** The reference site as `npm start` wires it (host, plugin, web door), over a test database. */
+/** The reference site as `npm start` wires it (wireSite), over a test database, with a mail sink and the test's clock. */
 export function buildTestApp(
   database: Pick<TestDatabase, 'db'>,
   options: { now?: () => number; mail?: MailMessage[]; logs?: string[]; mailOutage?: { on: boolean }; hostOrigin?: string; secrets?: SiteSecrets },
 ): { app: Express; mfa: MfaPlugin } {
   const secrets = options.secrets ?? newSiteSecrets();
-  const host = new LmsHost(database.db, {
+  const { app, plugin } = wireSite({
+    db: database.db,
     siteName: 'Test LMS',
     origin: options.hostOrigin ?? 'http://localhost',
+    // supertest and the browser tests speak plain http, whatever address the site reports.
+    secureCookies: false,
+    secretKey: secrets.secretKey,
+    sessionSecret: secrets.sessionSecret,
     sendMail: async (message: MailMessage) => {
       if (options.mailOutage?.on) throw Object.assign(new Error(`550 mailbox ${message.to} unavailable`), { code: 'EENVELOPE' });
       options.mail?.push(message);
     },
-  });
-  const mfa = createMfaPlugin({
-    db: database.db,
-    host,
-    secretKey: secrets.secretKey,
     now: options.now,
-    identityTokenScopes: LMS_API_SCOPES,
     log: (line) => void options.logs?.push(line),
   });
-  const door = createMfaWebDoor({ plugin: mfa, homePath: '/my' });
-  const app = createLmsSite({
-    db: database.db,
-    host,
-    config: { siteName: 'Test LMS', origin: 'http://localhost' },
-    sessionSecret: secrets.sessionSecret,
-    hooks: {
-      mount: (app) => [door, createMfaAdmin({ plugin: mfa })].forEach((part) => part.mount(app)),
-      checkPassword: passwordCheckHook(mfa),
-      afterPasswordLogin: door.afterPasswordLogin,
-      ...createMfaTokenDoor({ plugin: mfa }),
-      mountApi: createMfaApi({ plugin: mfa, hostRoutes: siteApiRoutes(host) }).mount,
-      mobileApp: mobileAppPolicy(mfa),
-    },
-  });
-  return { app, mfa };
+  return { app, mfa: plugin };
 }
 
 export interface TestSiteOptions {

@@ -1,0 +1,73 @@
+import type { Express } from 'express';
+import type { Knex } from 'knex';
+import { createMfaPlugin, type MfaPlugin } from '../../plugin/createMfaPlugin.ts';
+import type { MailMessage } from '../../plugin/spi/host.ts';
+import { createMfaAdmin } from '../express/admin/createMfaAdmin.ts';
+import { createMfaApi } from '../express/api/createMfaApi.ts';
+import { createMfaTokenDoor } from '../express/mfa/createMfaTokenDoor.ts';
+import { createMfaWebDoor } from '../express/mfa/createMfaWebDoor.ts';
+import { passwordCheckHook } from '../express/mfa/passwordCheckHook.ts';
+import { createLmsSite } from './createLmsSite.ts';
+import { LmsHost } from './lmsHost.ts';
+import { mobileAppPolicy } from './mobileAppPolicy.ts';
+import { LMS_API_SCOPES, siteApiRoutes } from './siteApiRoutes.ts';
+
+/** Everything the site is built from that comes from outside: the process's environment, or a test's. */
+export interface SiteParts {
+  /** A migrated database (migrateSite). */
+  db: Knex;
+  siteName: string;
+  /** The site's public address (Moodle's wwwroot): in mails, launch.php's site hash, the https rules. */
+  origin: string;
+  /**
+   * Session and trusted-device cookies marked Secure. A site at an https address wants
+   * them; a test that serves an https address over plain http turns them off.
+   * @default origin starts with https:
+   */
+  secureCookies?: boolean;
+  /** MFA_SECRET_KEY. */
+  secretKey: Buffer;
+  /** SESSION_SECRET. */
+  sessionSecret: string;
+  sendMail(message: MailMessage): Promise<void>;
+  /** The plugin's clock (tests move it); Date.now by default. */
+  now?: () => number;
+  /** The operator's log: errors, outages. Never a secret. */
+  log: (line: string) => void;
+}
+
+export interface WiredSite {
+  app: Express;
+  plugin: MfaPlugin;
+  host: LmsHost;
+}
+
+/**
+ * The reference site, wired: the host (LMS), the MFA plugin dropped into it through its
+ * hooks (web door, token door, JSON API, admin pages, the Moodle app's sign-in). The one
+ * place this happens: `npm start` (buildSite) and every test build the site here, so the
+ * site the tests run is the site users get.
+ */
+export function wireSite(parts: SiteParts): WiredSite {
+  const { db, log } = parts;
+  const secureCookies = parts.secureCookies ?? parts.origin.startsWith('https:');
+  const host = new LmsHost(db, { siteName: parts.siteName, origin: parts.origin, sendMail: (message) => parts.sendMail(message) });
+  const plugin = createMfaPlugin({ db, host, secretKey: parts.secretKey, now: parts.now, identityTokenScopes: LMS_API_SCOPES, log });
+  const door = createMfaWebDoor({ plugin, homePath: '/my', secureCookies });
+  const app = createLmsSite({
+    db,
+    host,
+    config: { siteName: parts.siteName, secureCookies },
+    sessionSecret: parts.sessionSecret,
+    hooks: {
+      mount: (app) => [door, createMfaAdmin({ plugin })].forEach((part) => part.mount(app)),
+      checkPassword: passwordCheckHook(plugin),
+      afterPasswordLogin: door.afterPasswordLogin,
+      ...createMfaTokenDoor({ plugin }),
+      mountApi: createMfaApi({ plugin, hostRoutes: siteApiRoutes(host), log }).mount,
+      mobileApp: mobileAppPolicy(plugin),
+    },
+    log,
+  });
+  return { app, plugin, host };
+}
