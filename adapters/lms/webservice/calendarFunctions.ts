@@ -1,3 +1,4 @@
+import { MOBILE_APP_SERVICE } from '../mobileApp.ts';
 import {
   CALENDAR_START_WEEKDAY,
   DAY_SECONDS,
@@ -14,7 +15,7 @@ import {
   nowDate,
   WEEKDAYS,
 } from './calendarDates.ts';
-import { externalFunction, MOBILE_SERVICE } from './externalFunction.ts';
+import { externalFunction } from './externalFunction.ts';
 import { missingRecord, WsError } from './restErrors.ts';
 import { wsBool, wsInt, wsStruct } from './wsParams.ts';
 
@@ -100,7 +101,7 @@ function weeksOf(days: ReturnType<typeof weekDay>[]) {
  */
 const monthlyView = externalFunction({
   name: 'core_calendar_get_calendar_monthly_view',
-  services: [MOBILE_SERVICE],
+  services: [MOBILE_APP_SERVICE],
   params: wsStruct({
     year: wsInt,
     month: wsInt,
@@ -152,7 +153,7 @@ const monthlyView = externalFunction({
  */
 const dayView = externalFunction({
   name: 'core_calendar_get_calendar_day_view',
-  services: [MOBILE_SERVICE],
+  services: [MOBILE_APP_SERVICE],
   params: wsStruct({ year: wsInt, month: wsInt, day: wsInt, ...scopeParams }),
   async handler({ year, month, day, courseid, categoryid }, { host }) {
     checkCalendarScope(courseid, categoryid);
@@ -185,7 +186,7 @@ const dayView = externalFunction({
  */
 const upcomingView = externalFunction({
   name: 'core_calendar_get_calendar_upcoming_view',
-  services: [MOBILE_SERVICE],
+  services: [MOBILE_APP_SERVICE],
   params: wsStruct(scopeParams),
   async handler({ courseid, categoryid }) {
     checkCalendarScope(courseid, categoryid);

@@ -1,5 +1,6 @@
+import { MOBILE_APP_SERVICE } from '../mobileApp.ts';
 import { z } from 'zod';
-import { externalFunction, MOBILE_SERVICE, type WsCall } from './externalFunction.ts';
+import { externalFunction, type WsCall } from './externalFunction.ts';
 import { accessDenied, invalidParameter, missingRecord } from './restErrors.ts';
 import { wsAlpha, wsAlphanum, wsBool, wsInt, wsList, wsStruct, wsText } from './wsParams.ts';
 
@@ -19,7 +20,7 @@ function requireSelfOrAdmin(userid: number, { user }: WsCall): void {
 /** `core_block_get_dashboard_blocks` (blocks/classes/external.php): the app's Dashboard tab. No blocks on this site's dashboard. */
 const dashboardBlocks = externalFunction({
   name: 'core_block_get_dashboard_blocks',
-  services: [MOBILE_SERVICE],
+  services: [MOBILE_APP_SERVICE],
   params: wsStruct({ userid: wsInt.default(0), returncontents: wsBool.default(false), mypage: wsText.default('my-index') }),
   async handler({ userid }, call) {
     requireSelfOrAdmin(userid, call);
@@ -30,7 +31,7 @@ const dashboardBlocks = externalFunction({
 /** `core_enrol_get_users_courses` (enrol/externallib.php): My courses and the course overview. Nobody is enrolled anywhere. */
 const usersCourses = externalFunction({
   name: 'core_enrol_get_users_courses',
-  services: [MOBILE_SERVICE],
+  services: [MOBILE_APP_SERVICE],
   params: wsStruct({ userid: wsInt, returnusercount: wsBool.default(true) }),
   async handler() {
     return [];
@@ -45,7 +46,7 @@ const usersCourses = externalFunction({
  */
 const courseContents = externalFunction({
   name: 'core_course_get_contents',
-  services: [MOBILE_SERVICE],
+  services: [MOBILE_APP_SERVICE],
   params: wsStruct({
     courseid: wsInt,
     // excludemodules, excludecontents, sectionid, ... (the app sends options[0][name]=excludemodules&options[0][value]=1).
@@ -62,7 +63,7 @@ const courseContents = externalFunction({
 /** `core_group_get_course_user_groups` (group/externallib.php): the site has no groups, for anyone. */
 const courseUserGroups = externalFunction({
   name: 'core_group_get_course_user_groups',
-  services: [MOBILE_SERVICE],
+  services: [MOBILE_APP_SERVICE],
   params: wsStruct({ courseid: wsInt.default(0), userid: wsInt.default(0), groupingid: wsInt.default(0) }),
   async handler() {
     return { groups: [], warnings: [] };
@@ -79,7 +80,7 @@ const MESSAGE_TYPES = ['notifications', 'conversations', 'both'] as const;
  */
 const messages = externalFunction({
   name: 'core_message_get_messages',
-  services: [MOBILE_SERVICE],
+  services: [MOBILE_APP_SERVICE],
   params: wsStruct({
     useridto: wsInt,
     useridfrom: wsInt.default(0),
@@ -105,7 +106,7 @@ const CONTEXT_LEVELS = ['system', 'user', 'coursecat', 'course', 'module', 'bloc
 /** `core_filters_get_available_in_context` (filter/classes/external.php): no text filters are on, in any context. */
 const filtersInContext = externalFunction({
   name: 'core_filters_get_available_in_context',
-  services: [MOBILE_SERVICE],
+  services: [MOBILE_APP_SERVICE],
   params: wsStruct({ contexts: wsList(wsStruct({ contextlevel: wsAlpha, instanceid: wsInt })) }),
   async handler({ contexts }) {
     const unknown = contexts.find((c) => !(CONTEXT_LEVELS as readonly string[]).includes(c.contextlevel));

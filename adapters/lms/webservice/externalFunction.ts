@@ -7,8 +7,6 @@ import { parametersOrThrow, type WsMap } from './wsParams.ts';
 export const MOODLE_RELEASE = '4.5 (Build: 20241007)';
 export const MOODLE_VERSION = '2024100700';
 
-/** The service a token was issued for, as login/token.php names it. */
-export const MOBILE_SERVICE = 'moodle_mobile_app';
 
 /** What a function sees of the call: who (the token's user and service) and the site. */
 export interface WsCall {

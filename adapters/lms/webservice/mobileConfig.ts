@@ -1,5 +1,6 @@
+import { MOBILE_APP_SERVICE } from '../mobileApp.ts';
 import { CALENDAR_START_WEEKDAY, SITE_TIMEZONE } from './calendarDates.ts';
-import { externalFunction, MOBILE_SERVICE } from './externalFunction.ts';
+import { externalFunction } from './externalFunction.ts';
 import { wsAlphanumext, wsStruct } from './wsParams.ts';
 
 type SettingValue = string | number | null;
@@ -69,7 +70,7 @@ function settingsBySection(siteName: string): Record<string, Record<string, Sett
  */
 export const mobileConfigFunction = externalFunction({
   name: 'tool_mobile_get_config',
-  services: [MOBILE_SERVICE],
+  services: [MOBILE_APP_SERVICE],
   params: wsStruct({ section: wsAlphanumext.default('') }),
   async handler({ section }, { host }) {
     const sections = settingsBySection(host.siteName());
@@ -85,7 +86,7 @@ export const mobileConfigFunction = externalFunction({
  */
 export const mobilePluginsFunction = externalFunction({
   name: 'tool_mobile_get_plugins_supporting_mobile',
-  services: [MOBILE_SERVICE],
+  services: [MOBILE_APP_SERVICE],
   params: wsStruct({}),
   async handler() {
     return { plugins: [], warnings: [] };

@@ -1,4 +1,5 @@
-import { externalFunction, MOBILE_SERVICE, MOODLE_RELEASE, MOODLE_VERSION } from './externalFunction.ts';
+import { MOBILE_APP_SERVICE } from '../mobileApp.ts';
+import { externalFunction, MOODLE_RELEASE, MOODLE_VERSION } from './externalFunction.ts';
 import { wsAlphanumext, wsList, wsStruct } from './wsParams.ts';
 
 /**
@@ -22,7 +23,7 @@ const HOMEPAGE_DASHBOARD = 1;
  */
 export const siteInfoFunction = externalFunction({
   name: 'core_webservice_get_site_info',
-  services: [MOBILE_SERVICE],
+  services: [MOBILE_APP_SERVICE],
   params: wsStruct({ serviceshortnames: wsList(wsAlphanumext).optional() }),
   async handler(_args, { user, host, servedFunctions }) {
     const siteurl = host.siteOrigin();
