@@ -1,12 +1,18 @@
 /**
  * The factor contract, after Keycloak's Authenticator SPI: a factory per factor
- * type (registered once) creates a provider per use. The engine reaches factors
- * only through these types, so a new factor is a new folder plus a manifest entry.
+ * type (registered once) creates a provider per use. The engine, the doors and the
+ * pages reach factors only through these types, so a new factor is a new folder (or
+ * package) and nothing else: its settings, copy, capabilities, prompt, set-up steps,
+ * routes, storage and migrations are all declared here (issue 12).
  */
 import type { Knex } from 'knex';
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { SecretBox } from '../crypto/secretBox.ts';
+import type { SettingDefinition } from '../manifest/manifest.ts';
 import type { SettingsSnapshot } from '../settings/settingsStore.ts';
+import type { Migration } from '../store/migrationSource.ts';
+import type { FactorCopy, FactorPresentation } from './factorPresentation.ts';
+import type { FactorStorage } from './factorStorage.ts';
 import type { Host, HostUser } from './host.ts';
 
 /** Moodle tool_mfa's factor states. */
@@ -34,7 +40,10 @@ export interface RequestFacts {
 }
 
 export interface FactorContext {
+  /** @deprecated issue 12: factors use `storage` (or their own tables through `ownTables`); they never write engine tables. */
   db: Knex;
+  /** The factor's records and per-attempt state (issue 12: set once the registry provides it). */
+  storage?: FactorStorage;
   host: Host;
   settings: SettingsSnapshot;
   secretBox: SecretBox;
@@ -82,14 +91,49 @@ export interface FactorProvider {
   confirmSetup?(user: HostUser, input: Record<string, unknown>): Promise<FactorDevice>;
 }
 
-export interface FactorProviderFactory {
-  id: string;
-  displayName: string;
-  /** Keycloak's reference category: factors of one category can stand in for one another. */
-  referenceCategory: 'otp' | 'email' | 'webauthn' | 'recovery' | 'no-input';
+/**
+ * What a factor can do. The doors and pages decide by these, never by a factor's id: a
+ * new factor that sends a code, or needs no browser, is offered at every door it fits.
+ */
+export interface FactorCapabilities {
   /** False for factors that decide on their own (trusted device, IP range). */
   requiresInput: boolean;
-  /** Users set this factor up themselves from their security page. */
+  /** Needs a request of its own before the input (email sends a code, push asks the phone): engine.challenge. */
+  sendsChallenge: boolean;
+  /** A client without a browser (an app at token.php, a script at the API) can use it: a typed code, or an approval it polls for. */
+  worksWithoutBrowser: boolean;
+  /** Bound to the site's origin or to a device key, so a phishing page cannot relay it (WebAuthn, push with number matching): offered first. */
+  phishingResistant: boolean;
+  /** Users set it up themselves from their security page. */
   userSetupAllowed: boolean;
+  /** Removing one of its devices only gives access up (a trusted browser): no recent MFA pass is asked first. */
+  removalGivesAccessUp?: boolean;
+}
+
+export interface FactorProviderFactory<TSetup = object, TChallenge = Record<string, unknown>> {
+  id: string;
+  displayName: string;
+  /** Keycloak's reference category: factors of one category can stand in for one another. An open set. */
+  referenceCategory: string;
+  /** False for factors that decide on their own (trusted device, IP range). Mirrors capabilities.requiresInput. */
+  requiresInput: boolean;
+  /** Users set this factor up themselves from their security page. Mirrors capabilities.userSetupAllowed. */
+  userSetupAllowed: boolean;
+  /** What it can do (issue 12: required once every built-in factor declares it). */
+  capabilities?: FactorCapabilities;
+  /** Its words for people. */
+  copy?: FactorCopy;
+  /**
+   * Its admin settings, names relative to the factor (`enabled`, `weight`, `code_ttl_minutes`):
+   * stored and shown as `factor.<id>.<name>`, merged into the admin page, the CLI and the settings store.
+   */
+  settings?: readonly SettingDefinition[];
+  /** Its prompt on /mfa, its card and set-up steps on /user/security, its own routes and browser files. */
+  presentation?: FactorPresentation<TSetup, TChallenge>;
+  /** Migrations for the factor's own tables (named `<factor id>_NNN_...`), run with the plugin's. */
+  migrations?: readonly Migration[];
   create(context: FactorContext): FactorProvider;
 }
+
+/** Where a factor's storage comes from: the engine owns it (plugin/spi/factorStorage.ts). */
+export type { FactorStorage };
