@@ -44,6 +44,8 @@ export interface FactorContext {
   db: Knex;
   /** The factor's records and per-attempt state (issue 12: set once the registry provides it). */
   storage?: FactorStorage;
+  /** What a factor may do to the login attempts it serves, without touching engine tables (issue 12). */
+  logins?: FactorLogins;
   host: Host;
   settings: SettingsSnapshot;
   secretBox: SecretBox;
@@ -51,6 +53,25 @@ export interface FactorContext {
   serverKey: Buffer;
   audit: AuditLog;
   now(): number;
+}
+
+/** A login the user says is not theirs ("This wasn't me" in a mail, Deny on a push). */
+export interface NotMeOutcome {
+  /** `stopped`: the attempt was cancelled; `finished`: it had already ended. */
+  outcome: 'stopped' | 'finished';
+  attempt: AttemptView;
+  /** Browser and API sessions of the user that were ended. */
+  sessionsEnded: number;
+}
+
+export interface FactorLogins {
+  /** An attempt by id, when it exists (any state). */
+  find(attemptId: string): Promise<AttemptView | null>;
+  /**
+   * Cancels the attempt as not the user's: audited (`not_me_reported`, with the factor),
+   * every session of the user ended, the user mailed. The engine's, so every factor reports alike.
+   */
+  reportNotMe(attemptId: string, by: { factor: string; ip: string | null }): Promise<NotMeOutcome>;
 }
 
 /** A plain "no" is a result, not an exception (as SimpleWebAuthn's verify functions). */

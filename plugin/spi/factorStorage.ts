@@ -67,4 +67,14 @@ export interface FactorAttemptState<TState = unknown> {
 export interface FactorStorage<TRecord = unknown, TAttempt = unknown> {
   records: FactorRecords<TRecord>;
   attempts: FactorAttemptState<TAttempt>;
+  limits: FactorLimits;
+}
+
+/** Counters over a sliding window, shared by every app instance (mails per hour, pushes per hour). */
+export interface FactorLimits {
+  /**
+   * Takes one unit of `name` for the user if fewer than `max` were taken within `windowMs`;
+   * otherwise the wait until one frees up. `giveBack` returns it (a mail that could not be sent).
+   */
+  take(userId: string, name: string, max: number, windowMs: number): Promise<{ taken: true; giveBack(): Promise<void> } | { taken: false; retryAfterSeconds: number }>;
 }
