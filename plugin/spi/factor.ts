@@ -140,8 +140,8 @@ export interface FactorProviderFactory<TSetup = object, TChallenge = Record<stri
   requiresInput: boolean;
   /** Users set this factor up themselves from their security page. Mirrors capabilities.userSetupAllowed. */
   userSetupAllowed: boolean;
-  /** What it can do (issue 12: required once every built-in factor declares it). */
-  capabilities?: FactorCapabilities;
+  /** What it can do. */
+  capabilities: FactorCapabilities;
   /** Its words for people. */
   copy?: FactorCopy;
   /**

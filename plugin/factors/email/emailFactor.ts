@@ -190,5 +190,6 @@ export const emailFactor: FactorProviderFactory = {
   referenceCategory: 'email',
   requiresInput: true,
   userSetupAllowed: true,
+  capabilities: { requiresInput: true, sendsChallenge: true, worksWithoutBrowser: true, phishingResistant: false, userSetupAllowed: true },
   create: (context) => new EmailProvider(context),
 };

@@ -22,5 +22,6 @@ export const ipRangeFactor: FactorProviderFactory = {
   referenceCategory: 'no-input',
   requiresInput: false,
   userSetupAllowed: false,
+  capabilities: { requiresInput: false, sendsChallenge: false, worksWithoutBrowser: true, phishingResistant: false, userSetupAllowed: false },
   create: (context) => new IpRangeProvider(context),
 };

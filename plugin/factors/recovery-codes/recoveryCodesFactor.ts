@@ -135,6 +135,7 @@ export const recoveryCodesFactor: FactorProviderFactory = {
   referenceCategory: 'recovery',
   requiresInput: true,
   userSetupAllowed: true,
+  capabilities: { requiresInput: true, sendsChallenge: false, worksWithoutBrowser: true, phishingResistant: false, userSetupAllowed: true },
   create: (context) => new RecoveryCodesProvider(context),
 };
 

@@ -192,5 +192,6 @@ export const totpFactor: FactorProviderFactory = {
   referenceCategory: 'otp',
   requiresInput: true,
   userSetupAllowed: true,
+  capabilities: { requiresInput: true, sendsChallenge: false, worksWithoutBrowser: true, phishingResistant: false, userSetupAllowed: true },
   create: (context) => new TotpProvider(context),
 };

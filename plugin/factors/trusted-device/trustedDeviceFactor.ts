@@ -30,5 +30,6 @@ export const trustedDeviceFactor: FactorProviderFactory = {
   referenceCategory: 'no-input',
   requiresInput: false,
   userSetupAllowed: false,
+  capabilities: { requiresInput: false, sendsChallenge: false, worksWithoutBrowser: false, phishingResistant: false, userSetupAllowed: false, removalGivesAccessUp: true },
   create: (context) => new TrustedDeviceProvider(context),
 };

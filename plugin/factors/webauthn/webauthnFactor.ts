@@ -69,6 +69,7 @@ export const webauthnFactor: FactorProviderFactory = {
   referenceCategory: 'webauthn',
   requiresInput: true,
   userSetupAllowed: true,
+  capabilities: { requiresInput: true, sendsChallenge: true, worksWithoutBrowser: false, phishingResistant: true, userSetupAllowed: true },
   create: (context) => new WebauthnProvider(context),
 };
 
