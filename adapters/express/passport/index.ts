@@ -8,7 +8,7 @@
  * useMfaStrategies(passport, mfa);
  * app.post('/login/mfa', passport.authenticate('mfa-totp', { successRedirect: '/', failureRedirect: '/login/mfa' }));
  */
-import type { PassportStatic } from 'passport';
+import type { Authenticator, Strategy } from 'passport';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import { mfaStrategy, type MfaStrategyOptions, strategyName } from './mfaStrategy.ts';
 
@@ -16,7 +16,10 @@ export { type FactorVerificationRequest, type MfaStrategyFailure, type MfaStrate
 export { secondFactorChoices, type SecondFactorChoice, type SecondFactorStart, startSecondFactor } from './secondFactorLogin.ts';
 
 /** Passport, or one of its instances (`new Passport()`). */
-export type PassportInstance = Pick<PassportStatic, 'use' | 'authenticate'>;
+export interface PassportInstance {
+  use(name: string, strategy: Strategy): unknown;
+  authenticate: Authenticator['authenticate'];
+}
 
 /** Registers a strategy for every factor that takes input on `passport`; returns their names. */
 export function useMfaStrategies(passport: PassportInstance, plugin: MfaPlugin, options: MfaStrategyOptions = {}): string[] {
