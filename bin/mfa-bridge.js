@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The `mfa-bridge` admin command. The code is TypeScript run as-is; tsx compiles it on load.
+// The `mfa-bridge` admin command of the reference site (adapters/lms/lmsCli.ts; another host
+// builds its own with createMfaCli). The code is TypeScript run as-is; tsx compiles it on load.
 import { register } from 'tsx/esm/api';
 
 register();
-const { runCli } = await import('../adapters/cli/main.ts');
-process.exitCode = await runCli(process.argv.slice(2));
+const { lmsCli } = await import('../adapters/lms/lmsCli.ts');
+process.exitCode = await lmsCli.run(process.argv.slice(2));

@@ -23,6 +23,7 @@ import { loadManifest, type PluginManifest } from './manifest/manifest.ts';
 import { type SecurityNotifications, startSecurityNotifications } from './notifications/index.ts';
 import { SettingsStore } from './settings/settingsStore.ts';
 import { RateLimits } from './store/rateLimits.ts';
+import { SealedFactorSecrets } from './store/sealedFactorSecrets.ts';
 import type { FactorProviderFactory } from './spi/factor.ts';
 import type { Host } from './spi/host.ts';
 
@@ -108,6 +109,7 @@ export function createMfaPlugin(options: MfaPluginOptions): MfaPlugin {
     registry,
     attempts: new AttemptStore(options.db),
     failures: new FailureCounter(options.db, now),
+    sealedSecrets: new SealedFactorSecrets(options.db, keys),
     now,
   });
   const enrolment = new FactorEnrolment(registry, settings, audit);
