@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
-import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { digestKeyStatus, keyedHash } from '../../plugin/crypto/keyedHash.ts';
 import { KeyRing, keyIdOf, parseOldSecretKeys, parseSecretKey } from '../../plugin/crypto/keyRing.ts';
 import { SecretBox } from '../../plugin/crypto/secretBox.ts';
 import { isMfaError } from '../../plugin/errors.ts';
-
-/** A value as the version before subkeys sealed it: AES-256-GCM under the raw key, `v1:iv:tag:body`. */
-function sealedBeforeSubkeys(key: Buffer, plaintext: string, context: string): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(Buffer.from(context));
-  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join(':');
-}
+import { sealedBeforeSubkeys } from '../support/keyRotation.ts';
 
 describe('per-purpose keys (HKDF-SHA-256)', () => {
   it('derives a different subkey for every purpose, none equal to the master key', () => {
