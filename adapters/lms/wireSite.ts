@@ -27,6 +27,8 @@ export interface SiteParts {
   secureCookies?: boolean;
   /** MFA_SECRET_KEY. */
   secretKey: Buffer;
+  /** MFA_OLD_SECRET_KEYS: accepted to decrypt and check, never to make anything new. @default [] */
+  oldSecretKeys?: readonly Buffer[];
   /** SESSION_SECRET. */
   sessionSecret: string;
   sendMail(message: MailMessage): Promise<void>;
@@ -52,7 +54,7 @@ export function wireSite(parts: SiteParts): WiredSite {
   const { db, log } = parts;
   const secureCookies = parts.secureCookies ?? parts.origin.startsWith('https:');
   const host = new LmsHost(db, { siteName: parts.siteName, origin: parts.origin, sendMail: (message) => parts.sendMail(message) });
-  const plugin = createMfaPlugin({ db, host, secretKey: parts.secretKey, now: parts.now, identityTokenScopes: LMS_API_SCOPES, log });
+  const plugin = createMfaPlugin({ db, host, secretKey: parts.secretKey, oldSecretKeys: parts.oldSecretKeys, now: parts.now, identityTokenScopes: LMS_API_SCOPES, log });
   const door = createMfaWebDoor({ plugin, homePath: '/my', secureCookies });
   const app = createLmsSite({
     db,

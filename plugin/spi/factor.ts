@@ -7,6 +7,7 @@
  */
 import type { Knex } from 'knex';
 import type { AuditLog } from '../audit/auditLog.ts';
+import type { KeyedHash } from '../crypto/keyedHash.ts';
 import type { SecretBox } from '../crypto/secretBox.ts';
 import type { SettingDefinition } from '../manifest/manifest.ts';
 import type { SettingsSnapshot } from '../settings/settingsStore.ts';
@@ -48,9 +49,15 @@ export interface FactorContext {
   logins?: FactorLogins;
   host: Host;
   settings: SettingsSnapshot;
+  /** Encrypts the factor's secrets at rest (AES-256-GCM under a subkey of MFA_SECRET_KEY); re-sealed under a new key on use and by `keys rotate`. */
   secretBox: SecretBox;
-  /** The server key, for keyed hashes of short codes. */
-  serverKey: Buffer;
+  /**
+   * Keyed hashes (HMAC-SHA-256) for one of the factor's own purposes, named in its folder
+   * (e.g. `keyedHash('email/login-code')`): each purpose gets its own subkey of
+   * MFA_SECRET_KEY, so a digest made for one purpose means nothing to another; digests
+   * made under an old key still match while that key is in MFA_OLD_SECRET_KEYS.
+   */
+  keyedHash(purpose: string): KeyedHash;
   audit: AuditLog;
   now(): number;
 }

@@ -1,7 +1,7 @@
 import { MfaError } from '../../errors.ts';
 import type { AttemptView, FactorContext, FactorDevice, FactorProvider, FactorProviderFactory, VerifyOutcome } from '../../spi/factor.ts';
 import type { HostUser } from '../../spi/host.ts';
-import { generateRecoveryCode, normalizeRecoveryCode, RECOVERY_CODES_PER_SET, recoveryCodeMatches } from './recoveryCode.ts';
+import { generateRecoveryCode, normalizeRecoveryCode, RECOVERY_CODE_PURPOSE, RECOVERY_CODES_PER_SET, recoveryCodeMatches } from './recoveryCode.ts';
 import { recoveryCodeUsedMail } from './recoveryCodeMail.ts';
 import { RECOVERY_CODES_FACTOR_ID, RecoveryCodeStore, storedHashOf } from './recoveryCodeStore.ts';
 
@@ -31,7 +31,7 @@ class RecoveryCodesProvider implements FactorProvider {
   private readonly store: RecoveryCodeStore;
 
   constructor(private readonly context: FactorContext) {
-    this.store = new RecoveryCodeStore(context.db, context.serverKey);
+    this.store = new RecoveryCodeStore(context.db, context.keyedHash(RECOVERY_CODE_PURPOSE));
   }
 
   async configuredFor(user: HostUser): Promise<boolean> {
@@ -59,7 +59,7 @@ class RecoveryCodesProvider implements FactorProvider {
     }
     const typed = normalizeRecoveryCode(input.code);
     const codes = await this.store.confirmed(user.id);
-    const match = typed === null ? undefined : codes.find((code) => recoveryCodeMatches(typed, storedHashOf(code), this.context.serverKey));
+    const match = typed === null ? undefined : codes.find((code) => recoveryCodeMatches(typed, storedHashOf(code), this.context.keyedHash(RECOVERY_CODE_PURPOSE)));
     if (!match) return { verified: false, reason: 'invalid', message: 'That is not one of your recovery codes.' };
     const now = this.context.now();
     if (match.counter !== 0 || !(await this.store.markUsed(match.id, now))) {
