@@ -67,6 +67,7 @@ function markedSnippets(source: string): string[] {
 describe('an existing Express + Passport app, with the packed package installed', { timeout: 600_000 }, () => {
   const work = mkdtempSync(join(tmpdir(), 'mfa-example-'));
   const password = `pw-${randomBytes(6).toString('hex')}`;
+  const serverKey = randomBytes(32).toString('base64');
   let server: ChildProcess;
   let base = '';
 
@@ -81,7 +82,7 @@ describe('an existing Express + Passport app, with the packed package installed'
     });
     server = spawn(process.execPath, ['app.js'], {
       cwd: appDir,
-      env: { PATH: process.env.PATH, PORT: '0', MFA_SECRET_KEY: randomBytes(32).toString('base64'), SESSION_SECRET: randomBytes(24).toString('hex'), DEMO_PASSWORD: password },
+      env: { PATH: process.env.PATH, PORT: '0', MFA_SECRET_KEY: serverKey, SESSION_SECRET: randomBytes(24).toString('hex'), DEMO_PASSWORD: password },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let errors = '';
@@ -152,5 +153,21 @@ describe('an existing Express + Passport app, with the packed package installed'
     assert.notEqual(browser.sessionCookie, sessionBefore, 'a new session id after the second factor');
     const welcome = await browser.request('/');
     assert.match(welcome.body, /Hello ada/);
+  });
+
+  it('the package’s mfa-bridge command runs the app’s CLI over its own users: an admin reset, and the password alone logs in again', async () => {
+    const appDir = join(work, 'app');
+    const env = { PATH: process.env.PATH, MFA_CLI_MODULE: './mfa-cli.js', MFA_SECRET_KEY: serverKey };
+    const bin = join(appDir, 'node_modules', '.bin', 'mfa-bridge');
+    const setting = await run(bin, ['settings', 'get', 'factor.totp.enabled'], { cwd: appDir, env });
+    assert.equal(setting.stdout.trim(), 'true');
+    const reset = await run(bin, ['mfa', 'reset', 'ada', '--reason', 'Lost phone, checked at the desk'], { cwd: appDir, env });
+    assert.match(reset.stdout, /ada/);
+    const browser = new Browser(base);
+    const login = await browser.submit('/login', '/login', { username: 'ada', password });
+    assert.deepEqual([login.status, login.location], [302, '/'], 'after the reset ada has no factor: the password alone logs in');
+    const withoutHost = await run(bin, ['help'], { cwd: appDir, env: { PATH: process.env.PATH } }).catch((error: { code: number; stderr: string }) => error);
+    assert.equal((withoutHost as { code: number }).code, 2);
+    assert.match((withoutHost as { stderr: string }).stderr, /MFA_CLI_MODULE/, 'without the app’s CLI module, the command says how to make one');
   });
 });
