@@ -10,6 +10,7 @@ import { loginCodeMail } from './emailMessages.ts';
 import { RateLimits } from '../../store/rateLimits.ts';
 import { assertMaySend, type ResendRules, takeUserSend } from './resendThrottle.ts';
 import { deliverCode } from './deliverCode.ts';
+import { emailCopy, emailPresentation } from './emailPresentation.ts';
 
 /** The hash context that binds a login code to its attempt: a code mailed for one login is worthless for another. */
 export function loginCodeContext(attemptId: string): string {
@@ -191,5 +192,7 @@ export const emailFactor: FactorProviderFactory = {
   requiresInput: true,
   userSetupAllowed: true,
   capabilities: { requiresInput: true, sendsChallenge: true, worksWithoutBrowser: true, phishingResistant: false, userSetupAllowed: true },
+  copy: emailCopy,
+  presentation: emailPresentation,
   create: (context) => new EmailProvider(context),
 };

@@ -4,6 +4,7 @@ import type { HostUser } from '../../spi/host.ts';
 import type { AttemptView, FactorContext, FactorDevice, FactorProvider, FactorProviderFactory, VerifyOutcome } from '../../spi/factor.ts';
 import { UserFactorRecords, type UserFactorRecord } from '../../store/userFactorRecords.ts';
 import { type TotpAlgorithm, type TotpParameters, verifyTotpCode } from './totpCode.ts';
+import { totpCopy, totpPresentation } from './totpPresentation.ts';
 
 export const TOTP_FACTOR_ID = 'totp';
 
@@ -193,5 +194,7 @@ export const totpFactor: FactorProviderFactory = {
   requiresInput: true,
   userSetupAllowed: true,
   capabilities: { requiresInput: true, sendsChallenge: false, worksWithoutBrowser: true, phishingResistant: false, userSetupAllowed: true },
+  copy: totpCopy,
+  presentation: totpPresentation,
   create: (context) => new TotpProvider(context),
 };
