@@ -55,8 +55,8 @@ export interface SetupCard {
   title: string;
   text: string;
   button: string;
-  /** Ask a name for the new device ("My phone"). */
-  askLabel?: boolean;
+  /** Ask a name for the new device: `true` asks "Name for this device"; or the factor's own words ("Name for this key"). */
+  askLabel?: boolean | { label: string; placeholder?: string };
   /** Offer it only while the user has none (one email address). */
   onlyOne?: boolean;
   /**
@@ -128,6 +128,11 @@ export interface FactorCopy {
   inSentence?: string;
   /** The activity line when it is set up, when "<name> was added" reads wrong ("New recovery codes were made"). */
   addedActivity?: string;
+  /**
+   * Its own audit events in the user's recent activity, by event name (`recovery_code_used`):
+   * a line, or a line made from the event's harmless details (counts, labels; never a secret).
+   */
+  activity?: Readonly<Record<string, string | ((detail: Readonly<Record<string, unknown>>) => string)>>;
 }
 
 /** Routes a factor serves of its own (push's device page and answers), free of any web framework. */

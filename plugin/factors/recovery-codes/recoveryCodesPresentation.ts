@@ -7,6 +7,9 @@ export const recoveryCodesCopy: FactorCopy = {
   addedMessage: 'Your new recovery codes are ready. Any older codes no longer work.',
   removedMessage: 'The device was removed from your account.',
   addedActivity: 'New recovery codes were made (older ones stopped working)',
+  activity: {
+    recovery_code_used: (detail) => (typeof detail.remaining === 'number' ? `A recovery code was used (${detail.remaining} left)` : 'A recovery code was used'),
+  },
 };
 
 /** After a recovery code let the user in: how many remain, and where to make more. */

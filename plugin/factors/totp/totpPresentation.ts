@@ -6,6 +6,7 @@ export const totpCopy: FactorCopy = {
   displayName: 'Authenticator app',
   addedMessage: 'Your authenticator app is set up. You will be asked for its code when you log in.',
   removedMessage: 'The device was removed from your account.',
+  activity: { totp_code_reused: 'A code from your authenticator app was used a second time (refused)' },
 };
 
 /** The base32 key in groups of four, as the apps show it. */

@@ -7,6 +7,7 @@ export const trustedDeviceCopy: FactorCopy = {
   removedMessage: 'That browser is no longer trusted.',
   removeButton: 'Stop trusting',
   inSentence: 'trusted browser',
+  activity: { trusted_device_added: 'A browser was trusted to skip the second step', trusted_device_revoked: 'A browser is no longer trusted' },
 };
 
 /** Trusted browsers are not set up from a card: a login earns them ("Trust this device"); they are listed on their own. */

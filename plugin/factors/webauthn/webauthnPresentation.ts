@@ -7,6 +7,7 @@ export const webauthnCopy: FactorCopy = {
   displayName: 'Security key or passkey',
   addedMessage: 'Your security key is registered. You can use it when you log in.',
   removedMessage: 'The device was removed from your account.',
+  activity: { webauthn_counter_regressed: 'A security key answered in a way that suggests it was copied' },
 };
 
 /**
@@ -32,9 +33,9 @@ export const webauthnPresentation: FactorPresentation = {
   },
   card: {
     title: 'Security keys and passkeys',
-    text: 'Name the key so you can tell it from others (e.g. Blue YubiKey, or This laptop).',
+    text: '',
     button: 'Add a security key or passkey',
-    askLabel: true,
+    askLabel: { label: 'Name for this key', placeholder: 'e.g. Blue YubiKey, or This laptop' },
     script: 'webauthn.js',
   },
   assets: {
