@@ -36,3 +36,13 @@ export function setsUpAWayIn(factory: FactorProviderFactory): boolean {
   const card = factory.presentation?.card;
   return factory.capabilities.userSetupAllowed && card !== undefined && card.backup !== true;
 }
+
+/**
+ * A factor whose answer the user holds without asking, on any client: set up by the user,
+ * usable without a browser, nothing sent first, not a backup, not an approval (an
+ * authenticator app). The token door's default for a bare code, the API's self-service factor.
+ */
+export function isHeldCodeFactor(factory: FactorProviderFactory): boolean {
+  const { capabilities } = factory;
+  return capabilities.userSetupAllowed && capabilities.worksWithoutBrowser && !capabilities.sendsChallenge && factory.presentation?.card?.backup !== true && !isApprovalFactor(factory);
+}
