@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import supertest from 'supertest';
 import { builtInFactors } from '../../plugin/createMfaPlugin.ts';
 import { approveOnDevice, eventStreamsClosed } from '../factors/approveOnDevice/approveOnDeviceFactor.ts';
+import { assertMoodleError, MoodleAppClient } from '../support/moodleApp.ts';
 import { userIdOf } from '../support/securityPageSteps.ts';
 import { createTestSite, csrfFrom, sessionCookieSetBy, type TestBrowser, type TestSite } from '../support/testSite.ts';
 
@@ -167,6 +169,58 @@ describe('a factor approved on another device, through the generic web door (sql
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('at login/token.php: mfa_factor + mfa_send=1 starts it, the app polls with its mfa_token until approved, and gets the token', async () => {
+    await site.mfa.settings.set('mobile_app_mfa', true, 'admin');
+    try {
+      await paired('app-approver');
+      const userId = await userIdOf(site, 'app-approver');
+      const app = new MoodleAppClient(site, 'POST');
+      const first = await app.login('app-approver');
+      assertMoodleError(first, 'mfarequired');
+      assert.deepEqual(first.body.mfa_factors, [ID], 'an approval works without a browser');
+      const mfa_token: string = first.body.mfa_token;
+      // Nothing started yet: polling says so, and counts nothing.
+      assertMoodleError(await app.call({ mfa_token }), 'mfapending');
+      const sent = await app.call({ mfa_token, mfa_factor: ID, mfa_send: '1' });
+      assert.equal(sent.status, 200, sent.text);
+      assert.equal(sent.body.mfa_sent, true);
+      assert.equal(sent.body.token, undefined);
+      const request = device.openRequest(userId);
+      assert.ok(request);
+      assert.equal(sent.body.mfa_number, request.number, 'the number to match, for the app to show');
+      assert.match(sent.body.message, /Call again with this mfa_token/);
+      const waiting = await app.call({ mfa_token });
+      assertMoodleError(waiting, 'mfapending');
+      assert.equal(waiting.body.mfa_token, mfa_token);
+      assert.equal(waiting.headers['retry-after'], '2');
+      await supertest(site.app).post(`${BASE}/answer`).send({ request: request.id, number: request.number }).expect(200, { answer: 'approved' });
+      const issued = await app.call({ mfa_token });
+      assert.equal(issued.status, 200, issued.text);
+      assert.match(String(issued.body.token), /^[A-Za-z0-9_-]{20,}$/, issued.text);
+      assertMoodleError(await app.call({ mfa_token }), 'mfatokenexpired');
+      const failures = await site.database.db('mfa_factor_failures').where({ user_id: userId }).sum({ n: 'failures' }).first();
+      assert.equal(Number(failures?.n ?? 0), 0, 'polling is no wrong answer');
+    } finally {
+      await site.mfa.settings.set('mobile_app_mfa', false, 'admin');
+    }
+  });
+
+  it('at login/token.php: a denial on the phone ends the login (mfadenied), and the mfa_token is spent', async () => {
+    await site.mfa.settings.set('mobile_app_mfa', true, 'admin');
+    try {
+      await paired('app-denier');
+      const app = new MoodleAppClient(site, 'GET');
+      const first = await app.login('app-denier', { mfa_factor: ID, mfa_send: '1' });
+      assert.equal(first.body.mfa_sent, true, first.text);
+      const request = device.openRequest(await userIdOf(site, 'app-denier'));
+      await supertest(site.app).post(`${BASE}/answer`).send({ request: request?.id, deny: true }).expect(200, { answer: 'denied' });
+      assertMoodleError(await app.call({ mfa_token: first.body.mfa_token }), 'mfadenied');
+      assertMoodleError(await app.call({ mfa_token: first.body.mfa_token }), 'mfatokenexpired');
+    } finally {
+      await site.mfa.settings.set('mobile_app_mfa', false, 'admin');
     }
   });
 });

@@ -144,7 +144,8 @@ export function createMfaTokenDoor(options: { plugin: MfaPlugin }): MfaTokenDoor
         return refusal('mfadenied', 'This login was denied on your device. If it was not you, change your password.');
       }
     }
-    return refusal('mfapending', 'Waiting for your approval on your device. Call again with this mfa_token in a few seconds.', retry, 2);
+    const ids = approvals.map((f) => f.id).join(' or ');
+    return refusal('mfapending', `Waiting for your approval on your device (start it with mfa_send=1 and mfa_factor=${ids} if you have not). Call again with this mfa_token in a few seconds.`, retry, 2);
   }
 
   /** Checks the code through the factor's Passport strategy; a pass is spent once (engine.consume) before any token. */
