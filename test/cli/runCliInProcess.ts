@@ -7,11 +7,11 @@ export interface CliRun {
 }
 
 /** Runs one command line in this process against `databaseUrl`, capturing what it prints. */
-export async function runCliInProcess(argv: string[], databaseUrl: string): Promise<CliRun> {
+export async function runCliInProcess(argv: string[], databaseUrl: string, env: Record<string, string> = {}): Promise<CliRun> {
   const out: string[] = [];
   const err: string[] = [];
   const code = await runCli(argv, {
-    env: { DATABASE_URL: databaseUrl },
+    env: { DATABASE_URL: databaseUrl, ...env },
     cwd: process.cwd(),
     out: (line) => out.push(line),
     err: (line) => err.push(line),
