@@ -5,6 +5,7 @@ import { MfaError } from '../../../plugin/errors.ts';
 import type { SettingsSnapshot } from '../../../plugin/settings/settingsStore.ts';
 import type { FactorProviderFactory } from '../../../plugin/spi/factor.ts';
 import type { DisplayBlock } from '../../../plugin/spi/factorPresentation.ts';
+import { factorView } from '../../../web/pages/mfa/factorView.ts';
 import { asyncRoute } from '../asyncRoute.ts';
 import { isHeldCodeFactor } from '../mfa/factorViews.ts';
 import { requestFacts } from '../mfa/requestFacts.ts';
@@ -63,9 +64,9 @@ export function mfaRoutes(plugin: MfaPlugin): Router {
     const caller = apiCaller(res);
     refuseIdentityTokens(caller);
     const body = (req.body ?? {}) as Record<string, unknown>;
-    if (typeof body.code !== 'string' || body.code.trim() === '') throw new MfaError('INVALID_INPUT', 'Send the code your authenticator app shows now: {"code": "123456"}.', { field: 'code' });
     const settings = await plugin.settings.snapshot();
     const factory = keyFactor(plugin, settings);
+    if (typeof body.code !== 'string' || body.code.trim() === '') throw new MfaError('INVALID_INPUT', `Send the code your ${factorView(factory).inSentence} shows now: {"code": "123456"}.`, { field: 'code' });
     const device = await plugin.enrolment.confirmSetup(caller.user, factory.id, { code: body.code, setupId: body.setupId, label: body.label }, { actor: caller.user.username, ip: requestFacts(req, settings).ip });
     res.status(201).json({ enabled: true, device: { id: device.id, factor: device.factor, label: device.label } });
   }));
@@ -77,7 +78,7 @@ export function mfaRoutes(plugin: MfaPlugin): Router {
     const factory = keyFactor(plugin, settings);
     const ip = requestFacts(req, settings).ip;
     const devices = (await plugin.enrolment.devices(caller.user)).filter((d) => d.factor === factory.id);
-    if (devices.length === 0) throw new MfaError('NOT_FOUND', 'This account has no authenticator app to remove.');
+    if (devices.length === 0) throw new MfaError('NOT_FOUND', `This account has no ${factorView(factory).inSentence} to remove.`);
     for (const device of devices) await plugin.enrolment.remove(caller.user, factory.id, device.id, { actor: caller.user.username, ip });
     res.json({ removed: devices.length });
   }));
