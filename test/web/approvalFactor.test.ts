@@ -119,6 +119,10 @@ describe('a factor approved on another device, through the generic web door (sql
     await browser.agent.get('/mfa/status?factor=totp').expect(400);
     const page = await browser.agent.get('/user/security').expect(200);
     await browser.agent.post('/mfa/challenge').set('Accept', 'application/json').set('X-CSRF-Token', csrfFrom(page.text)).send({ factor: ID }).expect(409);
+    // No such factor, or one users do not set up themselves (a trusted browser): no set-up route.
+    const unknown = await browser.agent.post('/user/security/no-such-factor/setup').type('form').send({ _csrf: csrfFrom(page.text) }).expect(404);
+    assert.match(unknown.text, /no way of verifying by that name/);
+    await browser.agent.post('/user/security/trusted-device/setup').type('form').send({ _csrf: csrfFrom(page.text) }).expect(404);
   });
 
   it('serves the factor’s own page in the site layout with its script and manifest, and only declared files', async () => {

@@ -1,6 +1,6 @@
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
-import { isMfaError, type MfaError } from '../../../plugin/errors.ts';
+import { isMfaError, MfaError } from '../../../plugin/errors.ts';
 import type { FactorProviderFactory } from '../../../plugin/spi/factor.ts';
 import type { SetupStep } from '../../../plugin/spi/factorPresentation.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
@@ -31,6 +31,11 @@ function confirmationInput(body: unknown): Record<string, string> {
     if (name !== '_csrf' && typeof value === 'string') input[name] = value;
   }
   return input;
+}
+
+/** A page or JSON 404, as the caller asked, from the site's error handler. */
+function noSuchFactor(): MfaError {
+  return new MfaError('NOT_FOUND', 'There is no way of verifying by that name to set up here.');
 }
 
 function wantsJson(req: Request): boolean {
@@ -82,7 +87,7 @@ export function factorSetupRoutes(options: FactorSetupRoutesOptions): Router {
 
   router.post('/user/security/:slug/setup', recent, userRoute(plugin, signIn, async (req, res, user) => {
     const factory = settable(req);
-    if (!factory) return void res.status(404).json({ error: 'There is no way of verifying by that name to set up.', code: 'NOT_FOUND' });
+    if (!factory) throw noSuchFactor();
     const label = typeof req.body?.label === 'string' ? req.body.label : '';
     try {
       const setup = await plugin.enrolment.beginSetup(user, factory.id, { label, ip: await auditIp(plugin, req) });
@@ -101,7 +106,7 @@ export function factorSetupRoutes(options: FactorSetupRoutesOptions): Router {
   // Confirming is a set-up step too: a stale session must not read back (or finish) a set-up begun while it was fresh.
   router.post('/user/security/:slug/confirm', recent, userRoute(plugin, signIn, async (req, res, user) => {
     const factory = settable(req);
-    if (!factory) return void res.status(404).json({ error: 'There is no way of verifying by that name to set up.', code: 'NOT_FOUND' });
+    if (!factory) throw noSuchFactor();
     const input = confirmationInput(req.body);
     try {
       await plugin.enrolment.confirmSetup(user, factory.id, input, { actor: user.username, ip: await auditIp(plugin, req) });
@@ -135,7 +140,7 @@ export function factorSetupRoutes(options: FactorSetupRoutesOptions): Router {
   /** For a step that waits on another device: `waiting` while its confirm is still 'wait', `ready` once the factor presents it otherwise, `gone` when the set-up is over. */
   router.get('/user/security/:slug/setup/status', recent, userRoute(plugin, signIn, async (req, res, user) => {
     const factory = settable(req);
-    if (!factory) return void res.status(404).json({ error: 'There is no way of verifying by that name to set up.', code: 'NOT_FOUND' });
+    if (!factory) throw noSuchFactor();
     const carry = confirmationInput(req.query);
     const open = await plugin.enrolment.resumeSetup(user, factory.id, carry);
     const step = open ? factory.presentation?.presentSetup?.(open) : undefined;
