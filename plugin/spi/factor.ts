@@ -12,7 +12,7 @@ import type { SecretBox } from '../crypto/secretBox.ts';
 import type { SettingDefinition } from '../manifest/manifest.ts';
 import type { SettingsSnapshot } from '../settings/settingsStore.ts';
 import type { Migration } from '../store/migrationSource.ts';
-import type { FactorCopy, FactorPresentation } from './factorPresentation.ts';
+import type { CardStatus, FactorCopy, FactorPresentation } from './factorPresentation.ts';
 import type { FactorStorage } from './factorStorage.ts';
 import type { Host, HostUser } from './host.ts';
 
@@ -117,6 +117,13 @@ export interface FactorProvider {
   resumeSetup?(user: HostUser, input: Record<string, unknown>): Promise<object | null>;
   /** Enrolment step two: the user proves the device works; it becomes usable at login. */
   confirmSetup?(user: HostUser, input: Record<string, unknown>): Promise<FactorDevice>;
+  /**
+   * Where a login that passed with this factor lands, with what to tell the user (after a
+   * recovery code: the security page, and how many codes are left); null for the page asked for.
+   */
+  landingAfterPass?(user: HostUser): Promise<{ place: 'security'; message: string } | null>;
+  /** The user's own state of the factor, shown with its card on the security page. */
+  cardStatus?(user: HostUser): Promise<CardStatus | null>;
 }
 
 /**

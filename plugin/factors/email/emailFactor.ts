@@ -10,6 +10,7 @@ import { loginCodeMail } from './emailMessages.ts';
 import { RateLimits } from '../../store/rateLimits.ts';
 import { assertMaySend, type ResendRules, takeUserSend } from './resendThrottle.ts';
 import { deliverCode } from './deliverCode.ts';
+import { emailCopy, emailPresentation } from './emailPresentation.ts';
 
 /** Login codes are hashed under a subkey of their own (FactorContext.keyedHash). */
 const LOGIN_CODE_PURPOSE = 'email/login-code';
@@ -193,5 +194,7 @@ export const emailFactor: FactorProviderFactory = {
   requiresInput: true,
   userSetupAllowed: true,
   capabilities: { requiresInput: true, sendsChallenge: true, worksWithoutBrowser: true, phishingResistant: false, userSetupAllowed: true },
+  copy: emailCopy,
+  presentation: emailPresentation,
   create: (context) => new EmailProvider(context),
 };

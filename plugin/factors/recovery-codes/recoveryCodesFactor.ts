@@ -1,9 +1,11 @@
 import { MfaError } from '../../errors.ts';
 import type { AttemptView, FactorContext, FactorDevice, FactorProvider, FactorProviderFactory, VerifyOutcome } from '../../spi/factor.ts';
+import type { CardStatus } from '../../spi/factorPresentation.ts';
 import type { HostUser } from '../../spi/host.ts';
 import { generateRecoveryCode, normalizeRecoveryCode, RECOVERY_CODE_PURPOSE, RECOVERY_CODES_PER_SET, recoveryCodeMatches } from './recoveryCode.ts';
 import { recoveryCodeUsedMail } from './recoveryCodeMail.ts';
 import { RECOVERY_CODES_FACTOR_ID, RecoveryCodeStore, storedHashOf } from './recoveryCodeStore.ts';
+import { recoveryCodeUsedMessage, recoveryCodesCardStatus, recoveryCodesCopy, recoveryCodesPresentation } from './recoveryCodesPresentation.ts';
 
 /** At this many unused codes or fewer, the user is told to generate a new set. */
 export const RECOVERY_CODES_RUNNING_LOW_AT = 3;
@@ -40,6 +42,15 @@ class RecoveryCodesProvider implements FactorProvider {
 
   async state(): Promise<'unknown'> {
     return 'unknown';
+  }
+
+  /** After a login with a recovery code: the security page, told how many are left (the user may have lost their device). */
+  async landingAfterPass(user: HostUser): Promise<{ place: 'security'; message: string }> {
+    return { place: 'security', message: recoveryCodeUsedMessage(await this.remaining(user)) };
+  }
+
+  async cardStatus(user: HostUser): Promise<CardStatus> {
+    return recoveryCodesCardStatus(await this.remaining(user));
   }
 
   async remaining(user: HostUser): Promise<RecoveryCodesLeft> {
@@ -136,6 +147,8 @@ export const recoveryCodesFactor: FactorProviderFactory = {
   requiresInput: true,
   userSetupAllowed: true,
   capabilities: { requiresInput: true, sendsChallenge: false, worksWithoutBrowser: true, phishingResistant: false, userSetupAllowed: true },
+  copy: recoveryCodesCopy,
+  presentation: recoveryCodesPresentation,
   create: (context) => new RecoveryCodesProvider(context),
 };
 

@@ -5,6 +5,7 @@ import type { AttemptView, FactorContext, FactorDevice, FactorProvider, FactorPr
 import { recordSecretContext } from '../../store/sealedFactorSecrets.ts';
 import { UserFactorRecords, type UserFactorRecord } from '../../store/userFactorRecords.ts';
 import { type TotpAlgorithm, type TotpParameters, verifyTotpCode } from './totpCode.ts';
+import { totpCopy, totpPresentation } from './totpPresentation.ts';
 
 export const TOTP_FACTOR_ID = 'totp';
 
@@ -195,5 +196,7 @@ export const totpFactor: FactorProviderFactory = {
   requiresInput: true,
   userSetupAllowed: true,
   capabilities: { requiresInput: true, sendsChallenge: false, worksWithoutBrowser: true, phishingResistant: false, userSetupAllowed: true },
+  copy: totpCopy,
+  presentation: totpPresentation,
   create: (context) => new TotpProvider(context),
 };
