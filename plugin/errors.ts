@@ -28,7 +28,13 @@ export type MfaErrorCode =
   | 'INVALID_LOGIN'
   | 'INVALID_TOKEN'
   | 'CONFIGURATION'
-  | 'DATABASE_UNAVAILABLE';
+  | 'DATABASE_UNAVAILABLE'
+  /** Bridge API (/bridge/v1): no valid client signature (unknown or revoked client, bad signature, missing headers). */
+  | 'BRIDGE_UNAUTHENTICATED'
+  /** Bridge API: the request's timestamp is outside the window (clock skew or an old capture). */
+  | 'BRIDGE_STALE'
+  /** Bridge API: the request's nonce was seen before for this client: a replay. */
+  | 'BRIDGE_REPLAYED';
 
 export interface MfaErrorDetails {
   /** Tries left before the factor locks, when a wrong input was counted. */

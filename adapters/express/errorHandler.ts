@@ -29,6 +29,9 @@ export const STATUS_BY_ERROR_CODE: Record<MfaErrorCode, number> = {
   DATABASE_UNAVAILABLE: 503,
   // The mail server, not the request, failed: try again later.
   DELIVERY_FAILED: 503,
+  BRIDGE_UNAUTHENTICATED: 401,
+  BRIDGE_STALE: 401,
+  BRIDGE_REPLAYED: 401,
 };
 
 export const UNAVAILABLE_MESSAGE = 'The service is temporarily unavailable. Please try again in a minute.';

@@ -29,7 +29,14 @@ export type AuditEventName =
   | 'not_me_reported'
   | 'webauthn_counter_regressed'
   /** `mfa-bridge keys rotate` re-encrypted the secrets at rest (counts in detail). */
-  | 'keys_rotated';
+  | 'keys_rotated'
+  /** A bridge API client (a platform such as Keycloak) was created or revoked (its id; never its secret). */
+  | 'bridge_client_added'
+  | 'bridge_client_revoked'
+  /** A signed call to /bridge/v1, with the client id as actor. */
+  | 'bridge_call'
+  /** A call to /bridge/v1 refused before it ran: bad signature, stale, replayed, unknown or revoked client. */
+  | 'bridge_refused';
 
 export interface AuditEntry {
   event: AuditEventName;

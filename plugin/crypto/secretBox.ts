@@ -33,7 +33,14 @@ function decrypt(key: Buffer, parts: { iv: string; tag: string; body: string }, 
  * (on use, and by `mfa-bridge keys rotate`).
  */
 export class SecretBox {
-  constructor(private readonly keys: KeyRing) {}
+  /**
+   * @param purpose the subkey it seals under: `secret-box` for factor secrets; another use
+   * (the bridge clients' signing keys) names its own, so the two can never open each other's values.
+   */
+  constructor(
+    private readonly keys: KeyRing,
+    private readonly purpose: 'secret-box' | 'bridge/client-signing-key' = 'secret-box',
+  ) {}
 
   /** Whether `value` is in this box's format (any version): what a rotation re-seals. */
   static isSealed(value: string): boolean {
@@ -43,7 +50,7 @@ export class SecretBox {
   seal(plaintext: string, context: string): string {
     const master = this.keys.current;
     const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.keys.subkey('secret-box', master), iv);
+    const cipher = createCipheriv('aes-256-gcm', this.keys.subkey(this.purpose, master), iv);
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return [VERSION, master.id, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join(':');
@@ -58,7 +65,7 @@ export class SecretBox {
         throw new MfaError('CONFIGURATION', `A stored secret was sealed under a key that is not configured (key id ${keyId}): put that key back in MFA_OLD_SECRET_KEYS.`, { keyId });
       }
       try {
-        return decrypt(this.keys.subkey('secret-box', master), { iv, tag, body }, context);
+        return decrypt(this.keys.subkey(this.purpose, master), { iv, tag, body }, context);
       } catch {
         throw new MfaError('CONFIGURATION', `A stored secret did not decrypt under its key (key id ${keyId}): it was altered, or copied from another account.`, { keyId });
       }

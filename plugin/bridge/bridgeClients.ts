@@ -1,0 +1,134 @@
+import type { Knex } from 'knex';
+import type { AuditLog } from '../audit/auditLog.ts';
+import type { SecretBox } from '../crypto/secretBox.ts';
+import { randomToken } from '../crypto/tokens.ts';
+import { MfaError } from '../errors.ts';
+import { signingKeyFromSecret } from './requestSignature.ts';
+
+/** A client as admins see it: never its secret or key. */
+export interface BridgeClient {
+  clientId: string;
+  platform: string;
+  createdAt: number;
+  createdBy: string | null;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+interface ClientRow {
+  client_id: string;
+  platform: string;
+  sealed_signing_key: string;
+  created_at: number | string;
+  created_by: string | null;
+  last_used_at: number | string | null;
+  revoked_at: number | string | null;
+}
+
+export const CLIENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export const PLATFORM_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+/** `mbs_` and 32 random bytes in base64url (43 characters). */
+const SECRET_PREFIX = 'mbs_';
+/** The last-use time is written at most this often: a busy client does not write on every call. */
+const TOUCH_EVERY_MS = 60_000;
+
+const nullableNumber = (value: number | string | null) => (value === null ? null : Number(value));
+
+function toClient(row: ClientRow): BridgeClient {
+  return {
+    clientId: row.client_id,
+    platform: row.platform,
+    createdAt: Number(row.created_at),
+    createdBy: row.created_by,
+    lastUsedAt: nullableNumber(row.last_used_at),
+    revokedAt: nullableNumber(row.revoked_at),
+  };
+}
+
+/** What a signed request is checked with: the live client's platform and signing key. */
+export interface ClientKey {
+  clientId: string;
+  platform: string;
+  signingKey: Buffer;
+  lastUsedAt: number | null;
+}
+
+/**
+ * The platforms allowed to call /bridge/v1. A client's secret is shown once when it is
+ * made; the server keeps only the signing key derived from it (HMAC needs the key itself,
+ * so a hash would not do), sealed by a secret box under its own subkey of MFA_SECRET_KEY
+ * and bound to the client id.
+ */
+export class BridgeClients {
+  constructor(
+    private readonly db: Knex,
+    private readonly box: SecretBox,
+    private readonly audit: AuditLog,
+    private readonly now: () => number,
+  ) {}
+
+  /** Makes a client and returns its secret: the only time anyone sees it. */
+  async add(options: { clientId: string; platform: string; actor: string }): Promise<{ client: BridgeClient; secret: string }> {
+    if (!CLIENT_ID_PATTERN.test(options.clientId)) {
+      throw new MfaError('INVALID_INPUT', 'A client id is 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit (e.g. keycloak-main).', { field: 'clientId' });
+    }
+    if (!PLATFORM_PATTERN.test(options.platform)) {
+      throw new MfaError('INVALID_INPUT', 'A platform is 1 to 64 lowercase letters, digits, dashes or underscores (e.g. keycloak).', { field: 'platform' });
+    }
+    const secret = SECRET_PREFIX + randomToken(32);
+    const createdAt = this.now();
+    const row = {
+      client_id: options.clientId,
+      platform: options.platform,
+      sealed_signing_key: this.box.seal(signingKeyFromSecret(secret).toString('base64'), sealContext(options.clientId)),
+      created_at: createdAt,
+      created_by: options.actor,
+    };
+    await this.db.transaction(async (trx) => {
+      // Revoked ids stay taken: an audit line naming a client must mean one client.
+      if (await trx('mfa_bridge_clients').where({ client_id: options.clientId }).first('client_id')) {
+        throw new MfaError('INVALID_INPUT', `There is already a client "${options.clientId}" (revoked ones keep their id): choose another id.`, { field: 'clientId' });
+      }
+      await trx('mfa_bridge_clients').insert(row);
+      await this.audit.record({ event: 'bridge_client_added', actor: options.actor, detail: { clientId: options.clientId, platform: options.platform } }, trx);
+    });
+    return { client: { clientId: options.clientId, platform: options.platform, createdAt, createdBy: options.actor, lastUsedAt: null, revokedAt: null }, secret };
+  }
+
+  /** Every client, live and revoked, oldest first. */
+  async list(): Promise<BridgeClient[]> {
+    const rows = await this.db<ClientRow>('mfa_bridge_clients').select('*').orderBy('created_at', 'asc').orderBy('client_id', 'asc');
+    return rows.map(toClient);
+  }
+
+  /** Revokes a client at once (its next request is refused); false when there is no live client of that id. */
+  async revoke(clientId: string, actor: string): Promise<boolean> {
+    return this.db.transaction(async (trx) => {
+      const changed = await trx('mfa_bridge_clients').where({ client_id: clientId }).whereNull('revoked_at').update({ revoked_at: this.now() });
+      if (changed === 0) return false;
+      await this.audit.record({ event: 'bridge_client_revoked', actor, detail: { clientId } }, trx);
+      return true;
+    });
+  }
+
+  /** The live client's key, or null for an unknown or revoked id. */
+  async keyOf(clientId: string): Promise<ClientKey | null> {
+    if (!CLIENT_ID_PATTERN.test(clientId)) return null;
+    const row = await this.db<ClientRow>('mfa_bridge_clients').where({ client_id: clientId }).whereNull('revoked_at').first();
+    if (!row) return null;
+    const signingKey = Buffer.from(this.box.open(row.sealed_signing_key, sealContext(clientId)), 'base64');
+    return { clientId, platform: row.platform, signingKey, lastUsedAt: nullableNumber(row.last_used_at) };
+  }
+
+  /** Notes that the client called (at most once a minute), for the admin's list. */
+  async touch(client: ClientKey): Promise<void> {
+    const now = this.now();
+    if (client.lastUsedAt !== null && now - client.lastUsedAt < TOUCH_EVERY_MS) return;
+    await this.db('mfa_bridge_clients').where({ client_id: client.clientId }).update({ last_used_at: now });
+  }
+}
+
+/** Associated data of the sealed key: a sealed key copied onto another client's row does not open. */
+function sealContext(clientId: string): string {
+  return `bridge-client:${clientId}`;
+}
