@@ -2,9 +2,11 @@ import { parseArgs } from 'node:util';
 import type { Knex } from 'knex';
 import { KeyRing, parseOldSecretKeys, parseSecretKey } from '../../plugin/crypto/keyRing.ts';
 import { isMfaError, MfaError } from '../../plugin/errors.ts';
+import { withBridgeUsers } from '../../plugin/bridge/withBridgeUsers.ts';
 import { migratePlugin } from '../../plugin/store/migratePlugin.ts';
 import { DEFAULT_DATABASE_URL, isDatabaseUnavailable, openDatabase, redactUrl } from '../../plugin/store/openDatabase.ts';
 import { type CliCommand, type CliHost, type CommandArgs, UsageError } from './cliCommand.ts';
+import { bridgeCommands } from './bridgeCommands.ts';
 import { keysCommands } from './keysCommands.ts';
 import { migrateCommand } from './migrateCommand.ts';
 import { mfaCommands } from './mfaCommands.ts';
@@ -64,7 +66,7 @@ export function secretKeysFromEnvironment(env: NodeJS.ProcessEnv): KeyRing {
  * process.exitCode = await cli.run(process.argv.slice(2));
  */
 export function createMfaCli(options: MfaCliOptions): MfaCli {
-  const commands: readonly CliCommand[] = [migrateCommand, ...(options.commands ?? []), ...settingsCommands, ...mfaCommands, ...keysCommands];
+  const commands: readonly CliCommand[] = [migrateCommand, ...(options.commands ?? []), ...settingsCommands, ...mfaCommands, ...keysCommands, ...bridgeCommands];
   const databaseUrlOf = options.databaseUrl ?? ((env) => env.DATABASE_URL || DEFAULT_DATABASE_URL);
   const migrateHost = options.migrate ?? migratePlugin;
   const secretKeysOf = options.secretKeys ?? secretKeysFromEnvironment;
@@ -113,7 +115,7 @@ export function createMfaCli(options: MfaCliOptions): MfaCli {
         return unreachable();
       }
       await (command.migrations === 'host' ? migrateHost(db) : migratePlugin(db));
-      await command.run({ db, args, out: io.out, host: options.host(db), secretKeys: () => secretKeysOf(io.env, io.cwd) });
+      await command.run({ db, args, out: io.out, host: withBridgeUsers(options.host(db), db), secretKeys: () => secretKeysOf(io.env, io.cwd) });
       return EXIT_CODES.ok;
     } catch (error) {
       if (error instanceof UsageError) {

@@ -75,7 +75,7 @@ export const DEFAULT_PURGE_DAYS = 30;
 export const mfaPurge: CliCommand = {
   name: 'mfa purge',
   arguments: '[--days <n>]',
-  summary: `deletes MFA attempts, API sessions and identity tokens that ended more than n days ago (default ${DEFAULT_PURGE_DAYS}), and stale password-guessing counters; the audit log stays`,
+  summary: `deletes MFA attempts, API sessions and identity tokens that ended more than n days ago (default ${DEFAULT_PURGE_DAYS}), stale password-guessing counters and bridge request nonces; the audit log stays`,
   options: { days: { type: 'string' } },
   migrations: 'host',
   async run({ db, args, out, host }) {
@@ -83,7 +83,7 @@ export const mfaPurge: CliCommand = {
     if (!/^\d{1,5}$/.test(raw)) throw new MfaError('INVALID_INPUT', `--days takes a whole number of days, e.g. --days ${DEFAULT_PURGE_DAYS}.`);
     const result = await purgeExpired(adminDependencies(db, host), { olderThanDays: Number(raw), actor: CLI_ACTOR });
     out(
-      `Purged ${result.attempts} attempts, ${result.apiSessions} API sessions and ${result.identityTokens} identity tokens that ended more than ${raw} days ago, and ${result.passwordGuesses} password-guessing counters no limit uses any more.`,
+      `Purged ${result.attempts} attempts, ${result.apiSessions} API sessions and ${result.identityTokens} identity tokens that ended more than ${raw} days ago, and ${result.passwordGuesses} password-guessing counters no limit uses any more.${result.bridgeNonces > 0 ? ` Also ${result.bridgeNonces} replay markers of bridge requests too old to be replayed.` : ''}`,
     );
   },
 };

@@ -1,8 +1,10 @@
 import type { Express } from 'express';
 import type { Knex } from 'knex';
+import { type Bridge, createBridge } from '../../plugin/bridge/createBridge.ts';
 import { createMfaPlugin, type MfaPlugin } from '../../plugin/createMfaPlugin.ts';
 import type { FactorProviderFactory } from '../../plugin/spi/factor.ts';
 import type { MailMessage } from '../../plugin/spi/host.ts';
+import { createBridgeApi } from '../bridge/createBridgeApi.ts';
 import { createMfaAdmin } from '../express/admin/createMfaAdmin.ts';
 import { createMfaApi } from '../express/api/createMfaApi.ts';
 import { createMfaTokenDoor } from '../express/mfa/createMfaTokenDoor.ts';
@@ -45,6 +47,8 @@ export interface WiredSite {
   app: Express;
   plugin: MfaPlugin;
   host: LmsHost;
+  /** The bridge API's core (/bridge/v1): its clients, and the plugin serving other platforms' users. */
+  bridge: Bridge;
 }
 
 /**
@@ -58,6 +62,9 @@ export function wireSite(parts: SiteParts): WiredSite {
   const secureCookies = parts.secureCookies ?? parts.origin.startsWith('https:');
   const host = new LmsHost(db, { siteName: parts.siteName, origin: parts.origin, sendMail: (message) => parts.sendMail(message) });
   const plugin = createMfaPlugin({ db, host, secretKey: parts.secretKey, oldSecretKeys: parts.oldSecretKeys, now: parts.now, identityTokenScopes: LMS_API_SCOPES, log, factors: parts.factors });
+  // Other platforms (Keycloak) reach the same engine, factors and tables through /bridge/v1, with users of their own.
+  const bridge = createBridge({ db, secretKey: parts.secretKey, oldSecretKeys: parts.oldSecretKeys, siteName: parts.siteName, siteOrigin: parts.origin, sendMail: (message) => parts.sendMail(message), now: parts.now, log, factors: parts.factors });
+  const bridgeApi = createBridgeApi({ bridge, log });
   const door = createMfaWebDoor({ plugin, homePath: '/my', secureCookies });
   const app = createLmsSite({
     db,
@@ -65,15 +72,18 @@ export function wireSite(parts: SiteParts): WiredSite {
     config: { siteName: parts.siteName, secureCookies },
     sessionSecret: parts.sessionSecret,
     hooks: {
-      mount: (app) => [door, createMfaAdmin({ plugin })].forEach((part) => part.mount(app)),
+      mount: (app) => [door, createMfaAdmin({ plugin, bridgeClients: bridge.clients })].forEach((part) => part.mount(app)),
       checkPassword: passwordCheckHook(plugin),
       csrfExempt: door.csrfExempt,
       afterPasswordLogin: door.afterPasswordLogin,
       ...createMfaTokenDoor({ plugin }),
-      mountApi: createMfaApi({ plugin, hostRoutes: siteApiRoutes(host), log }).mount,
+      mountApi: (app) => {
+        createMfaApi({ plugin, hostRoutes: siteApiRoutes(host), log }).mount(app);
+        bridgeApi.mount(app);
+      },
       mobileApp: mobileAppPolicy(plugin),
     },
     log,
   });
-  return { app, plugin, host };
+  return { app, plugin, host, bridge };
 }

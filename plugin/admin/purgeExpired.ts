@@ -1,4 +1,6 @@
 import { FORGET_FAILURES_MS, KNOWN_ADDRESS_MS } from '../engine/passwordThrottle.ts';
+import { NONCE_RETENTION_MS } from '../bridge/authenticateBridgeRequest.ts';
+import { BridgeNonces } from '../bridge/bridgeNonces.ts';
 import { PasswordGuessStore } from '../store/passwordGuesses.ts';
 import type { AdminDependencies } from './adminDependencies.ts';
 
@@ -14,6 +16,8 @@ export interface PurgeExpiredResult {
   identityTokens: number;
   /** Password-guessing counters that no longer decide anything (any age: they are not history). */
   passwordGuesses: number;
+  /** Nonces of bridge requests older than any request the bridge still accepts (replay markers no window needs). */
+  bridgeNonces: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -41,7 +45,8 @@ export async function purgeExpired(deps: AdminDependencies, options: PurgeExpire
     // window, whatever --days says, so the table stays as small as the guessing of the last day.
     const now = deps.now();
     const passwordGuesses = await new PasswordGuessStore(deps.db).purge(now - FORGET_FAILURES_MS, now - KNOWN_ADDRESS_MS, trx);
-    const result = { attempts, apiSessions, identityTokens, passwordGuesses };
+    const bridgeNonces = await new BridgeNonces(deps.db).purge(now - NONCE_RETENTION_MS, trx);
+    const result = { attempts, apiSessions, identityTokens, passwordGuesses, bridgeNonces };
     await deps.audit.record({ event: 'expired_purged', actor: options.actor, detail: { purged: result, olderThanDays: options.olderThanDays } }, trx);
     return result;
   });

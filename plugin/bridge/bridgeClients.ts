@@ -62,7 +62,8 @@ export interface ClientKey {
 export class BridgeClients {
   constructor(
     private readonly db: Knex,
-    private readonly box: SecretBox,
+    /** Asked only to seal or open a key: listing and revoking need no MFA_SECRET_KEY (the CLI). */
+    private readonly box: () => SecretBox,
     private readonly audit: AuditLog,
     private readonly now: () => number,
   ) {}
@@ -80,7 +81,7 @@ export class BridgeClients {
     const row = {
       client_id: options.clientId,
       platform: options.platform,
-      sealed_signing_key: this.box.seal(signingKeyFromSecret(secret).toString('base64'), sealContext(options.clientId)),
+      sealed_signing_key: this.box().seal(signingKeyFromSecret(secret).toString('base64'), sealContext(options.clientId)),
       created_at: createdAt,
       created_by: options.actor,
     };
@@ -116,7 +117,7 @@ export class BridgeClients {
     if (!CLIENT_ID_PATTERN.test(clientId)) return null;
     const row = await this.db<ClientRow>('mfa_bridge_clients').where({ client_id: clientId }).whereNull('revoked_at').first();
     if (!row) return null;
-    const signingKey = Buffer.from(this.box.open(row.sealed_signing_key, sealContext(clientId)), 'base64');
+    const signingKey = Buffer.from(this.box().open(row.sealed_signing_key, sealContext(clientId)), 'base64');
     return { clientId, platform: row.platform, signingKey, lastUsedAt: nullableNumber(row.last_used_at) };
   }
 

@@ -7,6 +7,7 @@ import supertest from 'supertest';
 import { migrateSite } from '../../adapters/lms/migrateSite.ts';
 import { createUser } from '../../adapters/lms/users.ts';
 import { wireSite } from '../../adapters/lms/wireSite.ts';
+import type { Bridge } from '../../plugin/bridge/createBridge.ts';
 import type { MfaPlugin } from '../../plugin/createMfaPlugin.ts';
 import type { FactorProviderFactory } from '../../plugin/spi/factor.ts';
 import type { MailMessage } from '../../plugin/spi/host.ts';
@@ -46,6 +47,8 @@ export interface TestSite {
   app: Express;
   database: TestDatabase;
   mfa: MfaPlugin;
+  /** The bridge API's core: its clients, and the plugin that serves other platforms' users. */
+  bridge: Bridge;
   clock: TestClock;
   mail: MailMessage[];
   /** Lines the plugin logged (a security mail not sent...). */
@@ -75,9 +78,9 @@ export function newSiteSecrets(): SiteSecrets {
 export function buildTestApp(
   database: Pick<TestDatabase, 'db'>,
   options: { now?: () => number; mail?: MailMessage[]; logs?: string[]; mailOutage?: { on: boolean }; hostOrigin?: string; secrets?: SiteSecrets; factors?: readonly FactorProviderFactory[] },
-): { app: Express; mfa: MfaPlugin } {
+): { app: Express; mfa: MfaPlugin; bridge: Bridge } {
   const secrets = options.secrets ?? newSiteSecrets();
-  const { app, plugin } = wireSite({
+  const { app, plugin, bridge } = wireSite({
     db: database.db,
     siteName: 'Test LMS',
     origin: options.hostOrigin ?? 'http://localhost',
@@ -93,7 +96,7 @@ export function buildTestApp(
     log: (line) => void options.logs?.push(line),
     factors: options.factors,
   });
-  return { app, mfa: plugin };
+  return { app, mfa: plugin, bridge };
 }
 
 export interface TestSiteOptions {
@@ -116,11 +119,12 @@ export async function createTestSite(kind: 'sqlite' | 'mysql', options: TestSite
   const mailOutage = { on: false };
   const clock = new TestClock();
   const secrets = newSiteSecrets();
-  const { app, mfa } = buildTestApp(database, { now: clock.now, mail, logs, mailOutage, hostOrigin: options.hostOrigin, secrets, factors: options.factors });
+  const { app, mfa, bridge } = buildTestApp(database, { now: clock.now, mail, logs, mailOutage, hostOrigin: options.hostOrigin, secrets, factors: options.factors });
   return {
     app,
     database,
     mfa,
+    bridge,
     clock,
     mail,
     logs,
@@ -132,6 +136,7 @@ export async function createTestSite(kind: 'sqlite' | 'mysql', options: TestSite
     browser: () => browserOn(app),
     async close() {
       await mfa.notifications.settled();
+      await bridge.plugin.notifications.settled();
       await database.drop();
     },
   };

@@ -1,7 +1,9 @@
 import { type Express, Router } from 'express';
+import type { BridgeClients } from '../../../plugin/bridge/bridgeClients.ts';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import { requirePassedMfa } from '../mfa/mfaGate.ts';
 import { adminOnly } from './adminAccess.ts';
+import { bridgeClientRoutes } from './bridgeClientRoutes.ts';
 import { reportRoutes } from './reportRoutes.ts';
 import { settingsRoutes } from './settingsRoutes.ts';
 import { userRoutes } from './userRoutes.ts';
@@ -10,6 +12,8 @@ export interface MfaAdminOptions {
   plugin: MfaPlugin;
   /** @default '/login' */
   loginPath?: string;
+  /** The bridge API's clients (/bridge/v1): listed, added and revoked at /admin/mfa/bridge. Without them, no such page. */
+  bridgeClients?: BridgeClients;
 }
 
 export interface MfaAdmin {
@@ -26,6 +30,7 @@ export function createMfaAdmin(options: MfaAdminOptions): MfaAdmin {
   router.use(requirePassedMfa(plugin), adminOnly(plugin, options.loginPath ?? '/login'));
   router.get('/', (_req, res) => res.redirect(302, '/admin/mfa/settings'));
   router.use(settingsRoutes(plugin), userRoutes(plugin), reportRoutes(plugin));
+  if (options.bridgeClients) router.use(bridgeClientRoutes(options.bridgeClients));
   return {
     mount(app) {
       app.use('/admin/mfa', router);

@@ -1,12 +1,13 @@
 import { html, type SafeHtml } from '../../html.ts';
 import { renderPage } from '../../layout.ts';
 
-export type AdminSection = 'settings' | 'users' | 'report';
+export type AdminSection = 'settings' | 'users' | 'report' | 'bridge';
 
 const LINKS: ReadonlyArray<[AdminSection, string, string]> = [
   ['settings', '/admin/mfa/settings', 'Settings'],
   ['users', '/admin/mfa/users', 'Users'],
   ['report', '/admin/mfa/report', 'Factor report'],
+  ['bridge', '/admin/mfa/bridge', 'Bridge clients'],
 ];
 
 export interface AdminPageOptions {

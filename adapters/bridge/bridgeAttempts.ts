@@ -1,0 +1,43 @@
+import type { Response } from 'express';
+import type { StoredAttempt } from '../../plugin/engine/attemptStore.ts';
+import type { Bridge } from '../../plugin/bridge/createBridge.ts';
+import type { BridgeUser } from '../../plugin/bridge/bridgeUsers.ts';
+import { isMfaError, MfaError } from '../../plugin/errors.ts';
+import { type AttemptAnswer, attemptAnswer, passedAnswer } from './bridgeAnswers.ts';
+import { bridgeClient, noteCall } from './bridgeRequests.ts';
+
+/** An attempt a client may act on: opened through the bridge for a user of the client's platform. */
+export interface ClientAttempt {
+  handle: string;
+  attempt: StoredAttempt;
+  user: BridgeUser;
+}
+
+const unknownAttempt = () => new MfaError('NOT_FOUND', 'There is no such attempt: open one with POST /bridge/v1/attempts.');
+
+/**
+ * The attempt behind a handle, for this client's platform only: another platform's
+ * attempts (and the site's own logins) are answered as unknown.
+ */
+export async function clientAttempt(bridge: Bridge, res: Response, handle: string): Promise<ClientAttempt> {
+  let attempt: StoredAttempt;
+  try {
+    attempt = await bridge.plugin.engine.findByHandle(handle);
+  } catch (error) {
+    // Only "no such handle" is unknown; a database outage stays one (503).
+    throw isMfaError(error, 'ATTEMPT_EXPIRED') ? unknownAttempt() : error;
+  }
+  const user = await bridge.users.findById(attempt.userId);
+  if (!user || user.platform !== bridgeClient(res).platform) throw unknownAttempt();
+  noteCall(res, { userId: user.id, door: attempt.door });
+  return { handle, attempt, user };
+}
+
+/** Where the attempt stands now: a passed one waits to be consumed; a spent or expired one is gone (410). */
+export async function currentAnswer(bridge: Bridge, found: ClientAttempt): Promise<AttemptAnswer> {
+  const fresh = await bridge.plugin.engine.findByHandle(found.handle);
+  if (fresh.status === 'passed') return passedAnswer(found.handle);
+  if (fresh.status === 'failed') return { attempt: found.handle, outcome: 'failed', factors: [], lockedUntil: null };
+  const status = await bridge.plugin.engine.status(fresh.id, { ip: fresh.ip, userAgent: fresh.userAgent });
+  return attemptAnswer(bridge.plugin, status, found.handle);
+}

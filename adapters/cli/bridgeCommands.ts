@@ -1,0 +1,64 @@
+import { AuditLog } from '../../plugin/audit/auditLog.ts';
+import { BridgeClients } from '../../plugin/bridge/bridgeClients.ts';
+import { SecretBox } from '../../plugin/crypto/secretBox.ts';
+import { MfaError } from '../../plugin/errors.ts';
+import type { KeyRing } from '../../plugin/crypto/keyRing.ts';
+import type { Knex } from 'knex';
+import { type CliCommand, requirePositionals, UsageError } from './cliCommand.ts';
+import { CLI_ACTOR } from './settingsCommands.ts';
+
+function clientsOver(db: Knex, keys?: () => KeyRing): BridgeClients {
+  // Listing and revoking open no sealed key, so they work without MFA_SECRET_KEY; adding seals one.
+  const box = () => {
+    if (!keys) throw new MfaError('CONFIGURATION', 'This command reads no key.');
+    return new SecretBox(keys(), 'bridge/client-signing-key');
+  };
+  return new BridgeClients(db, box, new AuditLog(db), Date.now);
+}
+
+const iso = (at: number | null) => (at === null ? '-' : new Date(at).toISOString());
+
+export const bridgeClientAdd: CliCommand = {
+  name: 'bridge client add',
+  arguments: '<clientId> --platform <platform>',
+  summary: 'makes a client of the bridge API (/bridge/v1) for a platform such as keycloak and prints its secret, once; audited',
+  options: { platform: { type: 'string' } },
+  migrations: 'plugin',
+  async run({ db, args, out, secretKeys }) {
+    const [clientId = ''] = requirePositionals(this, args, ['clientId']);
+    const platform = args.options.platform;
+    if (typeof platform !== 'string') throw new UsageError(`bridge client add: missing --platform <platform> (e.g. --platform keycloak); usage: mfa-bridge ${this.name} ${this.arguments}`);
+    const { client, secret } = await clientsOver(db, secretKeys).add({ clientId, platform, actor: CLI_ACTOR });
+    out(`Client ${client.clientId} (platform ${client.platform}) is made. Its secret, shown only now:`);
+    out(secret);
+  },
+};
+
+export const bridgeClientList: CliCommand = {
+  name: 'bridge client list',
+  arguments: '',
+  summary: 'lists the bridge API clients: id, platform, made, last used, revoked (never a secret)',
+  options: {},
+  migrations: 'plugin',
+  async run({ db, out }) {
+    const clients = await clientsOver(db).list();
+    if (clients.length === 0) return out('No bridge clients. Make one with: mfa-bridge bridge client add <clientId> --platform <platform>');
+    out('client id\tplatform\tmade\tlast used\trevoked');
+    for (const c of clients) out([c.clientId, c.platform, iso(c.createdAt), iso(c.lastUsedAt), iso(c.revokedAt)].join('\t'));
+  },
+};
+
+export const bridgeClientRevoke: CliCommand = {
+  name: 'bridge client revoke',
+  arguments: '<clientId>',
+  summary: 'revokes a bridge API client at once (its next request is refused); audited',
+  options: {},
+  migrations: 'plugin',
+  async run({ db, args, out }) {
+    const [clientId = ''] = requirePositionals(this, args, ['clientId']);
+    if (!(await clientsOver(db).revoke(clientId, CLI_ACTOR))) throw new MfaError('NOT_FOUND', `There is no live client "${clientId}" (see: mfa-bridge bridge client list).`);
+    out(`Client ${clientId} is revoked: its next request is refused.`);
+  },
+};
+
+export const bridgeCommands: readonly CliCommand[] = [bridgeClientAdd, bridgeClientList, bridgeClientRevoke];

@@ -1,0 +1,51 @@
+import type { BridgeClient } from '../../../plugin/bridge/bridgeClients.ts';
+import { formatTime } from '../../formatTime.ts';
+import { html } from '../../html.ts';
+import { renderAdminPage } from './adminLayout.ts';
+
+export interface BridgeClientsPageModel {
+  csrf: string;
+  username: string;
+  clients: BridgeClient[];
+  flash?: string;
+  /** A client just made: its secret, shown this once. */
+  created?: { clientId: string; secret: string };
+  error?: string;
+  form?: { clientId: string; platform: string };
+}
+
+/** `/admin/mfa/bridge`: the platforms allowed to call /bridge/v1 (Keycloak), each revocable at once. */
+export function renderBridgeClientsPage(model: BridgeClientsPageModel): string {
+  const body = html`
+    <h1>Bridge clients</h1>
+    <p>Platforms that are not Node (a Keycloak server) use this site's factors through <code>/bridge/v1</code>, signing every request with their client's secret.</p>
+    ${model.created
+      ? html`<div class="card" role="status" data-testid="bridge-secret">
+          <p>Client <strong>${model.created.clientId}</strong> was made. Its secret is shown only now: copy it into the platform's configuration.</p>
+          <p><code>${model.created.secret}</code></p>
+        </div>`
+      : ''}
+    <table>
+      <caption>Clients</caption>
+      <thead><tr><th scope="col">Client id</th><th scope="col">Platform</th><th scope="col">Made</th><th scope="col">Last used</th><th scope="col">State</th></tr></thead>
+      <tbody>${model.clients.map(
+        (c) => html`<tr data-client="${c.clientId}"><th scope="row">${c.clientId}</th><td>${c.platform}</td><td>${formatTime(c.createdAt)}</td><td>${c.lastUsedAt === null ? 'never' : formatTime(c.lastUsedAt)}</td><td>${
+          c.revokedAt === null
+            ? html`<form method="post" action="/admin/mfa/bridge/${encodeURIComponent(c.clientId)}/revoke"><input type="hidden" name="_csrf" value="${model.csrf}"><button type="submit">Revoke</button></form>`
+            : html`revoked ${formatTime(c.revokedAt)}`
+        }</td></tr>`,
+      )}</tbody>
+    </table>
+    ${model.clients.length === 0 ? html`<p>No clients yet.</p>` : ''}
+    <form method="post" action="/admin/mfa/bridge" class="card">
+      <h2>Add a client</h2>
+      ${model.error ? html`<p role="alert">${model.error}</p>` : ''}
+      <input type="hidden" name="_csrf" value="${model.csrf}">
+      <label for="bridge-client-id">Client id</label>
+      <input id="bridge-client-id" name="clientId" required maxlength="64" placeholder="keycloak-main" value="${model.form?.clientId ?? ''}">
+      <label for="bridge-platform">Platform</label>
+      <input id="bridge-platform" name="platform" required maxlength="64" placeholder="keycloak" value="${model.form?.platform ?? ''}">
+      <button type="submit">Add client</button>
+    </form>`;
+  return renderAdminPage({ title: 'MFA bridge clients', current: 'bridge', body, username: model.username, csrf: model.csrf, flash: model.flash });
+}
