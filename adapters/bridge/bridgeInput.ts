@@ -44,6 +44,7 @@ export function parseInput<T extends z.ZodType>(schema: T, body: unknown): z.inf
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const field = issue?.path.join('.') ?? '';
-  const message = issue?.message.includes(':') ? issue.message : `${field || 'body'}: ${issue?.message ?? 'not valid'}`;
+  const text = issue?.message ?? 'not valid';
+  const message = field && text.startsWith(`${field}:`) ? text : `${field || 'body'}: ${text}`;
   throw new MfaError('INVALID_INPUT', `Fix the request body: ${message}.`, { field });
 }
