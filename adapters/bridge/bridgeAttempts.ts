@@ -13,7 +13,7 @@ export interface ClientAttempt {
   user: BridgeUser;
 }
 
-const unknownAttempt = () => new MfaError('NOT_FOUND', 'There is no such attempt: open one with POST /bridge/v1/attempts.');
+const unknownAttempt = () => new MfaError('NOT_FOUND', 'No attempt has that handle (or it is another platform\'s): open one with POST /bridge/v1/attempts.');
 
 /**
  * The attempt behind a handle, for this client's platform only: another platform's

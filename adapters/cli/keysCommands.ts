@@ -1,4 +1,6 @@
 import { AuditLog } from '../../plugin/audit/auditLog.ts';
+import { BridgeClients } from '../../plugin/bridge/bridgeClients.ts';
+import { SecretBox } from '../../plugin/crypto/secretBox.ts';
 import { MfaError } from '../../plugin/errors.ts';
 import { SealedFactorSecrets } from '../../plugin/store/sealedFactorSecrets.ts';
 import { type CliCommand, requirePositionals } from './cliCommand.ts';
@@ -32,6 +34,9 @@ export const keysRotate: CliCommand = {
     if (report.hashes['unknown-key'] > 0) {
       out(`${plural(report.hashes['unknown-key'], 'stored code hash depends', 'stored code hashes depend')} on a key that is no longer configured: those codes no longer work.`);
     }
+    const bridgeKeys = await new BridgeClients(db, () => new SecretBox(keys, 'bridge/client-signing-key'), new AuditLog(db), Date.now).resealAll();
+    if (bridgeKeys.resealed > 0) out(`Re-encrypted ${plural(bridgeKeys.resealed, 'bridge client key', 'bridge client keys')} under the current key.`);
+    for (const clientId of bridgeKeys.failed) out(`Not re-encrypted: the key of bridge client ${clientId}: it opens under no configured key (make the client again: mfa-bridge bridge client revoke, then add).`);
     for (const failure of report.failed) out(`Not re-encrypted: device ${failure.id} (${failure.factor}) of user ${failure.userId}: ${failure.reason}`);
     await new AuditLog(db).record({
       event: 'keys_rotated',

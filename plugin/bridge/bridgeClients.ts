@@ -121,6 +121,27 @@ export class BridgeClients {
     return { clientId, platform: row.platform, signingKey, lastUsedAt: nullableNumber(row.last_used_at) };
   }
 
+  /**
+   * Re-seals every client's key under the current MFA_SECRET_KEY (`keys rotate`), so the old
+   * key can be dropped. Returns how many moved; a key that does not open is left and counted.
+   */
+  async resealAll(): Promise<{ resealed: number; failed: string[] }> {
+    const rows = await this.db<ClientRow>('mfa_bridge_clients').select('client_id', 'sealed_signing_key');
+    let resealed = 0;
+    const failed: string[] = [];
+    for (const row of rows) {
+      try {
+        const moved = this.box().reseal(row.sealed_signing_key, sealContext(row.client_id));
+        if (moved === null) continue;
+        // Compare-and-swap: a client re-made meanwhile keeps its new key.
+        resealed += await this.db('mfa_bridge_clients').where({ client_id: row.client_id, sealed_signing_key: row.sealed_signing_key }).update({ sealed_signing_key: moved });
+      } catch {
+        failed.push(row.client_id);
+      }
+    }
+    return { resealed, failed };
+  }
+
   /** Notes that the client called (at most once a minute), for the admin's list. */
   async touch(client: ClientKey): Promise<void> {
     const now = this.now();

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { BridgeClients } from '../../plugin/bridge/bridgeClients.ts';
+import { KeyRing } from '../../plugin/crypto/keyRing.ts';
+import { SecretBox } from '../../plugin/crypto/secretBox.ts';
 import { runCliInProcess } from '../cli/runCliInProcess.ts';
 import { bridgeClientOn } from '../support/bridgeReferenceClient.ts';
 import { databaseKinds } from '../support/databases.ts';
@@ -48,6 +52,13 @@ for (const kind of databaseKinds) {
         assert.equal(listed.code, 0, listed.stderr);
         assert.match(listed.stdout, /^keycloak-main\tkeycloak\t/m);
         assert.ok(!listed.stdout.includes(secret.slice(4)), 'the list never shows a secret');
+
+        const newKey = randomBytes(32);
+        const rotated = await runCliInProcess(['keys', 'rotate'], site.database.url, { MFA_SECRET_KEY: newKey.toString('base64'), MFA_OLD_SECRET_KEYS: env.MFA_SECRET_KEY });
+        assert.equal(rotated.code, 0, rotated.stderr);
+        assert.match(rotated.stdout, /Re-encrypted 1 bridge client key under the current key/);
+        const underNewKeyOnly = new BridgeClients(site.database.db, () => new SecretBox(new KeyRing(newKey), 'bridge/client-signing-key'), site.mfa.audit, Date.now);
+        assert.ok(await underNewKeyOnly.keyOf('keycloak-main'), 'the key opens without the old MFA_SECRET_KEY after the rotation');
 
         const revoked = await runCliInProcess(['bridge', 'client', 'revoke', 'keycloak-main'], site.database.url);
         assert.equal(revoked.code, 0, revoked.stderr);
