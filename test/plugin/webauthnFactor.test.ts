@@ -4,7 +4,7 @@ import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/serv
 import { checkSignatureCounter, type WebauthnLoginChallenge, type WebauthnSetup } from '../../plugin/factors/webauthn/index.ts';
 import type { AttemptView, FactorProvider, VerifyOutcome } from '../../plugin/spi/factor.ts';
 import type { HostUser } from '../../plugin/spi/host.ts';
-import { UserFactorRecords } from '../../plugin/store/userFactorRecords.ts';
+import { dataField, storedRecord, storedRecords } from '../support/factorRecords.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { SoftAuthenticator } from '../support/softAuthenticator.ts';
 import { enrolKey } from '../support/webauthnKeys.ts';
@@ -58,8 +58,9 @@ for (const kind of databaseKinds) {
       return factor.verify(attempt, user, { response });
     }
 
-    async function counterOf(deviceId: number): Promise<number> {
-      return (await new UserFactorRecords(t.database.db).find(deviceId))?.counter ?? -1;
+    async function counterOf(user: HostUser, deviceId: number): Promise<number> {
+      const counter = dataField(await storedRecord(t.mfa, 'webauthn', user.id, deviceId), 'counter');
+      return typeof counter === 'number' ? counter : -1;
     }
 
     it('offers login options with only this user’s keys, and keeps the challenge in the attempt until it expires', async () => {
@@ -70,7 +71,7 @@ for (const kind of databaseKinds) {
       await enrol(other, new SoftAuthenticator({ origin: ORIGIN }));
       const attempt = await openAttempt(user);
       const challenge = (await t.mfa.engine.challenge(attempt.id, 'webauthn', {})) as WebauthnLoginChallenge;
-      const mine = (await new UserFactorRecords(t.database.db).list(user.id, 'webauthn')).map((r) => r.credentialId);
+      const mine = (await storedRecords(t.mfa, 'webauthn', user.id)).map((r) => r.key);
       assert.deepEqual(challenge.options.allowCredentials?.map((c) => c.id), mine);
       assert.equal(challenge.options.rpId, 'localhost');
       assert.equal(challenge.options.userVerification, 'preferred');
@@ -90,8 +91,8 @@ for (const kind of databaseKinds) {
       const response = key.assert(challenge.options);
       const status = await t.mfa.engine.verify(attempt.id, 'webauthn', { response: JSON.stringify(response) }, facts);
       assert.equal(status.outcome, 'passed');
-      const record = await new UserFactorRecords(t.database.db).find(deviceId);
-      assert.equal(record?.counter, 1);
+      const record = await storedRecord(t.mfa, 'webauthn', user.id, deviceId);
+      assert.equal(dataField(record, 'counter'), 1);
       assert.equal(record?.lastUsedAt, t.clock.time);
     });
 
@@ -150,7 +151,7 @@ for (const kind of databaseKinds) {
       assert.ok(!expired.verified && expired.reason === 'expired', JSON.stringify(expired));
       const unasked = await verify(attempt, user, key.assert(stale));
       assert.ok(!unasked.verified, 'an assertion without a challenge on file is refused');
-      assert.equal(await counterOf(deviceId), 0, 'no refused assertion moved the counter');
+      assert.equal(await counterOf(user, deviceId), 0, 'no refused assertion moved the counter');
       await rejectsWith(verify(attempt, user, undefined), 'INVALID_INPUT');
     });
 
@@ -197,7 +198,7 @@ for (const kind of databaseKinds) {
       assert.equal((await verify(attempt, user, key.assert(await loginOptions(attempt, user), { counter: 5 }))).verified, true);
       const cloned = await verify(attempt, user, key.assert(await loginOptions(attempt, user), { counter: 3 }));
       assert.ok(!cloned.verified && cloned.reason === 'invalid', JSON.stringify(cloned));
-      assert.equal(await counterOf(deviceId), 5);
+      assert.equal(await counterOf(user, deviceId), 5);
       const [event] = await t.mfa.audit.recent({ userId: user.id, event: 'webauthn_counter_regressed' });
       assert.deepEqual(event?.detail, { deviceId, storedCounter: 5, receivedCounter: 3 });
 

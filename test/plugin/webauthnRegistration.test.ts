@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { renameCredential, type WebauthnSetup } from '../../plugin/factors/webauthn/index.ts';
 import type { FactorProvider } from '../../plugin/spi/factor.ts';
 import type { HostUser } from '../../plugin/spi/host.ts';
-import { UserFactorRecords } from '../../plugin/store/userFactorRecords.ts';
 import { databaseKinds } from '../support/databases.ts';
+import { dataField, storedRecord } from '../support/factorRecords.ts';
 import { SoftAuthenticator } from '../support/softAuthenticator.ts';
 import { createTestPlugin, type TestPlugin } from '../support/testPlugin.ts';
 import { enrolKey } from '../support/webauthnKeys.ts';
@@ -42,8 +42,8 @@ for (const kind of databaseKinds) {
       assert.equal(setup.options.timeout, 60_000);
       assert.equal(setup.options.authenticatorSelection?.userVerification, 'preferred');
       assert.equal(setup.options.authenticatorSelection?.authenticatorAttachment, undefined);
-      const stored = await new UserFactorRecords(t.database.db).find(first);
-      assert.deepEqual(setup.options.excludeCredentials?.map((c) => c.id), [stored?.credentialId]);
+      const stored = await storedRecord(t.mfa, 'webauthn', user.id, first);
+      assert.deepEqual(setup.options.excludeCredentials?.map((c) => c.id), [stored?.key]);
       assert.equal(setup.expiresAt, t.clock.time + 60_000);
     });
 
@@ -54,11 +54,11 @@ for (const kind of databaseKinds) {
       const phone = await enrol(user, new SoftAuthenticator({ origin: ORIGIN }), 'Phone passkey');
       const factor = await provider();
       assert.deepEqual((await factor.listDevices?.(user))?.map((d) => d.label), ['Blue key', 'Phone passkey']);
-      const record = await new UserFactorRecords(t.database.db).find(blue);
-      assert.ok(record?.credentialId && record.secret && record.confirmedAt !== null, 'a confirmed row with the credential id and public key');
-      assert.equal(record.counter, 0);
-      assert.deepEqual(record.data.transports, ['internal']);
-      const context = t.mfa.registry.context(await t.mfa.settings.snapshot());
+      const context = t.mfa.registry.context(await t.mfa.settings.snapshot()).forFactor('webauthn');
+      const record = await storedRecord(t.mfa, 'webauthn', user.id, blue);
+      assert.ok(record?.key && dataField(record, 'secret') && record.confirmedAt !== null, 'a confirmed record with the credential id (its key) and public key');
+      assert.equal(dataField(record, 'counter'), 0);
+      assert.deepEqual(dataField(record, 'transports'), ['internal']);
       assert.equal(await renameCredential(context, user, blue, '  Office key '), true);
       assert.equal(await renameCredential(context, other, blue, 'Stolen'), false);
       assert.equal((await factor.listDevices?.(user))?.[0]?.label, 'Office key');

@@ -7,4 +7,6 @@ export {
   type RecoveryCodesSetup,
   recoveryCodesFactor,
   recoveryCodesLeft,
+  type RecoveryCodeInput,
+  recoveryCodeUsedMessage,
 } from './recoveryCodesFactor.ts';
