@@ -1,5 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { Knex } from 'knex';
+import type { AnyFactorProviderFactory } from '../../plugin/spi/factor.ts';
 
 /** What the command line gave a command, after its own options were parsed. */
 export interface CommandArgs {
@@ -13,6 +14,8 @@ export interface CommandContext {
   args: CommandArgs;
   /** Prints one line to standard output. */
   out: (line: string) => void;
+  /** The site's factors (built-in and MFA_FACTORS): their settings and tables. @default the built-in ones */
+  factors?: readonly AnyFactorProviderFactory[];
 }
 
 /** Which tables a command needs brought up to date before it runs. */

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import type { Knex } from 'knex';
 import { isMfaError } from '../../plugin/errors.ts';
+import { siteFactors } from '../../plugin/engine/loadFactorModules.ts';
+import type { AnyFactorProviderFactory } from '../../plugin/spi/factor.ts';
 import { migratePlugin } from '../../plugin/store/migratePlugin.ts';
 import { DEFAULT_DATABASE_URL, isDatabaseUnavailable, openDatabase, redactUrl } from '../../plugin/store/openDatabase.ts';
 import { readSiteConfig } from '../lms/config.ts';
@@ -99,9 +101,9 @@ function routeKnexWarnings(db: Knex, err: (line: string) => void): void {
   };
 }
 
-async function migrateFor(command: CliCommand, db: Knex): Promise<void> {
-  if (command.migrations === 'site') await migrateSite(db);
-  else await migratePlugin(db);
+async function migrateFor(command: CliCommand, db: Knex, factors: readonly AnyFactorProviderFactory[]): Promise<void> {
+  if (command.migrations === 'site') await migrateSite(db, factors);
+  else await migratePlugin(db, factors);
 }
 
 /**
@@ -130,7 +132,9 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     const { run: command, rest } = line;
     const args = parseCommandArgs(command, rest);
     // The site's own reading of the environment, so the CLI and `npm start` open the same database.
-    databaseUrl = readSiteConfig(io.env, io.cwd).databaseUrl;
+    const config = readSiteConfig(io.env, io.cwd);
+    databaseUrl = config.databaseUrl;
+    const factors = await siteFactors(config.factorModules ?? [], config.cwd);
     try {
       db = openDatabase(databaseUrl, io.cwd);
       routeKnexWarnings(db, io.err);
@@ -139,8 +143,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       if (isMfaError(error)) throw error;
       return unreachable();
     }
-    await migrateFor(command, db);
-    await command.run({ db, args, out: io.out });
+    await migrateFor(command, db, factors);
+    await command.run({ db, args, out: io.out, factors });
     return EXIT_CODES.ok;
   } catch (error) {
     if (error instanceof UsageError) {

@@ -5,7 +5,9 @@ import { clearPasswordThrottle } from '../../plugin/admin/clearPasswordThrottle.
 import { purgeExpired } from '../../plugin/admin/purgeExpired.ts';
 import { AuditLog } from '../../plugin/audit/auditLog.ts';
 import { MfaError } from '../../plugin/errors.ts';
-import { loadManifest } from '../../plugin/manifest/manifest.ts';
+import { builtInFactors } from '../../plugin/factors/index.ts';
+import { settingDefinitions } from '../../plugin/manifest/buildManifest.ts';
+import type { AnyFactorProviderFactory } from '../../plugin/spi/factor.ts';
 import { SettingsStore } from '../../plugin/settings/settingsStore.ts';
 import type { HostUser } from '../../plugin/spi/host.ts';
 import { lmsAdminHost } from '../lms/lmsAdminHost.ts';
@@ -17,10 +19,9 @@ import { CLI_ACTOR } from './settingsCommands.ts';
 export const CLI_DEFAULT_REASON = 'Reset from the command line (no reason given)';
 
 /** The admin tools over the bare database: no host mailer or secret key needed to rescue a locked-out site. */
-export function adminDependencies(db: Knex): AdminDependencies {
+export function adminDependencies(db: Knex, factors: readonly AnyFactorProviderFactory[] = builtInFactors): AdminDependencies {
   const audit = new AuditLog(db);
-  const manifest = loadManifest();
-  return { db, audit, settings: new SettingsStore(db, manifest.settings, audit), factors: manifest.factors, host: lmsAdminHost(db), now: Date.now };
+  return { db, audit, settings: new SettingsStore(db, settingDefinitions(factors), audit), factors, host: lmsAdminHost(db), now: Date.now };
 }
 
 /** The user the command names; a clear refusal (exit 1) when there is none. */
@@ -40,13 +41,13 @@ export const mfaReset: CliCommand = {
   summary: "removes a user's devices of one factor (or all, trusted browsers too) and their lock, signs them out everywhere and revokes their tokens (--keep-tokens: not the tokens); audited with the reason",
   options: { factor: { type: 'string' }, reason: { type: 'string' }, 'keep-tokens': { type: 'boolean', default: false } },
   migrations: 'site',
-  async run({ db, args, out }) {
+  async run({ db, args, out, factors }) {
     const [username = ''] = requirePositionals(this, args, ['username']);
     const user = await existingUser(db, username);
     const reason = typeof args.options.reason === 'string' ? args.options.reason : CLI_DEFAULT_REASON;
     const factor = factorOption(args.options);
     const revokeTokens = args.options['keep-tokens'] !== true;
-    const result = await resetUserFactors(adminDependencies(db), { userId: user.id, factor, reason, actor: CLI_ACTOR, revokeTokens });
+    const result = await resetUserFactors(adminDependencies(db, factors), { userId: user.id, factor, reason, actor: CLI_ACTOR, revokeTokens });
     const what = factor ? `${factor} of ${user.username}` : `all factors of ${user.username}`;
     const sessions = result.webSessionsEnded + result.apiSessionsEnded;
     const tokens = revokeTokens ? `${result.identityTokensRevoked + result.serviceTokensRevoked} tokens revoked` : 'tokens kept';
@@ -60,10 +61,10 @@ export const mfaUnlock: CliCommand = {
   summary: "unlocks a user's locked factor (or all factors, and lets their password be tried again from every address); the devices stay; audited",
   options: { factor: { type: 'string' } },
   migrations: 'site',
-  async run({ db, args, out }) {
+  async run({ db, args, out, factors }) {
     const [username = ''] = requirePositionals(this, args, ['username']);
     const user = await existingUser(db, username);
-    const deps = adminDependencies(db);
+    const deps = adminDependencies(db, factors);
     const factor = factorOption(args.options);
     const unlocked = await unlockUserFactors(deps, { userId: user.id, factor, actor: CLI_ACTOR });
     const passwordCounters = factor ? 0 : await clearPasswordThrottle(deps, { username: user.username, userId: user.id, actor: CLI_ACTOR });
@@ -80,10 +81,10 @@ export const mfaPurge: CliCommand = {
   summary: `deletes MFA attempts, API sessions and identity tokens that ended more than n days ago (default ${DEFAULT_PURGE_DAYS}), and stale password-guessing counters; the audit log stays`,
   options: { days: { type: 'string' } },
   migrations: 'site',
-  async run({ db, args, out }) {
+  async run({ db, args, out, factors }) {
     const raw = typeof args.options.days === 'string' ? args.options.days : String(DEFAULT_PURGE_DAYS);
     if (!/^\d{1,5}$/.test(raw)) throw new MfaError('INVALID_INPUT', `--days takes a whole number of days, e.g. --days ${DEFAULT_PURGE_DAYS}.`);
-    const result = await purgeExpired(adminDependencies(db), { olderThanDays: Number(raw), actor: CLI_ACTOR });
+    const result = await purgeExpired(adminDependencies(db, factors), { olderThanDays: Number(raw), actor: CLI_ACTOR });
     out(
       `Purged ${result.attempts} attempts, ${result.apiSessions} API sessions and ${result.identityTokens} identity tokens that ended more than ${raw} days ago, and ${result.passwordGuesses} password-guessing counters no limit uses any more.`,
     );

@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import type { Knex } from 'knex';
 import { createMfaPlugin, type MfaPlugin } from '../../plugin/createMfaPlugin.ts';
+import type { AnyFactorProviderFactory } from '../../plugin/spi/factor.ts';
 import type { MailMessage } from '../../plugin/spi/host.ts';
 import { createMfaAdmin } from '../express/admin/createMfaAdmin.ts';
 import { createMfaApi } from '../express/api/createMfaApi.ts';
@@ -34,6 +35,8 @@ export interface SiteParts {
   now?: () => number;
   /** The operator's log: errors, outages. Never a secret. */
   log: (line: string) => void;
+  /** The site's factors (built-in and MFA_FACTORS, already migrated). @default the built-in ones */
+  factors?: readonly AnyFactorProviderFactory[];
 }
 
 export interface WiredSite {
@@ -52,7 +55,7 @@ export function wireSite(parts: SiteParts): WiredSite {
   const { db, log } = parts;
   const secureCookies = parts.secureCookies ?? parts.origin.startsWith('https:');
   const host = new LmsHost(db, { siteName: parts.siteName, origin: parts.origin, sendMail: (message) => parts.sendMail(message) });
-  const plugin = createMfaPlugin({ db, host, secretKey: parts.secretKey, now: parts.now, identityTokenScopes: LMS_API_SCOPES, log });
+  const plugin = createMfaPlugin({ db, host, secretKey: parts.secretKey, now: parts.now, identityTokenScopes: LMS_API_SCOPES, log, factors: parts.factors });
   const door = createMfaWebDoor({ plugin, homePath: '/my', secureCookies });
   const app = createLmsSite({
     db,

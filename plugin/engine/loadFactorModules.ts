@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MfaError } from '../errors.ts';
+import { builtInFactors } from '../factors/index.ts';
 import type { AnyFactorProviderFactory } from '../spi/factor.ts';
 import { validateFactor } from './validateFactor.ts';
 
@@ -43,6 +44,14 @@ function exportedFactories(module: Record<string, unknown>, spec: string): unkno
     throw new MfaError('CONFIGURATION', `MFA_FACTORS: ${spec} exports no factor: export a FactorProviderFactory (or an array of them) as default or as "factor".`);
   }
   return Array.isArray(exported) ? exported : [exported];
+}
+
+/**
+ * A site's factors: the built-in ones, then those its configuration names (MFA_FACTORS,
+ * comma-separated package names or folder paths; relative paths are from `cwd`).
+ */
+export async function siteFactors(moduleList: readonly string[], cwd: string = process.cwd()): Promise<AnyFactorProviderFactory[]> {
+  return [...builtInFactors, ...(await loadFactorModules(moduleList, { cwd, registered: builtInFactors }))];
 }
 
 /**
