@@ -3,7 +3,7 @@ import { hashToken, randomToken } from '../crypto/tokens.ts';
 import { isMfaError, MfaError } from '../errors.ts';
 import { describeBrowser } from '../net/describeBrowser.ts';
 import type { SettingsSnapshot, SettingsStore } from '../settings/settingsStore.ts';
-import type { AnyFactorProviderFactory, Door, FactorInput, FactorProviderFactory, FactorState, RequestFacts } from '../spi/factor.ts';
+import type { AnyFactorProviderFactory, Door, FactorInput, FactorLanding, FactorProviderFactory, FactorState, RequestFacts } from '../spi/factor.ts';
 import type { Host, HostUser } from '../spi/host.ts';
 import { AttemptStore, type StoredAttempt } from './attemptStore.ts';
 import { type AttemptOutcome, decideOutcome, type FactorStanding } from './decideOutcome.ts';
@@ -173,6 +173,19 @@ export class MfaEngine {
     }
     const base = outcome.message ?? 'That code is not right.';
     throw new MfaError('INVALID_CODE', `${base} ${triesLeft} ${triesLeft === 1 ? 'try' : 'tries'} left.`, { triesLeft, reason: outcome.reason });
+  }
+
+  /**
+   * Where a login that just passed with `factorId` should land, when the factor says
+   * (recovery codes: the security page, with how many codes are left); null: where the
+   * user was going. Doors call it after a pass, never before.
+   */
+  async landingAfterPass(factorId: string, userId: string): Promise<FactorLanding | null> {
+    const settings = await this.deps.settings.snapshot();
+    const provider = this.deps.registry.provider(this.deps.registry.factory(factorId), settings);
+    if (!provider.landingAfterPass) return null;
+    const user = await this.deps.host.findUserById(userId);
+    return user ? provider.landingAfterPass(user) : null;
   }
 
   /** A factor set up during the attempt (require_setup) proved possession: it passes for this attempt. */

@@ -4,6 +4,7 @@ import {
   RECOVERY_CODES_SETUP_TTL_MS,
   type RecoveryCodesSetup,
   normalizeRecoveryCode,
+  recoveryCodesFactor,
   recoveryCodesLeft,
 } from '../../plugin/factors/recovery-codes/index.ts';
 import type { HostUser } from '../../plugin/spi/host.ts';
@@ -84,6 +85,18 @@ for (const kind of databaseKinds) {
       assert.match(String(reused.message), /used already/);
       assert.equal((await t.mfa.engine.verify(next.id, 'recovery_codes', { code: other }, facts)).outcome, 'passed');
       assert.equal((await left(t, user)).remaining, 8);
+    });
+
+    it('lands a login that passed with a recovery code on the security page, saying how many are left', async () => {
+      const user = t.host.addUser('landing');
+      const [code] = await generateCodes(t, user);
+      const attempt = await pendingAttempt(t, user);
+      assert.equal((await t.mfa.engine.verify(attempt.id, recoveryCodesFactor, { code: code ?? '' }, facts)).outcome, 'passed');
+      assert.deepEqual(await t.mfa.engine.landingAfterPass('recovery_codes', user.id), {
+        place: 'security',
+        message: 'You logged in with a recovery code. You have 9 recovery codes left. If you lost your device, set it up again below.',
+      });
+      assert.equal(await t.mfa.engine.landingAfterPass('totp', user.id), null, 'a factor without a landing sends the user on');
     });
 
     it('lets only one of two simultaneous logins spend the same code', async () => {
