@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { renameCredential, type WebauthnSetup } from '../../plugin/factors/webauthn/index.ts';
+import { renameCredential, webauthnFactor } from '../../plugin/factors/webauthn/index.ts';
 import type { FactorProvider } from '../../plugin/spi/factor.ts';
 import type { HostUser } from '../../plugin/spi/host.ts';
 import { databaseKinds } from '../support/databases.ts';
@@ -31,7 +31,7 @@ for (const kind of databaseKinds) {
       const user = t.host.addUser('reg-options');
       const key = new SoftAuthenticator({ origin: ORIGIN });
       const first = await enrol(user, key);
-      const setup = (await t.mfa.enrolment.beginSetup(user, 'webauthn', {})) as WebauthnSetup;
+      const setup = await t.mfa.enrolment.beginSetup(user, webauthnFactor, {});
       assert.equal(setup.options.rp.id, 'localhost');
       assert.equal(setup.options.rp.name, 'Test Site');
       assert.equal(setup.options.user.name, user.username);
@@ -71,12 +71,12 @@ for (const kind of databaseKinds) {
     it('answers a registration challenge once, and not after it expired', async () => {
       const user = t.host.addUser('reg-once');
       const key = new SoftAuthenticator({ origin: ORIGIN });
-      const setup = (await t.mfa.enrolment.beginSetup(user, 'webauthn', {})) as WebauthnSetup;
+      const setup = await t.mfa.enrolment.beginSetup(user, webauthnFactor, {});
       const response = key.register(setup.options);
       const by = { actor: user.username, ip: null };
       await t.mfa.enrolment.confirmSetup(user, 'webauthn', { setupId: setup.setupId, response }, by);
       await rejectsWith(t.mfa.enrolment.confirmSetup(user, 'webauthn', { setupId: setup.setupId, response }, by), 'SETUP_EXPIRED');
-      const late = (await t.mfa.enrolment.beginSetup(user, 'webauthn', {})) as WebauthnSetup;
+      const late = await t.mfa.enrolment.beginSetup(user, webauthnFactor, {});
       const lateResponse = new SoftAuthenticator({ origin: ORIGIN }).register(late.options);
       t.clock.advance(60_001);
       await rejectsWith(t.mfa.enrolment.confirmSetup(user, 'webauthn', { setupId: late.setupId, response: lateResponse }, by), 'SETUP_EXPIRED');
@@ -87,17 +87,17 @@ for (const kind of databaseKinds) {
       const user = t.host.addUser('reg-refused');
       const mallory = t.host.addUser('reg-mallory');
       const by = { actor: user.username, ip: null };
-      const wrongOrigin = (await t.mfa.enrolment.beginSetup(user, 'webauthn', {})) as WebauthnSetup;
+      const wrongOrigin = await t.mfa.enrolment.beginSetup(user, webauthnFactor, {});
       const phished = new SoftAuthenticator({ origin: ORIGIN }).register(wrongOrigin.options, { origin: 'http://evil.test' });
       await rejectsWith(t.mfa.enrolment.confirmSetup(user, 'webauthn', { setupId: wrongOrigin.setupId, response: phished }, by), 'INVALID_CODE');
-      const theirs = (await t.mfa.enrolment.beginSetup(mallory, 'webauthn', {})) as WebauthnSetup;
+      const theirs = await t.mfa.enrolment.beginSetup(mallory, webauthnFactor, {});
       const answer = new SoftAuthenticator({ origin: ORIGIN }).register(theirs.options);
       await rejectsWith(t.mfa.enrolment.confirmSetup(user, 'webauthn', { setupId: theirs.setupId, response: answer }, by), 'SETUP_EXPIRED');
       // §7.1 step 22: the same credential id offered for a second account is refused.
       const key = new SoftAuthenticator({ origin: ORIGIN });
       await enrol(user, key);
       const [registeredId] = [...key.credentials.keys()];
-      const again = (await t.mfa.enrolment.beginSetup(mallory, 'webauthn', {})) as WebauthnSetup;
+      const again = await t.mfa.enrolment.beginSetup(mallory, webauthnFactor, {});
       const copy = key.register(again.options, { credentialId: Buffer.from(registeredId ?? '', 'base64url') });
       const message = await rejectsWith(t.mfa.enrolment.confirmSetup(mallory, 'webauthn', { setupId: again.setupId, response: copy }, by), 'INVALID_INPUT');
       assert.match(message, /cannot be registered/);
