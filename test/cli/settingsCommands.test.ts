@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Knex } from 'knex';
+import { builtInFactors } from '../../plugin/factors/index.ts';
 import type { CliHost, CommandArgs } from '../../adapters/cli/cliCommand.ts';
 import { settingsGet, settingsList, settingsSet } from '../../adapters/cli/settingsCommands.ts';
 import { AuditLog } from '../../plugin/audit/auditLog.ts';
@@ -18,6 +19,7 @@ const settingsOnly = (db: Knex) => ({
   secretKeys: () => {
     throw new Error('settings commands never read the keys');
   },
+  factors: builtInFactors,
 });
 
 for (const kind of databaseKinds) {
