@@ -67,7 +67,7 @@ describe('a factor is a folder: no door or page names a built-in factor id', () 
     ]);
   });
 
-  it('finds none in plugin/ outside the factors’ own folders', { todo: 'plugin/engine, plugin/notifications and plugin/admin are h-core’s (issue 12): until that lands this lists them' }, () => {
+  it('finds none in plugin/ outside the factors’ own folders', () => {
     const outside = sourceFiles('plugin').filter((file) => !file.startsWith('plugin/factors/'));
     assert.deepEqual(idsNamedIn(outside), []);
   });
