@@ -13,22 +13,18 @@ import { FactorRegistry } from './engine/factorRegistry.ts';
 import { FailureCounter } from './engine/failureCounter.ts';
 import { MfaEngine } from './engine/mfaEngine.ts';
 import { PasswordLogins } from './engine/passwordLogins.ts';
-import { emailFactor } from './factors/email/index.ts';
-import { ipRangeFactor } from './factors/ip-range/index.ts';
-import { recoveryCodesFactor } from './factors/recovery-codes/index.ts';
-import { totpFactor } from './factors/totp/index.ts';
+import { builtInFactors } from './factors/index.ts';
 import { TrustedDevices, trustedDeviceFactor } from './factors/trusted-device/index.ts';
-import { webauthnFactor } from './factors/webauthn/index.ts';
-import { loadManifest, type PluginManifest } from './manifest/manifest.ts';
+import { buildManifest } from './manifest/buildManifest.ts';
+import type { PluginManifest } from './manifest/manifest.ts';
 import { type SecurityNotifications, startSecurityNotifications } from './notifications/index.ts';
 import { SettingsStore } from './settings/settingsStore.ts';
 import { RateLimits } from './store/rateLimits.ts';
 import { SealedFactorSecrets } from './store/sealedFactorSecrets.ts';
-import type { FactorProviderFactory } from './spi/factor.ts';
+import type { AnyFactorProviderFactory } from './spi/factor.ts';
 import type { Host } from './spi/host.ts';
 
-/** The factors that ship with mfa-bridge, in the order they are offered. */
-export const builtInFactors: readonly FactorProviderFactory[] = [totpFactor, trustedDeviceFactor, ipRangeFactor, emailFactor, recoveryCodesFactor, webauthnFactor];
+export { builtInFactors };
 
 export interface MfaPluginOptions {
   db: Knex;
@@ -44,7 +40,11 @@ export interface MfaPluginOptions {
    * `mfa-bridge keys rotate`. @default []
    */
   oldSecretKeys?: readonly Buffer[];
-  factors?: readonly FactorProviderFactory[];
+  /**
+   * The site's factors, in registration order: the built-in ones and any loaded from
+   * configuration (loadFactorModules). Their settings join the plugin's. @default builtInFactors
+   */
+  factors?: readonly AnyFactorProviderFactory[];
   /** The clock, in epoch milliseconds; tests move it. */
   now?: () => number;
   /**
@@ -57,6 +57,7 @@ export interface MfaPluginOptions {
 }
 
 export interface MfaPlugin {
+  /** This site's manifest: the plugin's settings and hooks, and its registered factors with their settings. */
   manifest: PluginManifest;
   settings: SettingsStore;
   audit: AuditLog;
@@ -96,32 +97,37 @@ export interface MfaPlugin {
  */
 export function createMfaPlugin(options: MfaPluginOptions): MfaPlugin {
   const now = options.now ?? Date.now;
-  const manifest = loadManifest();
+  const factors = options.factors ?? builtInFactors;
+  const manifest = buildManifest(factors);
   const audit = new AuditLog(options.db, now);
   const settings = new SettingsStore(options.db, manifest.settings, audit, now);
   const keys = new KeyRing(options.secretKey, options.oldSecretKeys);
   const secretBox = new SecretBox(keys);
-  const registry = new FactorRegistry(options.factors ?? builtInFactors, { db: options.db, host: options.host, audit, secretBox, keys, now });
+  const attempts = new AttemptStore(options.db);
+  const sessions = new UserSessions({ db: options.db, host: options.host, audit, now });
+  const registry = new FactorRegistry(factors, { db: options.db, host: options.host, audit, secretBox, keys, attempts, sessions, now });
   const engine = new MfaEngine({
     host: options.host,
     settings,
     audit,
     registry,
-    attempts: new AttemptStore(options.db),
+    attempts,
     failures: new FailureCounter(options.db, now),
     sealedSecrets: new SealedFactorSecrets(options.db, keys),
     now,
   });
   const enrolment = new FactorEnrolment(registry, settings, audit);
-  const sessions = new UserSessions({ db: options.db, host: options.host, audit, now });
   const identityTokens = new IdentityTokens(options.db, audit, now);
   const admin = createMfaAdministration({ db: options.db, host: options.host, audit, settings, enrolment, factors: registry.all(), now });
+  // The web door's "Trust this device" writes the trusted-device factor's own table, through the handle that factor gets.
+  const trustedDevices = new TrustedDevices(registry.ownTables(trustedDeviceFactor), now);
   const notifications = startSecurityNotifications({
     audit,
     host: options.host,
     db: options.db,
     signInHash: keyedHash(keys, 'known-sign-in'),
     factorName: (id) => registry.all().find((factory) => factory.id === id)?.displayName ?? 'A way to verify',
+    addedMail: (id) => registry.all().find((factory) => factory.id === id)?.addedMail,
     now,
     log: options.log ?? ((line) => console.error(line)),
   });
@@ -132,7 +138,7 @@ export function createMfaPlugin(options: MfaPluginOptions): MfaPlugin {
     engine,
     enrolment,
     registry,
-    trustedDevices: new TrustedDevices(options.db, now),
+    trustedDevices,
     identityTokens,
     identityTokenScopes: options.identityTokenScopes ?? {},
     apiSessions: new ApiSessions(options.db, now),

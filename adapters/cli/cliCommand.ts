@@ -2,6 +2,7 @@ import type { ParseArgsConfig } from 'node:util';
 import type { Knex } from 'knex';
 import type { KeyRing } from '../../plugin/crypto/keyRing.ts';
 import type { Host } from '../../plugin/spi/host.ts';
+import type { AnyFactorProviderFactory } from '../../plugin/spi/factor.ts';
 
 /** What the command line gave a command, after its own options were parsed. */
 export interface CommandArgs {
@@ -27,6 +28,8 @@ export interface CommandContext {
   host: CliHost;
   /** MFA_SECRET_KEY and MFA_OLD_SECRET_KEYS, read when a command asks (only `keys rotate` does): the rest work without a key. */
   secretKeys(): KeyRing;
+  /** The site's factors (built-in and MFA_FACTORS): their settings and tables. */
+  factors: readonly AnyFactorProviderFactory[];
 }
 
 /** Which tables a command needs brought up to date before it runs: the plugin's alone, or the host's too. */

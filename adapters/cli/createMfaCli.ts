@@ -3,6 +3,8 @@ import type { Knex } from 'knex';
 import { KeyRing, parseOldSecretKeys, parseSecretKey } from '../../plugin/crypto/keyRing.ts';
 import { isMfaError, MfaError } from '../../plugin/errors.ts';
 import { withBridgeUsers } from '../../plugin/bridge/withBridgeUsers.ts';
+import { parseFactorModuleList, siteFactors } from '../../plugin/engine/loadFactorModules.ts';
+import type { AnyFactorProviderFactory } from '../../plugin/spi/factor.ts';
 import { migratePlugin } from '../../plugin/store/migratePlugin.ts';
 import { DEFAULT_DATABASE_URL, isDatabaseUnavailable, openDatabase, redactUrl } from '../../plugin/store/openDatabase.ts';
 import { type CliCommand, type CliHost, type CommandArgs, UsageError } from './cliCommand.ts';
@@ -34,8 +36,10 @@ export interface MfaCliOptions {
   host(db: Knex): CliHost;
   /** The database the site uses, as the site reads it. @default DATABASE_URL, else the embedded SQLite file */
   databaseUrl?(env: NodeJS.ProcessEnv, cwd: string): string;
-  /** Brings the host's tables and the plugin's up to date, before commands that need the host's. @default the plugin's migrations only */
-  migrate?(db: Knex): Promise<unknown>;
+  /** Brings the host's tables and the plugin's (with the factors' own) up to date, before commands that need the host's. @default the plugin's migrations only */
+  migrate?(db: Knex, factors: readonly AnyFactorProviderFactory[]): Promise<unknown>;
+  /** The site's factors: the built-in ones and any it loads (MFA_FACTORS), for their settings and tables. @default the built-in ones and MFA_FACTORS */
+  factors?(env: NodeJS.ProcessEnv, cwd: string): Promise<readonly AnyFactorProviderFactory[]>;
   /** The site's keys (MFA_SECRET_KEY, MFA_OLD_SECRET_KEYS) as the site reads them; asked only by `keys rotate`. @default from the environment; MFA_SECRET_KEY required */
   secretKeys?(env: NodeJS.ProcessEnv, cwd: string): KeyRing;
   /** The host's own commands (the reference site: `user add`, `user suspend`...), listed after `migrate`. */
@@ -70,6 +74,7 @@ export function createMfaCli(options: MfaCliOptions): MfaCli {
   const databaseUrlOf = options.databaseUrl ?? ((env) => env.DATABASE_URL || DEFAULT_DATABASE_URL);
   const migrateHost = options.migrate ?? migratePlugin;
   const secretKeysOf = options.secretKeys ?? secretKeysFromEnvironment;
+  const factorsOf = options.factors ?? ((env: NodeJS.ProcessEnv, cwd: string) => siteFactors(parseFactorModuleList(env.MFA_FACTORS), cwd));
 
   const usageText = () =>
     [
@@ -114,8 +119,9 @@ export function createMfaCli(options: MfaCliOptions): MfaCli {
         if (isMfaError(error)) throw error;
         return unreachable();
       }
-      await (command.migrations === 'host' ? migrateHost(db) : migratePlugin(db));
-      await command.run({ db, args, out: io.out, host: withBridgeUsers(options.host(db), db), secretKeys: () => secretKeysOf(io.env, io.cwd) });
+      const factors = await factorsOf(io.env, io.cwd);
+      await (command.migrations === 'host' ? migrateHost(db, factors) : migratePlugin(db, factors));
+      await command.run({ db, args, out: io.out, host: withBridgeUsers(options.host(db), db), secretKeys: () => secretKeysOf(io.env, io.cwd), factors });
       return EXIT_CODES.ok;
     } catch (error) {
       if (error instanceof UsageError) {

@@ -5,7 +5,9 @@ import { clearPasswordThrottle } from '../../plugin/admin/clearPasswordThrottle.
 import { purgeExpired } from '../../plugin/admin/purgeExpired.ts';
 import { AuditLog } from '../../plugin/audit/auditLog.ts';
 import { MfaError } from '../../plugin/errors.ts';
-import { loadManifest } from '../../plugin/manifest/manifest.ts';
+import { builtInFactors } from '../../plugin/factors/index.ts';
+import { settingDefinitions } from '../../plugin/manifest/buildManifest.ts';
+import type { AnyFactorProviderFactory } from '../../plugin/spi/factor.ts';
 import { SettingsStore } from '../../plugin/settings/settingsStore.ts';
 import type { HostUser } from '../../plugin/spi/host.ts';
 import { type CliCommand, type CliHost, requirePositionals } from './cliCommand.ts';
@@ -15,10 +17,9 @@ import { CLI_ACTOR } from './settingsCommands.ts';
 export const CLI_DEFAULT_REASON = 'Reset from the command line (no reason given)';
 
 /** The admin tools over the bare database and the host's users: no mailer or secret key needed to rescue a locked-out site. */
-export function adminDependencies(db: Knex, host: CliHost): AdminDependencies {
+export function adminDependencies(db: Knex, host: CliHost, factors: readonly AnyFactorProviderFactory[] = builtInFactors): AdminDependencies {
   const audit = new AuditLog(db);
-  const manifest = loadManifest();
-  return { db, audit, settings: new SettingsStore(db, manifest.settings, audit), factors: manifest.factors, host, now: Date.now };
+  return { db, audit, settings: new SettingsStore(db, settingDefinitions(factors), audit), factors, host, now: Date.now };
 }
 
 /** The user the command names, found by the host; a clear refusal (exit 1) when there is none. */
@@ -38,13 +39,13 @@ export const mfaReset: CliCommand = {
   summary: "removes a user's devices of one factor (or all, trusted browsers too) and their lock, signs them out everywhere and revokes their tokens (--keep-tokens: not the tokens); audited with the reason",
   options: { factor: { type: 'string' }, reason: { type: 'string' }, 'keep-tokens': { type: 'boolean', default: false } },
   migrations: 'host',
-  async run({ db, args, out, host }) {
+  async run({ db, args, out, host, factors }) {
     const [username = ''] = requirePositionals(this, args, ['username']);
     const user = await existingUser(host, username);
     const reason = typeof args.options.reason === 'string' ? args.options.reason : CLI_DEFAULT_REASON;
     const factor = factorOption(args.options);
     const revokeTokens = args.options['keep-tokens'] !== true;
-    const result = await resetUserFactors(adminDependencies(db, host), { userId: user.id, factor, reason, actor: CLI_ACTOR, revokeTokens });
+    const result = await resetUserFactors(adminDependencies(db, host, factors), { userId: user.id, factor, reason, actor: CLI_ACTOR, revokeTokens });
     const what = factor ? `${factor} of ${user.username}` : `all factors of ${user.username}`;
     const sessions = result.webSessionsEnded + result.apiSessionsEnded;
     const tokens = revokeTokens ? `${result.identityTokensRevoked + result.serviceTokensRevoked} tokens revoked` : 'tokens kept';
@@ -58,10 +59,10 @@ export const mfaUnlock: CliCommand = {
   summary: "unlocks a user's locked factor (or all factors, and lets their password be tried again from every address); the devices stay; audited",
   options: { factor: { type: 'string' } },
   migrations: 'host',
-  async run({ db, args, out, host }) {
+  async run({ db, args, out, host, factors }) {
     const [username = ''] = requirePositionals(this, args, ['username']);
     const user = await existingUser(host, username);
-    const deps = adminDependencies(db, host);
+    const deps = adminDependencies(db, host, factors);
     const factor = factorOption(args.options);
     const unlocked = await unlockUserFactors(deps, { userId: user.id, factor, actor: CLI_ACTOR });
     const passwordCounters = factor ? 0 : await clearPasswordThrottle(deps, { username: user.username, userId: user.id, actor: CLI_ACTOR });
@@ -78,10 +79,10 @@ export const mfaPurge: CliCommand = {
   summary: `deletes MFA attempts, API sessions and identity tokens that ended more than n days ago (default ${DEFAULT_PURGE_DAYS}), stale password-guessing counters and bridge request nonces; the audit log stays`,
   options: { days: { type: 'string' } },
   migrations: 'host',
-  async run({ db, args, out, host }) {
+  async run({ db, args, out, host, factors }) {
     const raw = typeof args.options.days === 'string' ? args.options.days : String(DEFAULT_PURGE_DAYS);
     if (!/^\d{1,5}$/.test(raw)) throw new MfaError('INVALID_INPUT', `--days takes a whole number of days, e.g. --days ${DEFAULT_PURGE_DAYS}.`);
-    const result = await purgeExpired(adminDependencies(db, host), { olderThanDays: Number(raw), actor: CLI_ACTOR });
+    const result = await purgeExpired(adminDependencies(db, host, factors), { olderThanDays: Number(raw), actor: CLI_ACTOR });
     out(
       `Purged ${result.attempts} attempts, ${result.apiSessions} API sessions and ${result.identityTokens} identity tokens that ended more than ${raw} days ago, and ${result.passwordGuesses} password-guessing counters no limit uses any more.${result.bridgeNonces > 0 ? ` Also ${result.bridgeNonces} replay markers of bridge requests too old to be replayed.` : ''}`,
     );

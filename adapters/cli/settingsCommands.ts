@@ -1,14 +1,17 @@
 import type { Knex } from 'knex';
 import { AuditLog } from '../../plugin/audit/auditLog.ts';
-import { loadManifest, type SettingValue } from '../../plugin/manifest/manifest.ts';
+import { builtInFactors } from '../../plugin/factors/index.ts';
+import { settingDefinitions } from '../../plugin/manifest/buildManifest.ts';
+import type { SettingValue } from '../../plugin/manifest/manifest.ts';
+import type { AnyFactorProviderFactory } from '../../plugin/spi/factor.ts';
 import { SettingsStore } from '../../plugin/settings/settingsStore.ts';
 import { type CliCommand, requirePositionals } from './cliCommand.ts';
 
 /** Who the audit log says changed a setting from the command line. */
 export const CLI_ACTOR = 'cli';
 
-function settingsStore(db: Knex): SettingsStore {
-  return new SettingsStore(db, loadManifest().settings, new AuditLog(db));
+function settingsStore(db: Knex, factors: readonly AnyFactorProviderFactory[] = builtInFactors): SettingsStore {
+  return new SettingsStore(db, settingDefinitions(factors), new AuditLog(db));
 }
 
 /** A value as a person would type it back into `settings set`: lists comma-separated. */
@@ -27,9 +30,9 @@ export const settingsList: CliCommand = {
   summary: 'every setting with its current value and default; * marks a changed one',
   options: {},
   migrations: 'plugin',
-  async run({ db, args, out }) {
+  async run({ db, args, out, factors }) {
     requirePositionals(this, args, []);
-    const entries = (await settingsStore(db).snapshot()).entries();
+    const entries = (await settingsStore(db, factors).snapshot()).entries();
     const nameWidth = Math.max(...entries.map((e) => e.definition.name.length));
     const valueWidth = Math.max(...entries.map((e) => listShown(e.value).length));
     for (const { definition, value } of entries) {
@@ -48,9 +51,9 @@ export const settingsGet: CliCommand = {
   summary: 'the current value of one setting (lists comma-separated)',
   options: {},
   migrations: 'plugin',
-  async run({ db, args, out }) {
+  async run({ db, args, out, factors }) {
     const [name = ''] = requirePositionals(this, args, ['name']);
-    out(formatSettingValue(await settingsStore(db).get(name)));
+    out(formatSettingValue(await settingsStore(db, factors).get(name)));
   },
 };
 
@@ -60,9 +63,9 @@ export const settingsSet: CliCommand = {
   summary: 'validates and stores a value; the change is audited with actor "cli"',
   options: {},
   migrations: 'plugin',
-  async run({ db, args, out }) {
+  async run({ db, args, out, factors }) {
     const [name = '', value = ''] = requirePositionals(this, args, ['name', 'value']);
-    const change = await settingsStore(db).set(name, value, CLI_ACTOR);
+    const change = await settingsStore(db, factors).set(name, value, CLI_ACTOR);
     const [before, after] = [listShown(change.oldValue), listShown(change.newValue)];
     out(before === after ? `${name} is already ${after}` : `${name}: ${before} -> ${after}`);
   },

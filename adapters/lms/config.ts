@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { parseFactorModuleList } from '../../plugin/engine/loadFactorModules.ts';
 import { MfaError } from '../../plugin/errors.ts';
 import { KeyRing, parseOldSecretKeys, parseSecretKey } from '../../plugin/crypto/keyRing.ts';
 import { DEFAULT_DATABASE_URL } from '../../plugin/store/openDatabase.ts';
@@ -16,6 +17,10 @@ export interface SiteConfig {
   production: boolean;
   dataDir: string;
   adminPassword: string | undefined;
+  /** MFA_FACTORS: third-party factors to load (package names or folder paths), after the built-in ones. @default none */
+  factorModules?: string[];
+  /** Where relative MFA_FACTORS paths and package names are resolved from. @default process.cwd() */
+  cwd?: string;
 }
 
 /** The reference site's configuration, from the environment (README, "Configuration"). */
@@ -38,6 +43,8 @@ export function readSiteConfig(env: NodeJS.ProcessEnv = process.env, cwd = proce
     production: env.NODE_ENV === 'production',
     dataDir: join(cwd, 'data'),
     adminPassword: env.ADMIN_PASSWORD || undefined,
+    factorModules: parseFactorModuleList(env.MFA_FACTORS),
+    cwd,
   };
 }
 

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import type { Express } from 'express';
 import type { Knex } from 'knex';
 import type { MfaPlugin } from '../../plugin/createMfaPlugin.ts';
+import { siteFactors } from '../../plugin/engine/loadFactorModules.ts';
 import { isMfaError } from '../../plugin/errors.ts';
 import { openDatabase, redactUrl } from '../../plugin/store/openDatabase.ts';
 import { createMailer, type Mailer } from '../mail/createMailer.ts';
@@ -28,8 +29,9 @@ export async function buildSite(config: SiteConfig, env: NodeJS.ProcessEnv = pro
   const secretKey = loadSecretKey(env, config.dataDir);
   const oldSecretKeys = loadOldSecretKeys(env);
   const sessionSecret = loadSessionSecret(env, config.dataDir);
+  const factors = await siteFactors(config.factorModules ?? [], config.cwd);
   const db = openDatabase(config.databaseUrl);
-  await migrateSite(db);
+  await migrateSite(db, factors);
   const mailer = createMailer({ smtpUrl: config.smtpUrl, outboxDir: join(config.dataDir, 'outbox'), log });
   const { app, plugin } = wireSite({
     db,
@@ -40,6 +42,7 @@ export async function buildSite(config: SiteConfig, env: NodeJS.ProcessEnv = pro
     sessionSecret,
     sendMail: (message) => mailer.send(message),
     log: (line) => console.error(line),
+    factors,
   });
   return { app, db, plugin, mailer };
 }

@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import type { Knex } from 'knex';
 import { type Bridge, createBridge } from '../../plugin/bridge/createBridge.ts';
 import { createMfaPlugin, type MfaPlugin } from '../../plugin/createMfaPlugin.ts';
-import type { FactorProviderFactory } from '../../plugin/spi/factor.ts';
+import type { AnyFactorProviderFactory } from '../../plugin/spi/factor.ts';
 import type { MailMessage } from '../../plugin/spi/host.ts';
 import { createBridgeApi } from '../bridge/createBridgeApi.ts';
 import { createMfaAdmin } from '../express/admin/createMfaAdmin.ts';
@@ -39,8 +39,8 @@ export interface SiteParts {
   now?: () => number;
   /** The operator's log: errors, outages. Never a secret. */
   log: (line: string) => void;
-  /** The factors the site offers, in order. @default builtInFactors */
-  factors?: readonly FactorProviderFactory[];
+  /** The site's factors (built-in and MFA_FACTORS, already migrated). @default the built-in ones */
+  factors?: readonly AnyFactorProviderFactory[];
 }
 
 export interface WiredSite {

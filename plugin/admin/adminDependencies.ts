@@ -2,10 +2,11 @@ import type { Knex } from 'knex';
 import type { AuditLog } from '../audit/auditLog.ts';
 import { MfaError } from '../errors.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
+import type { AnyFactorProviderFactory } from '../spi/factor.ts';
 import type { Host } from '../spi/host.ts';
 
-/** A factor as the admin tools name it. */
-export interface AdminFactor {
+/** A factor as the admin tools name it: a registered factory has all of this. */
+export interface AdminFactor extends Partial<Pick<AnyFactorProviderFactory, 'tables' | 'ownData'>> {
   id: string;
   displayName: string;
   /** False for factors that decide on their own (trusted device, IP range). */

@@ -1,4 +1,5 @@
-import { TRUSTED_DEVICE_FACTOR_ID } from '../factors/trusted-device/trustedDevices.ts';
+import { ENGINE_TABLES } from '../store/engineTables.ts';
+import { ownTablesFor } from '../store/factorStorage/ownTables.ts';
 import type { AdminDependencies } from './adminDependencies.ts';
 
 export interface FactorReportOptions {
@@ -34,8 +35,10 @@ export async function factorReport(deps: AdminDependencies, options: FactorRepor
     .groupBy('factor')
     .select('factor', deps.db.raw('count(distinct user_id) as n'));
   const enrolled = new Map(enrolledRows.map((r) => [r.factor, Number(r.n)]));
-  const trusted = await deps.db('mfa_trusted_devices').where('expires_at', '>', deps.now()).countDistinct({ n: 'user_id' }).first();
-  enrolled.set(TRUSTED_DEVICE_FACTOR_ID, Number(trusted?.n ?? 0));
+  // Factors with tables of their own count their users there (trusted browsers still live).
+  for (const factor of enabled) {
+    if (factor.ownData) enrolled.set(factor.id, await factor.ownData.countUsers(ownTablesFor(deps.db, factor.id, factor.tables ?? [], ENGINE_TABLES), deps.now()));
+  }
 
   const lockedRows: Array<{ factor: string; n: number | string }> = await deps.db('mfa_factor_failures')
     .where('failures', '>=', threshold)

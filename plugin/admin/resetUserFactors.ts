@@ -1,7 +1,8 @@
 import { IdentityTokens } from '../credentials/identityTokens.ts';
 import { UserSessions } from '../credentials/userSessions.ts';
 import { MfaError } from '../errors.ts';
-import { TRUSTED_DEVICE_FACTOR_ID } from '../factors/trusted-device/trustedDevices.ts';
+import { ENGINE_TABLES } from '../store/engineTables.ts';
+import { ownTablesFor } from '../store/factorStorage/ownTables.ts';
 import { type AdminDependencies, adminFactor } from './adminDependencies.ts';
 
 export interface ResetUserFactorsOptions {
@@ -20,8 +21,9 @@ export interface ResetUserFactorsOptions {
 }
 
 export interface ResetUserFactorsResult {
-  /** mfa_user_factors rows deleted (devices, pending set-ups, recovery codes). */
+  /** Records deleted from the factors' storage (devices, pending set-ups, recovery codes). */
   devicesRemoved: number;
+  /** Rows deleted from factors' own tables (trusted browsers). */
   trustedDevicesRevoked: number;
   /** Factors whose failure count (and so lock) was cleared. */
   failureCountsCleared: string[];
@@ -51,15 +53,18 @@ export async function resetUserFactors(deps: AdminDependencies, options: ResetUs
   if (reason.length > MAX_REASON_LENGTH) {
     throw new MfaError('INVALID_INPUT', `The reason is ${reason.length} characters long; at most ${MAX_REASON_LENGTH} are kept.`, { field: 'reason' });
   }
-  const factor = options.factor === undefined ? undefined : adminFactor(deps, options.factor).id;
+  const chosen = options.factor === undefined ? undefined : adminFactor(deps, options.factor);
+  const factor = chosen?.id;
   const revokeTokens = options.revokeTokens ?? true;
   const { userId, actor } = options;
   const reset = await deps.db.transaction(async (trx) => {
     const devices = trx('mfa_user_factors').where({ user_id: userId });
     if (factor) devices.where({ factor });
     const devicesRemoved = await devices.delete();
-    const trustedDevicesRevoked =
-      factor === undefined || factor === TRUSTED_DEVICE_FACTOR_ID ? await trx('mfa_trusted_devices').where({ user_id: userId }).delete() : 0;
+    let trustedDevicesRevoked = 0;
+    for (const owner of chosen ? [chosen] : deps.factors) {
+      if (owner.ownData) trustedDevicesRevoked += await owner.ownData.removeUser(ownTablesFor(trx, owner.id, owner.tables ?? [], ENGINE_TABLES), userId, deps.now());
+    }
     const failures = trx('mfa_factor_failures').where({ user_id: userId }).where('failures', '>', 0);
     if (factor) failures.where({ factor });
     const failureCountsCleared = (await failures.clone().select('factor')).map((row: { factor: string }) => row.factor);

@@ -1,15 +1,17 @@
 import type { FactorStanding } from './decideOutcome.ts';
 
 /**
- * Factors of these reference categories take a typed code, so a client without a
- * browser (an app at token.php, a script at the API) can use them; WebAuthn needs a
- * browser and no-input factors have nothing to type. By category, not by id, so a new
- * code factor (an SMS one, say) is offered at every door without touching them.
+ * Whether a client without a browser (an app at token.php, a script at the API) can
+ * answer this factor: by its capabilities, never its id, so a new factor (an SMS code, a
+ * push approval) is offered at every door it fits without touching the doors. WebAuthn
+ * needs a browser; no-input factors have nothing to answer. `sentCodes: false` leaves out
+ * factors that need a request of their own first (a mailed code cannot be in the same
+ * request as the password).
  */
-const TYPED_CODE_CATEGORIES: ReadonlySet<string> = new Set(['otp', 'email', 'recovery']);
-
-/** Of those, the ones whose code is mailed for one attempt: they need a request of their own before the code. */
-const SENT_CODE_CATEGORIES: ReadonlySet<string> = new Set(['email']);
+function answerableWithoutBrowser(factor: FactorStanding, sentCodes: boolean): boolean {
+  const { capabilities } = factor;
+  return capabilities.requiresInput && capabilities.worksWithoutBrowser && (sentCodes || !capabilities.sendsChallenge);
+}
 
 export interface CodeFactors {
   /** Set up, enabled, not locked, not already passed: what the caller can answer now. */
@@ -23,9 +25,7 @@ export interface CodeFactors {
  * code in the same request as the password (the API): a mailed code cannot be there yet.
  */
 export function codeFactors(factors: readonly FactorStanding[], options: { sentCodes: boolean }): CodeFactors {
-  const typed = factors.filter(
-    (f) => f.requiresInput && f.configured && TYPED_CODE_CATEGORIES.has(f.referenceCategory) && (options.sentCodes || !SENT_CODE_CATEGORIES.has(f.referenceCategory)),
-  );
+  const typed = factors.filter((f) => f.requiresInput && f.configured && answerableWithoutBrowser(f, options.sentCodes));
   return { usable: typed.filter((f) => f.state !== 'locked' && f.state !== 'pass'), locked: typed.filter((f) => f.state === 'locked') };
 }
 
@@ -42,8 +42,10 @@ export type CodeFactorChoice =
 
 /**
  * Which factor a code is for: the one asked for; without one, the only one there is, or
- * the authenticator app when usable (what a user with an app types). The doors turn a
- * refusal into their own words before anything is counted toward the lockout.
+ * the first usable one in the order factors are offered when it needs no request of its
+ * own first (an authenticator app: what a user who holds the device types straight away).
+ * When the first one sends its code, a bare code could be meant for several: ask. The
+ * doors turn a refusal into their own words before anything is counted toward the lockout.
  */
 export function chooseCodeFactor(factors: CodeFactors, requested: string | null | undefined): CodeFactorChoice {
   const { usable, locked } = factors;
@@ -54,7 +56,8 @@ export function chooseCodeFactor(factors: CodeFactors, requested: string | null 
   }
   const [only] = usable;
   if (only && usable.length === 1) return { factorId: only.id };
-  if (usable.some((f) => f.id === 'totp')) return { factorId: 'totp' };
+  const [first] = usable;
+  if (first && !first.capabilities.sendsChallenge) return { factorId: first.id };
   if (usable.length === 0) return locked.length > 0 ? { refused: 'all_locked' } : { refused: 'unavailable' };
   return { refused: 'ambiguous' };
 }

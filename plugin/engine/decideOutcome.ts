@@ -1,4 +1,4 @@
-import type { FactorProviderFactory, FactorState } from '../spi/factor.ts';
+import type { FactorCapabilities, FactorProviderFactory, FactorState } from '../spi/factor.ts';
 
 /** Where a login stands on the way through MFA. */
 export type AttemptOutcome = 'passed' | 'pending' | 'failed' | 'setup_required' | 'locked';
@@ -9,6 +9,8 @@ export interface FactorStanding {
   /** Keycloak's reference category (otp, email, webauthn, recovery, no-input): what kind of answer the factor takes. */
   referenceCategory: FactorProviderFactory['referenceCategory'];
   requiresInput: boolean;
+  /** What the factor can do: the doors choose by these, never by id. */
+  capabilities: FactorCapabilities;
   /** Input factors: the user has a device set up. */
   configured: boolean;
   state: FactorState;

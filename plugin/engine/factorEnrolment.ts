@@ -1,7 +1,7 @@
 import type { AuditLog } from '../audit/auditLog.ts';
 import { MfaError } from '../errors.ts';
 import type { SettingsStore } from '../settings/settingsStore.ts';
-import type { FactorDevice } from '../spi/factor.ts';
+import type { AnyFactorProviderFactory, FactorDevice, FactorInput, FactorProviderFactory } from '../spi/factor.ts';
 import type { HostUser } from '../spi/host.ts';
 import type { FactorRegistry } from './factorRegistry.ts';
 
@@ -50,30 +50,41 @@ export class FactorEnrolment {
     return false;
   }
 
-  /** Factors the user may set up themselves now. */
+  /** Factors the user may set up themselves now, in the order they are offered: phishing-resistant first. */
   async setupOptions(): Promise<Array<{ id: string; displayName: string }>> {
     const settings = await this.settings.snapshot();
     return this.registry
-      .enabled(settings)
+      .offered(settings)
       .filter((f) => f.userSetupAllowed)
       .map((f) => ({ id: f.id, displayName: f.displayName }));
   }
 
-  async beginSetup(user: HostUser, factorId: string, input: Record<string, unknown>): Promise<object> {
+  /**
+   * Step one of setting a factor up. Given the factor's factory, the answer has its type.
+   *
+   * @example
+   * const setup = await mfa.enrolment.beginSetup(user, totpFactor, {}); // TotpSetup
+   */
+  beginSetup<TSetup extends object>(user: HostUser, factor: FactorProviderFactory<TSetup, object, never>, input?: FactorInput): Promise<TSetup>;
+  beginSetup(user: HostUser, factorId: string, input?: FactorInput): Promise<object>;
+  async beginSetup(user: HostUser, factor: string | AnyFactorProviderFactory, input: FactorInput = {}): Promise<object> {
     const settings = await this.settings.snapshot();
-    const factory = this.registry.enabledFactory(factorId, settings);
+    const factory = this.registry.enabledFactory(idOf(factor), settings);
     const provider = this.registry.provider(factory, settings);
     if (!factory.userSetupAllowed || !provider.beginSetup) throw new MfaError('FACTOR_NOT_AVAILABLE', `${factory.displayName} cannot be set up by users.`);
     return provider.beginSetup(user, input);
   }
 
-  async resumeSetup(user: HostUser, factorId: string, input: Record<string, unknown>): Promise<object | null> {
+  resumeSetup<TSetup extends object>(user: HostUser, factor: FactorProviderFactory<TSetup, object, never>, input?: FactorInput): Promise<TSetup | null>;
+  resumeSetup(user: HostUser, factorId: string, input?: FactorInput): Promise<object | null>;
+  async resumeSetup(user: HostUser, factor: string | AnyFactorProviderFactory, input: FactorInput = {}): Promise<object | null> {
     const settings = await this.settings.snapshot();
-    const provider = this.registry.provider(this.registry.enabledFactory(factorId, settings), settings);
+    const provider = this.registry.provider(this.registry.enabledFactory(idOf(factor), settings), settings);
     return provider.resumeSetup ? provider.resumeSetup(user, input) : null;
   }
 
-  async confirmSetup(user: HostUser, factorId: string, input: Record<string, unknown>, by: EnrolmentActor): Promise<FactorDevice> {
+  async confirmSetup(user: HostUser, factor: string | AnyFactorProviderFactory, input: FactorInput, by: EnrolmentActor): Promise<FactorDevice> {
+    const factorId = idOf(factor);
     const settings = await this.settings.snapshot();
     const factory = this.registry.enabledFactory(factorId, settings);
     const provider = this.registry.provider(factory, settings);
@@ -111,11 +122,17 @@ export class FactorEnrolment {
 
   async remove(user: HostUser, factorId: string, deviceId: number, by: EnrolmentActor): Promise<void> {
     const settings = await this.settings.snapshot();
-    const provider = this.registry.provider(this.registry.factory(factorId), settings);
+    const factory = this.registry.factory(factorId);
+    const provider = this.registry.provider(factory, settings);
     if (!provider.revoke || !(await provider.revoke(user, deviceId))) {
       throw new MfaError('NOT_FOUND', 'That device is not on your account (it may have been removed already).');
     }
-    const event = factorId === 'trusted_device' ? 'trusted_device_revoked' : 'factor_removed';
+    // A factor may name its own event (removing a trusted browser only gives access up: no "removed" mail).
+    const event = factory.removedEvent ?? 'factor_removed';
     await this.audit.record({ event, userId: user.id, actor: by.actor, factor: factorId, ip: by.ip, detail: { deviceId } });
   }
+}
+
+function idOf(factor: string | AnyFactorProviderFactory): string {
+  return typeof factor === 'string' ? factor : factor.id;
 }

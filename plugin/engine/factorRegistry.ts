@@ -2,11 +2,20 @@ import type { Knex } from 'knex';
 import type { AuditLog } from '../audit/auditLog.ts';
 import { keyedHash } from '../crypto/keyedHash.ts';
 import type { KeyRing } from '../crypto/keyRing.ts';
+import type { UserSessions } from '../credentials/userSessions.ts';
 import type { SecretBox } from '../crypto/secretBox.ts';
 import { MfaError } from '../errors.ts';
 import type { SettingsSnapshot } from '../settings/settingsStore.ts';
-import type { FactorContext, FactorProvider, FactorProviderFactory } from '../spi/factor.ts';
+import type { AnyFactorProviderFactory, FactorContext, FactorInput, FactorProvider, FactorProviderFactory, OwnTables } from '../spi/factor.ts';
 import type { Host } from '../spi/host.ts';
+import { ENGINE_TABLES } from '../store/engineTables.ts';
+import { FactorAttemptStates } from '../store/factorStorage/factorAttemptStates.ts';
+import { FactorLimitStore } from '../store/factorStorage/factorLimitStore.ts';
+import { FactorRecordStore } from '../store/factorStorage/factorRecordStore.ts';
+import { ownTablesFor } from '../store/factorStorage/ownTables.ts';
+import { RateLimits } from '../store/rateLimits.ts';
+import type { AttemptStore } from './attemptStore.ts';
+import { factorLoginsFor } from './factorLogins.ts';
 
 export interface FactorRegistryDependencies {
   db: Knex;
@@ -15,15 +24,33 @@ export interface FactorRegistryDependencies {
   secretBox: SecretBox;
   /** The master keys; factors get only purpose-bound hashes of them (FactorContext.keyedHash), never a key. */
   keys: KeyRing;
+  attempts: AttemptStore;
+  sessions: UserSessions;
   now: () => number;
+}
+
+/** Factor contexts for one settings snapshot, for code outside a factor that calls a factor's own helpers (a door's "This wasn't me" page). */
+export interface FactorSite {
+  host: Host;
+  settings: SettingsSnapshot;
+  /** The context the factor `id` gets: its storage, its own tables. */
+  forFactor(id: string): FactorContext;
+}
+
+/**
+ * Phishing-resistant factors first (security keys, push with number matching: DESIGN.md
+ * "offered first"), the rest in registration order. Array.prototype.sort is stable.
+ */
+export function phishingResistantFirst<T extends { capabilities: { phishingResistant: boolean } }>(factors: readonly T[]): T[] {
+  return [...factors].sort((a, b) => Number(b.capabilities.phishingResistant) - Number(a.capabilities.phishingResistant));
 }
 
 /** The registered factor types, and providers for them bound to one settings snapshot. */
 export class FactorRegistry {
-  private readonly factories: ReadonlyMap<string, FactorProviderFactory>;
+  private readonly factories: ReadonlyMap<string, AnyFactorProviderFactory>;
 
   constructor(
-    factories: readonly FactorProviderFactory[],
+    factories: readonly AnyFactorProviderFactory[],
     private readonly deps: FactorRegistryDependencies,
   ) {
     this.factories = new Map(factories.map((f) => [f.id, f]));
@@ -34,23 +61,29 @@ export class FactorRegistry {
     return this.deps.host;
   }
 
-  all(): FactorProviderFactory[] {
+  /** Every registered factor, in registration order. */
+  all(): AnyFactorProviderFactory[] {
     return [...this.factories.values()];
   }
 
   /** Factors the admin has switched on, in registration order. */
-  enabled(settings: SettingsSnapshot): FactorProviderFactory[] {
+  enabled(settings: SettingsSnapshot): AnyFactorProviderFactory[] {
     return this.all().filter((f) => settings.boolean(`factor.${f.id}.enabled`));
   }
 
-  factory(id: string): FactorProviderFactory {
+  /** Enabled factors in the order they are offered to people: phishing-resistant first. */
+  offered(settings: SettingsSnapshot): AnyFactorProviderFactory[] {
+    return phishingResistantFirst(this.enabled(settings));
+  }
+
+  factory(id: string): AnyFactorProviderFactory {
     const factory = this.factories.get(id);
     if (!factory) throw new MfaError('FACTOR_NOT_AVAILABLE', `There is no factor "${id}".`);
     return factory;
   }
 
   /** An enabled factor's factory, or FACTOR_NOT_AVAILABLE. */
-  enabledFactory(id: string, settings: SettingsSnapshot): FactorProviderFactory {
+  enabledFactory(id: string, settings: SettingsSnapshot): AnyFactorProviderFactory {
     const factory = this.factories.get(id);
     if (!factory || !settings.boolean(`factor.${id}.enabled`)) {
       throw new MfaError('FACTOR_NOT_AVAILABLE', 'That way of verifying is not available on this site. Choose another.');
@@ -58,12 +91,40 @@ export class FactorRegistry {
     return factory;
   }
 
-  context(settings: SettingsSnapshot): FactorContext {
-    const { keys, ...shared } = this.deps;
-    return { ...shared, settings, keyedHash: (purpose) => keyedHash(keys, `factor/${purpose}`) };
+  /** The factor's own tables (for the admin tools, which run without a settings snapshot). */
+  ownTables(factory: AnyFactorProviderFactory, db: Knex = this.deps.db): OwnTables {
+    return ownTablesFor(db, factory.id, factory.tables ?? [], ENGINE_TABLES);
   }
 
-  provider(factory: FactorProviderFactory, settings: SettingsSnapshot): FactorProvider {
-    return factory.create(this.context(settings));
+  /** What `factory` gets: storage scoped to it, its own tables, and what every factor shares. */
+  contextFor(factory: AnyFactorProviderFactory, settings: SettingsSnapshot): FactorContext {
+    const { db, host, audit, secretBox, keys, now } = this.deps;
+    return {
+      storage: {
+        records: new FactorRecordStore(db, factory.id, now),
+        attempts: new FactorAttemptStates(db, factory.id, now),
+        limits: new FactorLimitStore(new RateLimits(db), factory.id, now),
+      },
+      logins: factorLoginsFor(factory.id, { attempts: this.deps.attempts, sessions: this.deps.sessions, audit, now }),
+      ownTables: this.ownTables(factory),
+      host,
+      settings,
+      secretBox,
+      keyedHash: (purpose) => keyedHash(keys, `factor/${purpose}`),
+      audit,
+      now,
+    };
+  }
+
+  /** Contexts for code outside the factors (a door calling a factor's exported helper). */
+  context(settings: SettingsSnapshot): FactorSite {
+    return { host: this.deps.host, settings, forFactor: (id) => this.contextFor(this.factory(id), settings) };
+  }
+
+  provider<TSetup extends object, TChallenge extends object, TInput extends FactorInput>(
+    factory: FactorProviderFactory<TSetup, TChallenge, TInput>,
+    settings: SettingsSnapshot,
+  ): FactorProvider<TSetup, TChallenge, TInput> {
+    return factory.create(this.contextFor(factory, settings));
   }
 }

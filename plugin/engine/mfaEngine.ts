@@ -3,7 +3,7 @@ import { hashToken, randomToken } from '../crypto/tokens.ts';
 import { isMfaError, MfaError } from '../errors.ts';
 import { describeBrowser } from '../net/describeBrowser.ts';
 import type { SettingsSnapshot, SettingsStore } from '../settings/settingsStore.ts';
-import type { Door, FactorState, RequestFacts } from '../spi/factor.ts';
+import type { AnyFactorProviderFactory, Door, FactorInput, FactorLanding, FactorProviderFactory, FactorState, RequestFacts } from '../spi/factor.ts';
 import type { Host, HostUser } from '../spi/host.ts';
 import type { SealedFactorSecrets } from '../store/sealedFactorSecrets.ts';
 import { AttemptStore, type StoredAttempt } from './attemptStore.ts';
@@ -98,8 +98,17 @@ export class MfaEngine {
     return attempt;
   }
 
-  /** Asks a factor to prepare what the user will answer (send an email code, make WebAuthn options). */
-  async challenge(attemptId: string, factorId: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+  /**
+   * Asks a factor to prepare what the user will answer (send an email code, make WebAuthn
+   * options). Given the factor's factory, the answer has its type; given an id, it is a plain record.
+   *
+   * @example
+   * const sent = await mfa.engine.challenge(attemptId, emailFactor); // EmailCodeSent
+   */
+  challenge<TChallenge extends object>(attemptId: string, factor: FactorProviderFactory<object, TChallenge, never>, input?: FactorInput): Promise<TChallenge>;
+  challenge(attemptId: string, factorId: string, input?: FactorInput): Promise<Record<string, unknown>>;
+  async challenge(attemptId: string, factor: string | AnyFactorProviderFactory, input: FactorInput = {}): Promise<object> {
+    const factorId = typeof factor === 'string' ? factor : factor.id;
     const { attempt, user } = await this.load(attemptId, ['pending']);
     const settings = await this.deps.settings.snapshot();
     const factory = this.deps.registry.enabledFactory(factorId, settings);
@@ -114,9 +123,16 @@ export class MfaEngine {
 
   /**
    * Checks the user's input for one factor. A wrong input counts toward the lockout (and
-   * says how many tries are left); a locked factor is not checked at all.
+   * says how many tries are left); a locked factor is not checked at all. Given the
+   * factor's factory, `input` has the factor's type; given an id, any fields (a door's body).
+   *
+   * @example
+   * await mfa.engine.verify(attemptId, totpFactor, { code: '123456' }, facts);
    */
-  async verify(attemptId: string, factorId: string, input: Record<string, unknown>, facts: RequestFacts): Promise<AttemptStatus> {
+  verify<TInput extends FactorInput>(attemptId: string, factor: FactorProviderFactory<object, object, TInput>, input: TInput, facts: RequestFacts): Promise<AttemptStatus>;
+  verify(attemptId: string, factorId: string, input: FactorInput, facts: RequestFacts): Promise<AttemptStatus>;
+  async verify(attemptId: string, factor: string | AnyFactorProviderFactory, input: FactorInput, facts: RequestFacts): Promise<AttemptStatus> {
+    const factorId = typeof factor === 'string' ? factor : factor.id;
     const { attempt, user } = await this.load(attemptId, ['pending']);
     const settings = await this.deps.settings.snapshot();
     const factory = this.deps.registry.enabledFactory(factorId, settings);
@@ -164,6 +180,19 @@ export class MfaEngine {
     throw new MfaError('INVALID_CODE', `${base} ${triesLeft} ${triesLeft === 1 ? 'try' : 'tries'} left.`, { triesLeft, reason: outcome.reason });
   }
 
+  /**
+   * Where a login that just passed with `factorId` should land, when the factor says
+   * (recovery codes: the security page, with how many codes are left); null: where the
+   * user was going. Doors call it after a pass, never before.
+   */
+  async landingAfterPass(factorId: string, userId: string): Promise<FactorLanding | null> {
+    const settings = await this.deps.settings.snapshot();
+    const provider = this.deps.registry.provider(this.deps.registry.factory(factorId), settings);
+    if (!provider.landingAfterPass) return null;
+    const user = await this.deps.host.findUserById(userId);
+    return user ? provider.landingAfterPass(user) : null;
+  }
+
   /** A factor set up during the attempt (require_setup) proved possession: it passes for this attempt. */
   async passBySetup(attemptId: string, factorId: string, facts: RequestFacts): Promise<AttemptStatus> {
     const { attempt, user } = await this.load(attemptId, ['pending']);
@@ -206,19 +235,20 @@ export class MfaEngine {
     const stored = await this.deps.attempts.factorStates(attempt.id);
     const failures = await this.deps.failures.all(user.id);
     const factors: FactorStanding[] = [];
-    for (const factory of this.deps.registry.enabled(settings)) {
+    // In the order they are offered: phishing-resistant first (the doors list them so).
+    for (const factory of this.deps.registry.offered(settings)) {
       const provider = this.deps.registry.provider(factory, settings);
       const weight = settings.integer(`factor.${factory.id}.weight`);
       if (!factory.requiresInput) {
         const state = attempt.status === 'passed' ? (stored.get(factory.id) ?? 'neutral') : await provider.state(attempt, facts);
         if (state === 'pass' && stored.get(factory.id) !== 'pass') await this.deps.attempts.setFactorState(attempt.id, factory.id, 'pass', this.deps.now());
-        factors.push({ id: factory.id, displayName: factory.displayName, referenceCategory: factory.referenceCategory, requiresInput: false, configured: false, state, weight, triesLeft: null });
+        factors.push({ ...standingOf(factory), requiresInput: false, configured: false, state, weight, triesLeft: null });
         continue;
       }
       const failed = failures.get(factory.id) ?? 0;
       const state: FactorState = stored.get(factory.id) === 'pass' || factory.id === justPassed ? 'pass' : failed >= threshold ? 'locked' : 'unknown';
       const configured = await provider.configuredFor(user);
-      factors.push({ id: factory.id, displayName: factory.displayName, referenceCategory: factory.referenceCategory, requiresInput: true, configured, state, weight, triesLeft: Math.max(0, threshold - failed) });
+      factors.push({ ...standingOf(factory), requiresInput: true, configured, state, weight, triesLeft: Math.max(0, threshold - failed) });
     }
     const { outcome, points } = decideOutcome(factors, settings.boolean('require_setup'));
     const status: AttemptStatus = { attempt, user, outcome, points, factors };
@@ -252,6 +282,10 @@ export class MfaEngine {
     }
     return status;
   }
+}
+
+function standingOf(factory: AnyFactorProviderFactory): Pick<FactorStanding, 'id' | 'displayName' | 'referenceCategory' | 'capabilities'> {
+  return { id: factory.id, displayName: factory.displayName, referenceCategory: factory.referenceCategory, capabilities: factory.capabilities };
 }
 
 function expired(): MfaError {

@@ -38,15 +38,31 @@ export const settingDefinitionSchema = z.discriminatedUnion('type', [
 ]);
 
 export type SettingDefinition = z.infer<typeof settingDefinitionSchema>;
+
+type WithoutSection<T> = T extends unknown ? Omit<T, 'section'> : never;
+
+/** A setting as a factor declares it: its name relative to the factor (`enabled`, `weight`), no section (it is `factor.<id>`). */
+export type FactorSettingDefinition = WithoutSection<SettingDefinition>;
 export type SettingType = SettingDefinition['type'];
 export type SettingValue = boolean | number | string | string[];
 
+/** A factor id: what settings names, URLs and the audit log carry. */
+export const FACTOR_ID_PATTERN = /^[a-z][a-z0-9_]{0,40}$/;
+
 const factorEntrySchema = z.object({
-  id: z.string().regex(/^[a-z][a-z0-9_]*$/),
+  id: z.string().regex(FACTOR_ID_PATTERN),
   displayName: z.string(),
   referenceCategory: z.string(),
   requiresInput: z.boolean(),
   userSetupAllowed: z.boolean(),
+  capabilities: z.object({
+    requiresInput: z.boolean(),
+    sendsChallenge: z.boolean(),
+    worksWithoutBrowser: z.boolean(),
+    phishingResistant: z.boolean(),
+    userSetupAllowed: z.boolean(),
+    removalGivesAccessUp: z.boolean().optional(),
+  }),
 });
 
 export const manifestSchema = z.object({
@@ -63,11 +79,15 @@ export const manifestSchema = z.object({
 export type PluginManifest = z.infer<typeof manifestSchema>;
 export type ManifestFactor = z.infer<typeof factorEntrySchema>;
 
-const MANIFEST_URL = new URL('../../manifest.json', import.meta.url);
+export const MANIFEST_URL = new URL('../../manifest.json', import.meta.url);
 
 let cached: PluginManifest | undefined;
 
-/** manifest.json, validated: what a host reads to install the plugin, and where every setting is declared once. */
+/**
+ * manifest.json, validated: what a host reads to install the plugin (the factors this
+ * repository ships and every setting). Written by `npm run manifest` from the factories;
+ * the running plugin builds the same from its registered factors (buildManifest.ts).
+ */
 export function loadManifest(): PluginManifest {
   cached ??= manifestSchema.parse(JSON.parse(readFileSync(MANIFEST_URL, 'utf8')));
   return cached;

@@ -1,3 +1,4 @@
+import type { FactorMailText } from '../spi/factor.ts';
 import type { HostUser, MailMessage } from '../spi/host.ts';
 
 /** The facts every security mail states: what happened, when, from where. */
@@ -38,12 +39,16 @@ function securityMail(facts: SecurityMailFacts, parts: { subject: string; happen
 
 const CHANGE_PASSWORD = 'someone may know your password. Change it now, check the ways to verify on your security page, and tell your administrator.';
 
-export function factorAddedMail(facts: SecurityMailFacts, factor: { id: string | null; name: string; label?: string }): MailMessage {
-  if (factor.id === 'recovery_codes') {
+/**
+ * "X added": the generic words, or the factor's own (`FactorProviderFactory.addedMail`)
+ * where those would mislead (a new set of recovery codes replaces the old one).
+ */
+export function factorAddedMail(facts: SecurityMailFacts, factor: { name: string; label?: string; mail?: FactorMailText }): MailMessage {
+  if (factor.mail) {
     return securityMail(facts, {
-      subject: 'New recovery codes were made',
-      happened: `A new set of recovery codes was made for your account on ${facts.siteName}. Your older codes no longer work.`,
-      ifYou: 'If this was you, keep the new codes somewhere safe. Nothing else to do.',
+      subject: factor.mail.subject,
+      happened: factor.mail.happened.replaceAll('{site}', facts.siteName),
+      ifYou: factor.mail.ifYou,
       ifNotYou: CHANGE_PASSWORD,
     });
   }
@@ -71,6 +76,16 @@ export function factorResetMail(facts: SecurityMailFacts, factor: { name: string
     happened: `An administrator of ${facts.siteName} reset ${what}. You can set it up again from your security page after you log in.`,
     ifYou: 'If you asked for this (for example after losing your phone), nothing else to do.',
     ifNotYou: 'you did not ask for it: contact your administrator now.',
+  });
+}
+
+/** A login someone said was not theirs was stopped (a mail's "This wasn't me", Deny on a push). */
+export function notMeReportedMail(facts: SecurityMailFacts, report: { stopped: boolean; factor: string }): MailMessage {
+  return securityMail(facts, {
+    subject: 'A login was reported as not yours',
+    happened: `A login to your account on ${facts.siteName} was reported as not yours (${report.factor}). ${report.stopped ? 'It was stopped' : 'It had already ended'}, and your account was signed out everywhere.`,
+    ifYou: 'If you reported it: change your password now, because whoever started the login knows it.',
+    ifNotYou: CHANGE_PASSWORD,
   });
 }
 

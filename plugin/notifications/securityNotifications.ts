@@ -1,9 +1,19 @@
 import type { Knex } from 'knex';
 import type { KeyedHash } from '../crypto/keyedHash.ts';
 import type { AuditLog, AuditRecord } from '../audit/auditLog.ts';
+import type { FactorMailText } from '../spi/factor.ts';
 import type { Host, HostUser, MailMessage } from '../spi/host.ts';
 import { KnownSignIns, signInKeys } from './knownSignIns.ts';
-import { factorAddedMail, factorRemovedMail, factorResetMail, identityTokenCreatedMail, newSignInMail, type SecurityMailFacts, totpCodeReusedMail } from './securityMails.ts';
+import {
+  factorAddedMail,
+  factorRemovedMail,
+  factorResetMail,
+  identityTokenCreatedMail,
+  newSignInMail,
+  notMeReportedMail,
+  type SecurityMailFacts,
+  totpCodeReusedMail,
+} from './securityMails.ts';
 
 export interface SecurityNotificationsOptions {
   audit: AuditLog;
@@ -13,6 +23,8 @@ export interface SecurityNotificationsOptions {
   signInHash: KeyedHash;
   /** A factor's name for people ("Authenticator app"). */
   factorName(id: string): string;
+  /** A factor's own words for its "added" mail, when it declares them. */
+  addedMail?(id: string): FactorMailText | undefined;
   now(): number;
   /** Where a mail that could not be sent is reported: one line, never an address, body or secret. */
   log(line: string): void;
@@ -43,7 +55,13 @@ export function startSecurityNotifications(options: SecurityNotificationsOptions
     const factor = record.factor ?? null;
     switch (record.event) {
       case 'factor_added':
-        return factorAddedMail(facts, { id: factor, name: options.factorName(factor ?? ''), label: typeof detail.label === 'string' ? detail.label : undefined });
+        return factorAddedMail(facts, {
+          name: options.factorName(factor ?? ''),
+          label: typeof detail.label === 'string' ? detail.label : undefined,
+          mail: factor ? options.addedMail?.(factor) : undefined,
+        });
+      case 'not_me_reported':
+        return notMeReportedMail(facts, { stopped: detail.attemptStatus === 'cancelled', factor: options.factorName(factor ?? '') });
       case 'factor_removed':
         return factorRemovedMail(facts, { name: options.factorName(factor ?? '') });
       case 'factor_reset':
@@ -93,4 +111,4 @@ export function startSecurityNotifications(options: SecurityNotificationsOptions
 }
 
 /** The events that may mail the user. Recovery codes mail on their own use (recoveryCodeMail.ts): that mail says how many are left. */
-const WATCHED = new Set<AuditRecord['event']>(['factor_added', 'factor_removed', 'factor_reset', 'totp_code_reused', 'mfa_passed', 'identity_token_created']);
+const WATCHED = new Set<AuditRecord['event']>(['factor_added', 'factor_removed', 'factor_reset', 'totp_code_reused', 'mfa_passed', 'identity_token_created', 'not_me_reported']);

@@ -59,8 +59,9 @@ export interface SettingChange {
 }
 
 /**
- * Admin settings, declared once in manifest.json: defaults and validation come from
- * there; stored values override defaults; every change writes an audit row (who,
+ * Admin settings, each declared once (the plugin's in coreManifest.ts, each factor's in
+ * its folder; merged by buildManifest.settingDefinitions): defaults and validation come
+ * from there; stored values override defaults; every change writes an audit row (who,
  * when, old and new value) in the same transaction as the change.
  */
 export class SettingsStore {

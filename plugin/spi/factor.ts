@@ -6,10 +6,10 @@
  * routes, storage and migrations are all declared here (issue 12).
  */
 import type { Knex } from 'knex';
-import type { AuditLog } from '../audit/auditLog.ts';
+import type { AuditEventName, AuditLog } from '../audit/auditLog.ts';
 import type { KeyedHash } from '../crypto/keyedHash.ts';
 import type { SecretBox } from '../crypto/secretBox.ts';
-import type { SettingDefinition } from '../manifest/manifest.ts';
+import type { FactorSettingDefinition } from '../manifest/manifest.ts';
 import type { SettingsSnapshot } from '../settings/settingsStore.ts';
 import type { Migration } from '../store/migrationSource.ts';
 import type { CardStatus, FactorCopy, FactorPresentation } from './factorPresentation.ts';
@@ -41,12 +41,16 @@ export interface RequestFacts {
 }
 
 export interface FactorContext {
-  /** @deprecated issue 12: factors use `storage` (or their own tables through `ownTables`); they never write engine tables. */
-  db: Knex;
-  /** The factor's records and per-attempt state (issue 12: set once the registry provides it). */
-  storage?: FactorStorage;
-  /** What a factor may do to the login attempts it serves, without touching engine tables (issue 12). */
-  logins?: FactorLogins;
+  /** The factor's records, per-attempt state and limits: engine tables, reached only through this (plugin/spi/factorStorage.ts). */
+  storage: FactorStorage;
+  /** What a factor may do to the login attempts it serves. */
+  logins: FactorLogins;
+  /**
+   * A query on one of the factor's own tables (`FactorProviderFactory.tables`, made by its
+   * `migrations`); refuses any other name, engine tables first of all. For data that is not
+   * a device of a user (see factorStorage.ts: trusted browsers found by a cookie's hash).
+   */
+  ownTables: OwnTables;
   host: Host;
   settings: SettingsSnapshot;
   /** Encrypts the factor's secrets at rest (AES-256-GCM under a subkey of MFA_SECRET_KEY); re-sealed under a new key on use and by `keys rotate`. */
@@ -75,10 +79,18 @@ export interface FactorLogins {
   /** An attempt by id, when it exists (any state). */
   find(attemptId: string): Promise<AttemptView | null>;
   /**
-   * Cancels the attempt as not the user's: audited (`not_me_reported`, with the factor),
-   * every session of the user ended, the user mailed. The engine's, so every factor reports alike.
+   * Cancels the attempt as not the user's (pending, or passed and not yet spent): audited
+   * (`not_me_reported`, naming the calling factor), every session of the user ended, the
+   * user mailed. The engine's, so every factor reports alike. Null when there is no such attempt.
    */
-  reportNotMe(attemptId: string, by: { factor: string; ip: string | null }): Promise<NotMeOutcome>;
+  reportNotMe(attemptId: string, by: { ip: string | null }): Promise<NotMeOutcome | null>;
+}
+
+/** Queries on a factor's own tables: `ownTables('mfa_trusted_devices').where(...)`, and transactions over them. */
+export interface OwnTables {
+  (table: string): Knex.QueryBuilder;
+  /** Runs `work` in one transaction; its `tables` reach the same own tables only. */
+  transaction<T>(work: (tables: OwnTables) => Promise<T>): Promise<T>;
 }
 
 /** A plain "no" is a result, not an exception (as SimpleWebAuthn's verify functions). */
@@ -96,15 +108,30 @@ export interface FactorDevice {
   expiresAt?: number;
 }
 
-export interface FactorProvider {
+/** What doors pass a factor: a request's fields. The factor validates them (zod) before use. */
+export type FactorInput = Readonly<Record<string, unknown>>;
+
+/** Where a factor sends the user after a pass (recovery codes: to the security page, "N codes left"). */
+export interface FactorLanding {
+  place: 'security';
+  message: string;
+}
+
+export interface FactorProvider<TSetup extends object = object, TChallenge extends object = object, TInput extends FactorInput = FactorInput> {
   /** Whether the user can use this factor at login (has a confirmed device; for no-input factors, whether it applies). */
   configuredFor(user: HostUser): Promise<boolean>;
   /** No-input factors decide here; factors that need input answer 'unknown'. */
   state(attempt: AttemptView, facts: RequestFacts): Promise<FactorState>;
   /** Prepares what the user answers (Keycloak `authenticate`): sends the email, makes WebAuthn options. */
-  challenge?(attempt: AttemptView, user: HostUser, input: Record<string, unknown>): Promise<Record<string, unknown>>;
-  /** Checks the user's answer (Keycloak `action`). The engine counts failures and locks; the factor only says yes or no. */
-  verify?(attempt: AttemptView, user: HostUser, input: Record<string, unknown>): Promise<VerifyOutcome>;
+  challenge?(attempt: AttemptView, user: HostUser, input: FactorInput): Promise<TChallenge>;
+  /**
+   * Checks the user's answer (Keycloak `action`). The engine counts failures and locks; the
+   * factor only says yes or no. `input` is typed for callers; the factor still validates it
+   * (doors pass request bodies), and throws INVALID_INPUT for what is no answer at all.
+   */
+  verify?(attempt: AttemptView, user: HostUser, input: TInput): Promise<VerifyOutcome>;
+  /** After a pass with this factor, somewhere to land other than the page first asked for; null: no. */
+  landingAfterPass?(user: HostUser): Promise<FactorLanding | null>;
   /** Devices the user has set up with this factor. */
   listDevices?(user: HostUser): Promise<FactorDevice[]>;
   /** Gives one of the user's devices a new name (already trimmed, 1–100 characters); false when it is not theirs or not there. */
@@ -112,16 +139,11 @@ export interface FactorProvider {
   /** Removes one of the user's devices; false when it was not theirs or not there. */
   revoke?(user: HostUser, deviceId: number): Promise<boolean>;
   /** Enrolment step one (Keycloak's required action): e.g. a new TOTP secret, WebAuthn creation options. */
-  beginSetup?(user: HostUser, input: Record<string, unknown>): Promise<object>;
+  beginSetup?(user: HostUser, input: FactorInput): Promise<TSetup>;
   /** Enrolment step one again, for a set-up still open (the user mistyped the code): null when it is gone. */
-  resumeSetup?(user: HostUser, input: Record<string, unknown>): Promise<object | null>;
+  resumeSetup?(user: HostUser, input: FactorInput): Promise<TSetup | null>;
   /** Enrolment step two: the user proves the device works; it becomes usable at login. */
-  confirmSetup?(user: HostUser, input: Record<string, unknown>): Promise<FactorDevice>;
-  /**
-   * Where a login that passed with this factor lands, with what to tell the user (after a
-   * recovery code: the security page, and how many codes are left); null for the page asked for.
-   */
-  landingAfterPass?(user: HostUser): Promise<{ place: 'security'; message: string } | null>;
+  confirmSetup?(user: HostUser, input: FactorInput): Promise<FactorDevice>;
   /** The user's own state of the factor, shown with its card on the security page. */
   cardStatus?(user: HostUser): Promise<CardStatus | null>;
 }
@@ -145,7 +167,17 @@ export interface FactorCapabilities {
   removalGivesAccessUp?: boolean;
 }
 
-export interface FactorProviderFactory<TSetup = object, TChallenge = Record<string, unknown>> {
+/** A security mail's words, for a factor whose "X was added" mail would mislead (a new set of recovery codes replaces the old). */
+export interface FactorMailText {
+  /** "... on <site>" is added. */
+  subject: string;
+  /** What happened; `{site}` becomes the site's name. */
+  happened: string;
+  /** What to do if it was the user. (What to do if not is the same for every factor: change the password.) */
+  ifYou: string;
+}
+
+export interface FactorProviderFactory<TSetup extends object = object, TChallenge extends object = object, TInput extends FactorInput = FactorInput> {
   id: string;
   displayName: string;
   /** Keycloak's reference category: factors of one category can stand in for one another. An open set. */
@@ -160,15 +192,39 @@ export interface FactorProviderFactory<TSetup = object, TChallenge = Record<stri
   copy?: FactorCopy;
   /**
    * Its admin settings, names relative to the factor (`enabled`, `weight`, `code_ttl_minutes`):
-   * stored and shown as `factor.<id>.<name>`, merged into the admin page, the CLI and the settings store.
+   * stored and shown as `factor.<id>.<name>` in section `factor.<id>`, merged into the admin
+   * page, the CLI, the settings store and manifest.json. `enabled` (boolean) and `weight`
+   * (integer 0..100) are required.
    */
-  settings?: readonly SettingDefinition[];
+  settings: readonly FactorSettingDefinition[];
   /** Its prompt on /mfa, its card and set-up steps on /user/security, its own routes and browser files. */
   presentation?: FactorPresentation<TSetup, TChallenge>;
-  /** Migrations for the factor's own tables (named `<factor id>_NNN_...`), run with the plugin's. */
+  /**
+   * Migrations for the factor's own tables (named `<factor id>_NNN_...`), run after the
+   * plugin's and recorded in mfa_factor_migrations. A table that an older release made
+   * as an engine table is created only if it is not there yet (upgrades keep their rows).
+   */
   migrations?: readonly Migration[];
-  create(context: FactorContext): FactorProvider;
+  /** The tables its migrations make: the only names `FactorContext.ownTables` opens for it. */
+  tables?: readonly string[];
+  /**
+   * For a factor with its own tables, what the admin tools need of them (they run without
+   * the server key, so through the tables only): removing a user's data on a reset, and
+   * counting users for the factor report. Records in the engine's storage are handled by the engine.
+   */
+  ownData?: {
+    removeUser(tables: OwnTables, userId: string, now: number): Promise<number>;
+    countUsers(tables: OwnTables, now: number): Promise<number>;
+  };
+  /** The audit event written when a user removes one of its devices, instead of `factor_removed` (no security mail: `trusted_device_revoked`). */
+  removedEvent?: AuditEventName;
+  /** The security mail on `factor_added`, when the generic one does not fit. */
+  addedMail?: FactorMailText;
+  create(context: FactorContext): FactorProvider<TSetup, TChallenge, TInput>;
 }
+
+/** The factor types a site registers, whatever their payloads (methods are bivariant, so any factory fits). */
+export type AnyFactorProviderFactory = FactorProviderFactory<object, object, FactorInput>;
 
 /** Where a factor's storage comes from: the engine owns it (plugin/spi/factorStorage.ts). */
 export type { FactorStorage };

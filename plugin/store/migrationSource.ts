@@ -23,11 +23,16 @@ export class ListedMigrations implements Knex.MigrationSource<Migration> {
   }
 }
 
-/** Runs `migrations` that have not run yet, recording them in `tableName`. */
-export async function runMigrations(db: Knex, migrations: readonly Migration[], tableName: string): Promise<string[]> {
-  const [, applied] = (await db.migrate.latest({ migrationSource: new ListedMigrations(migrations), tableName })) as [
-    number,
-    string[],
-  ];
+/**
+ * Runs `migrations` that have not run yet, recording them in `tableName`. `forgetMissing`:
+ * a recorded migration that is no longer listed is no error (a factor's, after the site
+ * stopped loading that factor; its tables stay as they were).
+ */
+export async function runMigrations(db: Knex, migrations: readonly Migration[], tableName: string, options: { forgetMissing?: boolean } = {}): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest({
+    migrationSource: new ListedMigrations(migrations),
+    tableName,
+    disableMigrationsListValidation: options.forgetMissing ?? false,
+  })) as [number, string[]];
   return applied;
 }

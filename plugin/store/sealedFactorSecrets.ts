@@ -49,14 +49,33 @@ interface SecretRow {
   id: number;
   user_id: string;
   factor: string;
-  secret: string | null;
+  /** The record's data (JSON): a sealed secret is its `secret` field (factor storage, migration 007). */
+  data: string | null;
+  version: number;
+}
+
+const COLUMNS = ['id', 'user_id', 'factor', 'data', 'version'] as const;
+
+function recordData(row: SecretRow): Record<string, unknown> {
+  try {
+    const data: unknown = row.data ? JSON.parse(row.data) : {};
+    return data && typeof data === 'object' ? (data as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function secretOf(row: SecretRow): string | null {
+  const secret = recordData(row).secret;
+  return typeof secret === 'string' ? secret : null;
 }
 
 /**
  * Re-seals factor secrets at rest under the current key: one row when it is used (a
  * login with that device), every row for `mfa-bridge keys rotate`. Each row is one
- * compare-and-swap UPDATE (`WHERE secret = <what was read>`), so a row is never half
- * written and a request that changed it meanwhile wins; running again is harmless.
+ * compare-and-swap UPDATE on the record's `version` (the factor storage's own guard), so a
+ * row is never half written and a request that changed it meanwhile wins; running again
+ * is harmless.
  */
 export class SealedFactorSecrets {
   private readonly box: SecretBox;
@@ -71,7 +90,7 @@ export class SealedFactorSecrets {
   /** Moves one record's secret to the current key if it is sealed under another. A secret no key opens stays as it is ('failed'). */
   async resealRecord(id: number, userId: string): Promise<ResealOutcome> {
     for (let i = 0; i < TRIES; i++) {
-      const row = await this.db<SecretRow>(TABLE).where({ id, user_id: userId }).first('id', 'user_id', 'factor', 'secret');
+      const row = await this.db<SecretRow>(TABLE).where({ id, user_id: userId }).first(...COLUMNS);
       if (!row) return 'gone';
       const outcome = await this.resealRow(row);
       if (outcome.kind !== 'changed') return outcome.kind;
@@ -84,7 +103,7 @@ export class SealedFactorSecrets {
     const report: RotationReport = { resealed: 0, alreadyCurrent: 0, failed: [], hashes: { current: 0, old: 0, legacy: 0, 'unknown-key': 0 } };
     let after = 0;
     for (;;) {
-      const rows = await this.db<SecretRow>(TABLE).where('id', '>', after).whereNotNull('secret').orderBy('id').limit(PAGE).select('id', 'user_id', 'factor', 'secret');
+      const rows = await this.db<SecretRow>(TABLE).where('id', '>', after).whereNotNull('data').orderBy('id').limit(PAGE).select(...COLUMNS);
       if (rows.length === 0) return report;
       for (const row of rows) await this.rotateRow(row, report);
       after = Number(rows.at(-1)?.id ?? after);
@@ -106,18 +125,19 @@ export class SealedFactorSecrets {
           report.failed.push({ id: Number(row.id), factor: row.factor, userId: row.user_id, reason: outcome.reason });
           return;
         case 'not_sealed': {
-          const status = row.secret ? digestKeyStatus(this.keys, row.secret) : null;
+          const secret = secretOf(row);
+          const status = secret ? digestKeyStatus(this.keys, secret) : null;
           if (status) report.hashes[status]++;
           return;
         }
         case 'changed':
-          row = await this.db<SecretRow>(TABLE).where({ id: row.id }).first('id', 'user_id', 'factor', 'secret');
+          row = await this.db<SecretRow>(TABLE).where({ id: row.id }).first(...COLUMNS);
       }
     }
   }
 
   private async resealRow(row: SecretRow): Promise<{ kind: 'resealed' | 'current' | 'not_sealed' | 'changed' } | { kind: 'failed'; reason: string }> {
-    const sealed = row.secret;
+    const sealed = secretOf(row);
     if (!sealed || !SecretBox.isSealed(sealed)) return { kind: 'not_sealed' };
     let next: string | null;
     try {
@@ -127,7 +147,8 @@ export class SealedFactorSecrets {
       throw error;
     }
     if (next === null) return { kind: 'current' };
-    const written = await this.db(TABLE).where({ id: row.id, secret: sealed }).update({ secret: next });
+    const data = JSON.stringify({ ...recordData(row), secret: next });
+    const written = await this.db(TABLE).where({ id: row.id, version: row.version }).update({ data, version: Number(row.version) + 1 });
     return { kind: written === 1 ? 'resealed' : 'changed' };
   }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import type { TotpSetup } from '../../plugin/factors/totp/index.ts';
+import { totpFactor } from '../../plugin/factors/totp/index.ts';
 import { artifactPath, chromiumMissing, launchChromium } from '../support/chromium.ts';
 import { startTestServer, type TestServer } from '../support/testSite.ts';
 import { codeFor } from '../support/totpDevice.ts';
@@ -59,7 +59,7 @@ describe('MFA administration in Chromium', { skip: skip ?? false }, () => {
   it("resets a user's authenticator app with a reason from the users page", async () => {
     const user = (await server.mfa.admin.findUsers('learner'))[0];
     assert.ok(user);
-    const setup = (await server.mfa.enrolment.beginSetup(user, 'totp', { label: 'Old phone' })) as TotpSetup;
+    const setup = await server.mfa.enrolment.beginSetup(user, totpFactor, { label: 'Old phone' });
     await server.mfa.enrolment.confirmSetup(user, 'totp', { setupId: setup.setupId, code: await codeFor(setup.secret, Date.now()) }, { actor: 'learner', ip: null });
 
     await page.goto(`${server.origin}/admin/mfa/users`);

@@ -6,7 +6,7 @@ import { CLI_DEFAULT_REASON } from '../../adapters/cli/mfaCommands.ts';
 import { migrateSite } from '../../adapters/lms/migrateSite.ts';
 import { createUser } from '../../adapters/lms/users.ts';
 import { AuditLog } from '../../plugin/audit/auditLog.ts';
-import type { TotpSetup } from '../../plugin/factors/totp/index.ts';
+import { totpFactor } from '../../plugin/factors/totp/index.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.ts';
 import { createTestSite } from '../support/testSite.ts';
 import { codeFor } from '../support/totpDevice.ts';
@@ -129,7 +129,7 @@ describe('the emergency switch from the command line', () => {
       await site.addUser('stuck');
       const user = await site.mfa.admin.findUsers('stuck').then((users) => users[0]);
       assert.ok(user);
-      const setup = (await site.mfa.enrolment.beginSetup(user, 'totp', {})) as TotpSetup;
+      const setup = await site.mfa.enrolment.beginSetup(user, totpFactor, {});
       await site.mfa.enrolment.confirmSetup(user, 'totp', { setupId: setup.setupId, code: await codeFor(setup.secret, site.clock.time) }, { actor: 'stuck', ip: null });
       assert.equal((await site.browser().login('stuck')).headers.location, '/mfa');
       const run = await runCliInProcess(['settings', 'set', 'enabled', 'false'], site.database.url);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Knex } from 'knex';
+import { builtInFactors } from '../../plugin/factors/index.ts';
 import type { CliHost, CommandArgs } from '../../adapters/cli/cliCommand.ts';
 import { settingsGet, settingsList, settingsSet } from '../../adapters/cli/settingsCommands.ts';
 import { AuditLog } from '../../plugin/audit/auditLog.ts';
@@ -18,6 +19,7 @@ const settingsOnly = (db: Knex) => ({
   secretKeys: () => {
     throw new Error('settings commands never read the keys');
   },
+  factors: builtInFactors,
 });
 
 for (const kind of databaseKinds) {
@@ -129,7 +131,7 @@ describe('mfa-bridge command line', () => {
   it('refuses an unknown command or subcommand with exit code 2, naming what exists', async () => {
     const unknown = await runCliInProcess(['frobnicate'], 'sqlite::memory:');
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /unknown command "frobnicate"; the commands are: migrate, user, settings, mfa, keys, help/);
+    assert.match(unknown.stderr, /unknown command "frobnicate"; the commands are: migrate, user, settings, mfa, keys, bridge, help/);
     const sub = await runCliInProcess(['settings', 'delete', 'enabled'], 'sqlite::memory:');
     assert.equal(sub.code, 2);
     assert.match(sub.stderr, /settings has no subcommand "delete"; use one of: list, get, set/);

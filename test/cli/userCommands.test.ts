@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { builtInFactors } from '../../plugin/factors/index.ts';
 import { after, before, describe, it } from 'node:test';
 import { lmsAdminHost } from '../../adapters/lms/lmsAdminHost.ts';
 import { userAdd } from '../../adapters/lms/lmsUserCommands.ts';
@@ -37,6 +38,7 @@ for (const kind of databaseKinds) {
         secretKeys: () => {
           throw new Error('user add never reads the keys');
         },
+        factors: builtInFactors,
       });
       assert.deepEqual(lines, ['Added administrator grace <grace@example.edu>.']);
       assert.equal((await checkPassword(t.db, 'grace', 'a long password'))?.isAdmin, true);

@@ -6,9 +6,10 @@
  * anywhere at run time), and used over HTTP: password, set up an authenticator app,
  * log out, password again, then the second factor through the `mfa-totp` strategy.
  *
- * One shortcut, said here: the app's own better-sqlite3 is linked from this checkout's
- * node_modules instead of compiled again from source (a minute of node-gyp on a small
- * machine); every other package, mfa-bridge's tarball included, is installed by npm.
+ * One shortcut, said here: the app's own better-sqlite3 is a copy of this checkout's,
+ * already compiled, installed with --ignore-scripts instead of compiled again from source
+ * (a minute of node-gyp on a small machine; mfa-bridge itself has no install script);
+ * every other package, mfa-bridge's tarball included, is installed by npm.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
@@ -76,7 +77,10 @@ describe('an existing Express + Passport app, with the packed package installed'
     const tarball = join(work, packed.stdout.trim().split('\n').pop()!);
     const appDir = join(work, 'app');
     cpSync(EXAMPLE, appDir, { recursive: true, filter: (src) => !src.includes('node_modules') && !src.endsWith('.sqlite') });
-    await run('npm', ['install', tarball, `better-sqlite3@file:${join(ROOT, 'node_modules', 'better-sqlite3')}`, '--prefer-offline', '--no-audit', '--no-fund'], {
+    // A copy, never a link: npm would otherwise build into this checkout's own node_modules, under every other test's feet.
+    const sqliteCopy = join(work, 'better-sqlite3');
+    cpSync(join(ROOT, 'node_modules', 'better-sqlite3'), sqliteCopy, { recursive: true, filter: (src) => !src.includes(`${join('build', 'Release', 'obj')}`) });
+    await run('npm', ['install', tarball, `better-sqlite3@file:${sqliteCopy}`, '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], {
       cwd: appDir,
       maxBuffer: 16 * 1024 * 1024,
     });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createMailer } from '../../adapters/mail/createMailer.ts';
-import { EMAIL_SETUP_MAX_WRONG_CODES, type EmailCodeSent, reportNotMe } from '../../plugin/factors/email/index.ts';
+import { EMAIL_SETUP_MAX_WRONG_CODES, reportNotMe, emailFactor } from '../../plugin/factors/email/index.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { createTestPlugin, type TestPlugin } from '../support/testPlugin.ts';
 import { codeIn, enrolEmail, facts, lastMail, notMeTokenIn, pendingAttempt, sendLoginCode } from '../support/emailSteps.ts';
@@ -23,7 +23,7 @@ for (const kind of databaseKinds) {
     it('turns email codes on only after the user types back the code mailed to their address', async () => {
       const user = t.host.addUser('enrol');
       const provider = t.mfa.registry.provider(t.mfa.registry.factory('email'), await t.mfa.settings.snapshot());
-      const sent = (await t.mfa.enrolment.beginSetup(user, 'email', {})) as EmailCodeSent;
+      const sent = await t.mfa.enrolment.beginSetup(user, emailFactor, {});
       assert.equal(sent.sentTo, 'e***@example.test');
       const mail = lastMail(t);
       assert.equal(mail.to, 'enrol@example.test');
@@ -42,7 +42,7 @@ for (const kind of databaseKinds) {
 
     it('voids a set-up code after too many wrong tries, so a session cannot guess its way to email codes', async () => {
       const user = t.host.addUser('setupguess');
-      const sent = (await t.mfa.enrolment.beginSetup(user, 'email', {})) as EmailCodeSent;
+      const sent = await t.mfa.enrolment.beginSetup(user, emailFactor, {});
       const code = codeIn(lastMail(t).text);
       const wrong = code === '000000' ? '111111' : '000000';
       for (let i = 0; i < EMAIL_SETUP_MAX_WRONG_CODES; i++) {
@@ -210,7 +210,7 @@ for (const kind of databaseKinds) {
       const attempt = await pendingAttempt(t, user);
       const { code, mail } = await sendLoginCode(t, attempt.id);
       const token = notMeTokenIn(mail.text);
-      const context = t.mfa.registry.context(await t.mfa.settings.snapshot());
+      const context = t.mfa.registry.context(await t.mfa.settings.snapshot()).forFactor('email');
       const forged = await reportNotMe(context, `${attempt.id}.not-the-secret`);
       assert.equal(forged.outcome, 'unknown_link');
       const report = await reportNotMe(context, token, { ip: '203.0.113.9' });
@@ -258,7 +258,7 @@ describe('email factor over real SMTP', () => {
     try {
       t.host.sendMail = (message) => mailer.send(message);
       const user = t.host.addUser('smtp');
-      const sent = (await t.mfa.enrolment.beginSetup(user, 'email', {})) as EmailCodeSent;
+      const sent = await t.mfa.enrolment.beginSetup(user, emailFactor, {});
       assert.equal(smtp.received.length, 1);
       await t.mfa.enrolment.confirmSetup(user, 'email', { setupId: sent.setupId, code: codeIn(textBodyOf(smtp.received[0] ?? '')) }, { actor: 'smtp', ip: null });
 

@@ -187,8 +187,9 @@ for (const kind of databaseKinds) {
       assert.equal(rows.length, 1);
       const dump = JSON.stringify(rows);
       assert.ok(!dump.includes(secret), 'the base32 secret is not in the row');
-      // Sealed in the format that names its key (v2), under the current key's id (issue 13: per-purpose keys).
-      assert.ok(String(rows[0].secret).startsWith(`v2:${keyIdOf(t.secretKey)}:`), String(rows[0].secret));
+      // Sealed in the format that names its key (v2), under the current key's id (issue 13: per-purpose keys), in the record's data (issue 12).
+      const sealed = String(JSON.parse(String(rows[0].data)).secret);
+      assert.ok(sealed.startsWith(`v2:${keyIdOf(t.secretKey)}:`), sealed);
     });
 
     it('refuses to confirm a set-up with a wrong code, or after its QR code expired', async () => {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { builtInFactors } from '../../plugin/factors/index.ts';
+import { buildManifest, manifestText } from '../../plugin/manifest/buildManifest.ts';
 import { loadManifest, manifestSchema } from '../../plugin/manifest/manifest.ts';
 import { parseSettingValue } from '../../plugin/settings/parseSettingValue.ts';
 
@@ -12,6 +14,27 @@ describe('manifest.json', () => {
     assert.equal(manifestSchema.safeParse(raw).success, true);
     assert.equal(manifest.id, 'mfa_bridge');
     assert.ok(manifest.settings.length > 0);
+  });
+
+  it('is what `npm run manifest` makes of the factories (regenerate it after changing a factor)', () => {
+    const onDisk = readFileSync(new URL('../../manifest.json', import.meta.url), 'utf8');
+    assert.equal(onDisk, manifestText(builtInFactors), 'manifest.json is stale: run npm run manifest');
+  });
+
+  it('names each factor as its factory does, with its capabilities', () => {
+    assert.deepEqual(
+      manifest.factors.map((f) => [f.id, f.displayName, f.capabilities.phishingResistant]),
+      builtInFactors.map((f) => [f.id, f.displayName, f.capabilities.phishingResistant]),
+    );
+    assert.equal(manifest.factors.find((f) => f.id === 'trusted_device')?.displayName, 'Trusted device');
+  });
+
+  it('notices a factor whose settings changed: the generated text differs', () => {
+    const [first, ...rest] = builtInFactors;
+    assert.ok(first);
+    const changed = { ...first, settings: [...first.settings, { name: 'extra', type: 'boolean' as const, default: false, label: 'Extra', help: 'A new setting.' }] };
+    assert.notEqual(manifestText([changed, ...rest]), manifestText(builtInFactors));
+    assert.ok(buildManifest([changed, ...rest]).settings.some((s) => s.name === `factor.${first.id}.extra` && s.section === `factor.${first.id}`));
   });
 
   it('gives every setting a default that its own definition accepts', () => {

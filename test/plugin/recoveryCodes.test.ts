@@ -1,11 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  RECOVERY_CODES_SETUP_TTL_MS,
-  type RecoveryCodesSetup,
-  normalizeRecoveryCode,
-  recoveryCodesLeft,
-} from '../../plugin/factors/recovery-codes/index.ts';
+import { RECOVERY_CODES_SETUP_TTL_MS, normalizeRecoveryCode, recoveryCodesFactor, recoveryCodesLeft } from '../../plugin/factors/recovery-codes/index.ts';
 import type { HostUser } from '../../plugin/spi/host.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { createTestPlugin, type TestPlugin } from '../support/testPlugin.ts';
@@ -16,7 +11,7 @@ const facts = { ip: '198.51.100.7', userAgent: 'Mozilla/5.0 (test browser)' };
 
 /** Generates a set and confirms it was saved, as the security page does. */
 async function generateCodes(t: TestPlugin, user: HostUser): Promise<string[]> {
-  const setup = (await t.mfa.enrolment.beginSetup(user, 'recovery_codes', {})) as RecoveryCodesSetup;
+  const setup = await t.mfa.enrolment.beginSetup(user, recoveryCodesFactor, {});
   await t.mfa.enrolment.confirmSetup(user, 'recovery_codes', { setupId: setup.setupId }, { actor: user.username, ip: null });
   return setup.codes;
 }
@@ -86,6 +81,18 @@ for (const kind of databaseKinds) {
       assert.equal((await left(t, user)).remaining, 8);
     });
 
+    it('lands a login that passed with a recovery code on the security page, saying how many are left', async () => {
+      const user = t.host.addUser('landing');
+      const [code] = await generateCodes(t, user);
+      const attempt = await pendingAttempt(t, user);
+      assert.equal((await t.mfa.engine.verify(attempt.id, recoveryCodesFactor, { code: code ?? '' }, facts)).outcome, 'passed');
+      assert.deepEqual(await t.mfa.engine.landingAfterPass('recovery_codes', user.id), {
+        place: 'security',
+        message: 'You logged in with a recovery code. You have 9 recovery codes left. If you lost your device, set it up again below.',
+      });
+      assert.equal(await t.mfa.engine.landingAfterPass('totp', user.id), null, 'a factor without a landing sends the user on');
+    });
+
     it('lets only one of two simultaneous logins spend the same code', async () => {
       const user = t.host.addUser('race');
       const [code] = await generateCodes(t, user);
@@ -117,7 +124,7 @@ for (const kind of databaseKinds) {
       const user = t.host.addUser('regenerate');
       const [oldCode, oldOther] = await generateCodes(t, user);
       assert.ok(oldCode && oldOther);
-      const setup = (await t.mfa.enrolment.beginSetup(user, 'recovery_codes', {})) as RecoveryCodesSetup;
+      const setup = await t.mfa.enrolment.beginSetup(user, recoveryCodesFactor, {});
       assert.equal(setup.replacesRemaining, 10);
       // Not yet confirmed: the old set still works, the new one not yet.
       const first = await pendingAttempt(t, user);
@@ -134,7 +141,7 @@ for (const kind of databaseKinds) {
     it('lets an unconfirmed set expire without touching the current one', async () => {
       const user = t.host.addUser('expiry');
       await generateCodes(t, user);
-      const setup = (await t.mfa.enrolment.beginSetup(user, 'recovery_codes', {})) as RecoveryCodesSetup;
+      const setup = await t.mfa.enrolment.beginSetup(user, recoveryCodesFactor, {});
       t.clock.advance(RECOVERY_CODES_SETUP_TTL_MS + 1000);
       await rejectsWith(t.mfa.enrolment.confirmSetup(user, 'recovery_codes', { setupId: setup.setupId }, { actor: 'expiry', ip: null }), 'SETUP_EXPIRED');
       assert.equal((await left(t, user)).remaining, 10);

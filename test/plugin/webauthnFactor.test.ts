@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
-import { checkSignatureCounter, type WebauthnLoginChallenge, type WebauthnSetup } from '../../plugin/factors/webauthn/index.ts';
-import type { AttemptView, FactorProvider, VerifyOutcome } from '../../plugin/spi/factor.ts';
+import { checkSignatureCounter, webauthnFactor } from '../../plugin/factors/webauthn/index.ts';
+import type { AttemptView, VerifyOutcome } from '../../plugin/spi/factor.ts';
 import type { HostUser } from '../../plugin/spi/host.ts';
-import { UserFactorRecords } from '../../plugin/store/userFactorRecords.ts';
+import { dataField, storedRecord, storedRecords } from '../support/factorRecords.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { SoftAuthenticator } from '../support/softAuthenticator.ts';
 import { enrolKey } from '../support/webauthnKeys.ts';
@@ -34,8 +34,8 @@ for (const kind of databaseKinds) {
     });
     after(() => t.drop());
 
-    async function provider(): Promise<FactorProvider> {
-      return t.mfa.registry.provider(t.mfa.registry.factory('webauthn'), await t.mfa.settings.snapshot());
+    async function provider() {
+      return t.mfa.registry.provider(webauthnFactor, await t.mfa.settings.snapshot());
     }
 
     const enrol = (user: HostUser, key: SoftAuthenticator, label?: string) => enrolKey(t, user, key, label);
@@ -48,7 +48,7 @@ for (const kind of databaseKinds) {
 
     async function loginOptions(attempt: AttemptView, user: HostUser): Promise<PublicKeyCredentialRequestOptionsJSON> {
       const factor = await provider();
-      const challenge = (await factor.challenge?.(attempt, user, {})) as WebauthnLoginChallenge;
+      const challenge = (await factor.challenge?.(attempt, user, {})) ?? assert.fail('the webauthn provider makes challenges');
       return challenge.options;
     }
 
@@ -58,8 +58,9 @@ for (const kind of databaseKinds) {
       return factor.verify(attempt, user, { response });
     }
 
-    async function counterOf(deviceId: number): Promise<number> {
-      return (await new UserFactorRecords(t.database.db).find(deviceId))?.counter ?? -1;
+    async function counterOf(user: HostUser, deviceId: number): Promise<number> {
+      const counter = dataField(await storedRecord(t.mfa, 'webauthn', user.id, deviceId), 'counter');
+      return typeof counter === 'number' ? counter : -1;
     }
 
     it('offers login options with only this user’s keys, and keeps the challenge in the attempt until it expires', async () => {
@@ -69,8 +70,8 @@ for (const kind of databaseKinds) {
       await enrol(user, new SoftAuthenticator({ origin: ORIGIN }));
       await enrol(other, new SoftAuthenticator({ origin: ORIGIN }));
       const attempt = await openAttempt(user);
-      const challenge = (await t.mfa.engine.challenge(attempt.id, 'webauthn', {})) as WebauthnLoginChallenge;
-      const mine = (await new UserFactorRecords(t.database.db).list(user.id, 'webauthn')).map((r) => r.credentialId);
+      const challenge = await t.mfa.engine.challenge(attempt.id, webauthnFactor, {});
+      const mine = (await storedRecords(t.mfa, 'webauthn', user.id)).map((r) => r.key);
       assert.deepEqual(challenge.options.allowCredentials?.map((c) => c.id), mine);
       assert.equal(challenge.options.rpId, 'localhost');
       assert.equal(challenge.options.userVerification, 'preferred');
@@ -85,13 +86,13 @@ for (const kind of databaseKinds) {
       const key = new SoftAuthenticator({ origin: ORIGIN });
       const deviceId = await enrol(user, key);
       const attempt = await openAttempt(user);
-      const challenge = (await t.mfa.engine.challenge(attempt.id, 'webauthn', {})) as WebauthnLoginChallenge;
+      const challenge = await t.mfa.engine.challenge(attempt.id, webauthnFactor, {});
       t.clock.advance(5_000);
       const response = key.assert(challenge.options);
       const status = await t.mfa.engine.verify(attempt.id, 'webauthn', { response: JSON.stringify(response) }, facts);
       assert.equal(status.outcome, 'passed');
-      const record = await new UserFactorRecords(t.database.db).find(deviceId);
-      assert.equal(record?.counter, 1);
+      const record = await storedRecord(t.mfa, 'webauthn', user.id, deviceId);
+      assert.equal(dataField(record, 'counter'), 1);
       assert.equal(record?.lastUsedAt, t.clock.time);
     });
 
@@ -150,7 +151,7 @@ for (const kind of databaseKinds) {
       assert.ok(!expired.verified && expired.reason === 'expired', JSON.stringify(expired));
       const unasked = await verify(attempt, user, key.assert(stale));
       assert.ok(!unasked.verified, 'an assertion without a challenge on file is refused');
-      assert.equal(await counterOf(deviceId), 0, 'no refused assertion moved the counter');
+      assert.equal(await counterOf(user, deviceId), 0, 'no refused assertion moved the counter');
       await rejectsWith(verify(attempt, user, undefined), 'INVALID_INPUT');
     });
 
@@ -167,7 +168,7 @@ for (const kind of databaseKinds) {
       assert.ok(!borrowed.verified && borrowed.reason === 'invalid', JSON.stringify(borrowed));
       const stranger = new SoftAuthenticator({ origin: ORIGIN });
       // A key that went through registration options but was never confirmed: not on file.
-      const abandoned = (await t.mfa.enrolment.beginSetup(alice, 'webauthn', {})) as WebauthnSetup;
+      const abandoned = await t.mfa.enrolment.beginSetup(alice, webauthnFactor, {});
       stranger.register(abandoned.options);
       const unknown = await verify(attempt, alice, stranger.assert(await loginOptions(attempt, alice), { credentialId: [...stranger.credentials.keys()][0] }));
       assert.ok(!unknown.verified && unknown.reason === 'invalid', JSON.stringify(unknown));
@@ -197,7 +198,7 @@ for (const kind of databaseKinds) {
       assert.equal((await verify(attempt, user, key.assert(await loginOptions(attempt, user), { counter: 5 }))).verified, true);
       const cloned = await verify(attempt, user, key.assert(await loginOptions(attempt, user), { counter: 3 }));
       assert.ok(!cloned.verified && cloned.reason === 'invalid', JSON.stringify(cloned));
-      assert.equal(await counterOf(deviceId), 5);
+      assert.equal(await counterOf(user, deviceId), 5);
       const [event] = await t.mfa.audit.recent({ userId: user.id, event: 'webauthn_counter_regressed' });
       assert.deepEqual(event?.detail, { deviceId, storedCounter: 5, receivedCounter: 3 });
 
@@ -215,7 +216,7 @@ for (const kind of databaseKinds) {
       const key = new SoftAuthenticator({ origin: ORIGIN });
       await enrol(user, key);
       const attempt = await openAttempt(user);
-      const challenge = (await t.mfa.engine.challenge(attempt.id, 'webauthn', {})) as WebauthnLoginChallenge;
+      const challenge = await t.mfa.engine.challenge(attempt.id, webauthnFactor, {});
       const message = await rejectsWith(t.mfa.engine.verify(attempt.id, 'webauthn', { response: key.assert(challenge.options, { origin: 'http://evil.test' }) }, facts), 'INVALID_CODE');
       assert.match(message, /not one registered to your account.*9 tries left/);
       const [failed] = await t.mfa.audit.recent({ userId: user.id, event: 'factor_failed' });

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { renameCredential, type WebauthnSetup } from '../../plugin/factors/webauthn/index.ts';
+import { renameCredential, webauthnFactor } from '../../plugin/factors/webauthn/index.ts';
 import type { FactorProvider } from '../../plugin/spi/factor.ts';
 import type { HostUser } from '../../plugin/spi/host.ts';
-import { UserFactorRecords } from '../../plugin/store/userFactorRecords.ts';
 import { databaseKinds } from '../support/databases.ts';
+import { dataField, storedRecord } from '../support/factorRecords.ts';
 import { SoftAuthenticator } from '../support/softAuthenticator.ts';
 import { createTestPlugin, type TestPlugin } from '../support/testPlugin.ts';
 import { enrolKey } from '../support/webauthnKeys.ts';
@@ -31,7 +31,7 @@ for (const kind of databaseKinds) {
       const user = t.host.addUser('reg-options');
       const key = new SoftAuthenticator({ origin: ORIGIN });
       const first = await enrol(user, key);
-      const setup = (await t.mfa.enrolment.beginSetup(user, 'webauthn', {})) as WebauthnSetup;
+      const setup = await t.mfa.enrolment.beginSetup(user, webauthnFactor, {});
       assert.equal(setup.options.rp.id, 'localhost');
       assert.equal(setup.options.rp.name, 'Test Site');
       assert.equal(setup.options.user.name, user.username);
@@ -42,8 +42,8 @@ for (const kind of databaseKinds) {
       assert.equal(setup.options.timeout, 60_000);
       assert.equal(setup.options.authenticatorSelection?.userVerification, 'preferred');
       assert.equal(setup.options.authenticatorSelection?.authenticatorAttachment, undefined);
-      const stored = await new UserFactorRecords(t.database.db).find(first);
-      assert.deepEqual(setup.options.excludeCredentials?.map((c) => c.id), [stored?.credentialId]);
+      const stored = await storedRecord(t.mfa, 'webauthn', user.id, first);
+      assert.deepEqual(setup.options.excludeCredentials?.map((c) => c.id), [stored?.key]);
       assert.equal(setup.expiresAt, t.clock.time + 60_000);
     });
 
@@ -54,11 +54,11 @@ for (const kind of databaseKinds) {
       const phone = await enrol(user, new SoftAuthenticator({ origin: ORIGIN }), 'Phone passkey');
       const factor = await provider();
       assert.deepEqual((await factor.listDevices?.(user))?.map((d) => d.label), ['Blue key', 'Phone passkey']);
-      const record = await new UserFactorRecords(t.database.db).find(blue);
-      assert.ok(record?.credentialId && record.secret && record.confirmedAt !== null, 'a confirmed row with the credential id and public key');
-      assert.equal(record.counter, 0);
-      assert.deepEqual(record.data.transports, ['internal']);
-      const context = t.mfa.registry.context(await t.mfa.settings.snapshot());
+      const context = t.mfa.registry.context(await t.mfa.settings.snapshot()).forFactor('webauthn');
+      const record = await storedRecord(t.mfa, 'webauthn', user.id, blue);
+      assert.ok(record?.key && dataField(record, 'secret') && record.confirmedAt !== null, 'a confirmed record with the credential id (its key) and public key');
+      assert.equal(dataField(record, 'counter'), 0);
+      assert.deepEqual(dataField(record, 'transports'), ['internal']);
       assert.equal(await renameCredential(context, user, blue, '  Office key '), true);
       assert.equal(await renameCredential(context, other, blue, 'Stolen'), false);
       assert.equal((await factor.listDevices?.(user))?.[0]?.label, 'Office key');
@@ -71,12 +71,12 @@ for (const kind of databaseKinds) {
     it('answers a registration challenge once, and not after it expired', async () => {
       const user = t.host.addUser('reg-once');
       const key = new SoftAuthenticator({ origin: ORIGIN });
-      const setup = (await t.mfa.enrolment.beginSetup(user, 'webauthn', {})) as WebauthnSetup;
+      const setup = await t.mfa.enrolment.beginSetup(user, webauthnFactor, {});
       const response = key.register(setup.options);
       const by = { actor: user.username, ip: null };
       await t.mfa.enrolment.confirmSetup(user, 'webauthn', { setupId: setup.setupId, response }, by);
       await rejectsWith(t.mfa.enrolment.confirmSetup(user, 'webauthn', { setupId: setup.setupId, response }, by), 'SETUP_EXPIRED');
-      const late = (await t.mfa.enrolment.beginSetup(user, 'webauthn', {})) as WebauthnSetup;
+      const late = await t.mfa.enrolment.beginSetup(user, webauthnFactor, {});
       const lateResponse = new SoftAuthenticator({ origin: ORIGIN }).register(late.options);
       t.clock.advance(60_001);
       await rejectsWith(t.mfa.enrolment.confirmSetup(user, 'webauthn', { setupId: late.setupId, response: lateResponse }, by), 'SETUP_EXPIRED');
@@ -87,17 +87,17 @@ for (const kind of databaseKinds) {
       const user = t.host.addUser('reg-refused');
       const mallory = t.host.addUser('reg-mallory');
       const by = { actor: user.username, ip: null };
-      const wrongOrigin = (await t.mfa.enrolment.beginSetup(user, 'webauthn', {})) as WebauthnSetup;
+      const wrongOrigin = await t.mfa.enrolment.beginSetup(user, webauthnFactor, {});
       const phished = new SoftAuthenticator({ origin: ORIGIN }).register(wrongOrigin.options, { origin: 'http://evil.test' });
       await rejectsWith(t.mfa.enrolment.confirmSetup(user, 'webauthn', { setupId: wrongOrigin.setupId, response: phished }, by), 'INVALID_CODE');
-      const theirs = (await t.mfa.enrolment.beginSetup(mallory, 'webauthn', {})) as WebauthnSetup;
+      const theirs = await t.mfa.enrolment.beginSetup(mallory, webauthnFactor, {});
       const answer = new SoftAuthenticator({ origin: ORIGIN }).register(theirs.options);
       await rejectsWith(t.mfa.enrolment.confirmSetup(user, 'webauthn', { setupId: theirs.setupId, response: answer }, by), 'SETUP_EXPIRED');
       // §7.1 step 22: the same credential id offered for a second account is refused.
       const key = new SoftAuthenticator({ origin: ORIGIN });
       await enrol(user, key);
       const [registeredId] = [...key.credentials.keys()];
-      const again = (await t.mfa.enrolment.beginSetup(mallory, 'webauthn', {})) as WebauthnSetup;
+      const again = await t.mfa.enrolment.beginSetup(mallory, webauthnFactor, {});
       const copy = key.register(again.options, { credentialId: Buffer.from(registeredId ?? '', 'base64url') });
       const message = await rejectsWith(t.mfa.enrolment.confirmSetup(mallory, 'webauthn', { setupId: again.setupId, response: copy }, by), 'INVALID_INPUT');
       assert.match(message, /cannot be registered/);

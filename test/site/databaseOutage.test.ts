@@ -9,7 +9,7 @@ import supertest from 'supertest';
 import { buildSite, type BuiltSite } from '../../adapters/lms/start.ts';
 import { createUser, findUserByUsername } from '../../adapters/lms/users.ts';
 import { hashToken } from '../../plugin/crypto/tokens.ts';
-import type { TotpSetup } from '../../plugin/factors/totp/index.ts';
+import { totpFactor } from '../../plugin/factors/totp/index.ts';
 import { type PrivateMariadb, privateMariadbMissing, startPrivateMariadb } from '../support/privateMariadb.ts';
 import { csrfFrom, sessionCookieSetBy, TEST_PASSWORD } from '../support/testSite.ts';
 import { codeFor } from '../support/totpDevice.ts';
@@ -58,7 +58,7 @@ describe('the site when its MariaDB server dies mid-load and comes back', { skip
     }
     // `guarded` has an authenticator app; its set-up code is the previous time step’s, so today's codes are fresh.
     const guarded = (await findUserByUsername(site.db, 'guarded')) ?? assert.fail('guarded');
-    const setup = (await site.plugin.enrolment.beginSetup(guarded, 'totp', {})) as TotpSetup;
+    const setup = await site.plugin.enrolment.beginSetup(guarded, totpFactor, {});
     await site.plugin.enrolment.confirmSetup(guarded, 'totp', { setupId: setup.setupId, code: await codeFor(setup.secret, Date.now() - 30_000) }, { actor: 'guarded', ip: null });
     totpSecret = setup.secret;
     await site.plugin.settings.setMany({ mobile_app_mfa: true, lockout_threshold: 1000 }, 'test');

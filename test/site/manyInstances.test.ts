@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import { after, before, describe, it } from 'node:test';
 import supertest from 'supertest';
 import { findUserByUsername } from '../../adapters/lms/users.ts';
+import type { AnyFactorProviderFactory, FactorInput, RequestFacts } from '../../plugin/spi/factor.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { AppTestKit } from '../support/moodleApp.ts';
 import { anotherInstanceOf, meetAtFactor, type SiteInstance } from '../support/siteInstances.ts';
@@ -175,8 +176,8 @@ for (const kind of databaseKinds) {
         const polls: supertest.Response[] = [];
         const engine = site.mfa.engine;
         const verify = engine.verify.bind(engine);
-        engine.verify = async (...args) => {
-          const status = await verify(...args);
+        engine.verify = async (attemptId: string, factor: string | AnyFactorProviderFactory, input: FactorInput, facts: RequestFacts) => {
+          const status = await verify(attemptId, typeof factor === 'string' ? factor : factor.id, input, facts);
           for (let i = 0; i < 3; i++) polls.push(await supertest(b.app).get('/mfa').set('Cookie', copy));
           return status;
         };

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import supertest from 'supertest';
 import { buildSite, type BuiltSite } from '../../adapters/lms/start.ts';
 import { createUser, findUserByUsername } from '../../adapters/lms/users.ts';
-import type { EmailCodeSent } from '../../plugin/factors/email/index.ts';
+import { emailFactor } from '../../plugin/factors/email/index.ts';
 import { startSmtpSink } from '../support/smtpSink.ts';
 import { csrfFrom, TEST_PASSWORD } from '../support/testSite.ts';
 
@@ -33,7 +33,7 @@ describe('"Send me a code" while the SMTP server is down', () => {
     );
     await createUser(site.db, { username: 'mailed', email: 'mailed@example.test', password: TEST_PASSWORD, bcryptCost: 4 });
     const user = (await findUserByUsername(site.db, 'mailed')) ?? assert.fail('mailed');
-    const sent = (await site.plugin.enrolment.beginSetup(user, 'email', {})) as EmailCodeSent;
+    const sent = await site.plugin.enrolment.beginSetup(user, emailFactor, {});
     await site.plugin.enrolment.confirmSetup(user, 'email', { setupId: sent.setupId, code: codeIn(received.at(-1)) }, { actor: 'mailed', ip: null });
   });
 

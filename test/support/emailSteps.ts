@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { EmailCodeSent } from '../../plugin/factors/email/index.ts';
+import { emailFactor } from '../../plugin/factors/email/index.ts';
 import type { HostUser, MailMessage } from '../../plugin/spi/host.ts';
 import type { TestPlugin } from './testPlugin.ts';
 
@@ -28,7 +28,7 @@ export function lastMail(t: TestPlugin): MailMessage {
 }
 
 export async function enrolEmail(t: TestPlugin, user: HostUser): Promise<void> {
-  const sent = (await t.mfa.enrolment.beginSetup(user, 'email', {})) as EmailCodeSent;
+  const sent = await t.mfa.enrolment.beginSetup(user, emailFactor, {});
   const code = codeIn(lastMail(t).text);
   await t.mfa.enrolment.confirmSetup(user, 'email', { setupId: sent.setupId, code }, { actor: user.username, ip: null });
 }

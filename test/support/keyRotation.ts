@@ -17,10 +17,12 @@ export function sealedBeforeSubkeys(key: Buffer, plaintext: string, context: str
  * holds: the same base32 secret, sealed `v1` under the raw master key.
  */
 export async function sealTotpAsBeforeSubkeys(db: Knex, userId: string, base32Secret: string, rawKey: Buffer): Promise<void> {
-  const updated = await db('mfa_user_factors')
-    .where({ user_id: userId, factor: 'totp' })
-    .update({ secret: sealedBeforeSubkeys(rawKey, base32Secret, `totp:${userId}`) });
-  if (updated !== 1) throw new Error(`expected one TOTP device of user ${userId}, found ${updated}`);
+  // The secret is in the record's data (factor storage, migration 007); the version moves as any write moves it.
+  const rows = await db('mfa_user_factors').where({ user_id: userId, factor: 'totp' }).select('id', 'data', 'version');
+  if (rows.length !== 1) throw new Error(`expected one TOTP device of user ${userId}, found ${rows.length}`);
+  const [row] = rows;
+  const data = { ...JSON.parse(String(row.data)), secret: sealedBeforeSubkeys(rawKey, base32Secret, `totp:${userId}`) };
+  await db('mfa_user_factors').where({ id: row.id }).update({ data: JSON.stringify(data), version: Number(row.version) + 1 });
 }
 
 /** The plugin over the same database and host, as a site restarted with other keys would run it. */
@@ -30,6 +32,6 @@ export function pluginWithKeys(parts: { db: Knex; host: Host; now: () => number 
 
 /** The sealed secret of a user's TOTP device, as stored. */
 export async function storedTotpSecret(db: Knex, userId: string): Promise<string> {
-  const row = await db('mfa_user_factors').where({ user_id: userId, factor: 'totp' }).first('secret');
-  return String(row?.secret);
+  const row = await db('mfa_user_factors').where({ user_id: userId, factor: 'totp' }).first('data');
+  return String(JSON.parse(String(row?.data ?? '{}')).secret);
 }

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import supertest from 'supertest';
 import { findUserByUsername } from '../../adapters/lms/users.ts';
 import { hashToken } from '../../plugin/crypto/tokens.ts';
-import type { EmailCodeSent } from '../../plugin/factors/email/index.ts';
-import type { RecoveryCodesSetup } from '../../plugin/factors/recovery-codes/index.ts';
-import type { TotpSetup } from '../../plugin/factors/totp/index.ts';
-import type { WebauthnSetup } from '../../plugin/factors/webauthn/index.ts';
+import { emailFactor } from '../../plugin/factors/email/index.ts';
+import { recoveryCodesFactor } from '../../plugin/factors/recovery-codes/index.ts';
+import { totpFactor } from '../../plugin/factors/totp/index.ts';
+import { webauthnFactor } from '../../plugin/factors/webauthn/index.ts';
 import type { HostUser } from '../../plugin/spi/host.ts';
 import { meetAtFactor } from './siteInstances.ts';
 import { SoftAuthenticator } from './softAuthenticator.ts';
@@ -67,7 +67,7 @@ export class AppTestKit {
 
   async withTotp(username: string): Promise<HostUser> {
     const u = await this.user(username);
-    const setup = (await this.site.mfa.enrolment.beginSetup(u, 'totp', {})) as TotpSetup;
+    const setup = await this.site.mfa.enrolment.beginSetup(u, totpFactor, {});
     await this.site.mfa.enrolment.confirmSetup(u, 'totp', { setupId: setup.setupId, code: await codeFor(setup.secret, this.site.clock.time) }, { actor: username, ip: null });
     this.secrets.set(username, setup.secret);
     return u;
@@ -90,18 +90,18 @@ export class AppTestKit {
   }
 
   async withEmail(u: HostUser): Promise<void> {
-    const sent = (await this.site.mfa.enrolment.beginSetup(u, 'email', {})) as EmailCodeSent;
+    const sent = await this.site.mfa.enrolment.beginSetup(u, emailFactor, {});
     await this.site.mfa.enrolment.confirmSetup(u, 'email', { setupId: sent.setupId, code: this.codeInLastMail() }, { actor: u.username, ip: null });
   }
 
   async withRecoveryCodes(u: HostUser): Promise<string[]> {
-    const setup = (await this.site.mfa.enrolment.beginSetup(u, 'recovery_codes', {})) as RecoveryCodesSetup;
+    const setup = await this.site.mfa.enrolment.beginSetup(u, recoveryCodesFactor, {});
     await this.site.mfa.enrolment.confirmSetup(u, 'recovery_codes', { setupId: setup.setupId }, { actor: u.username, ip: null });
     return setup.codes;
   }
 
   async withSecurityKey(u: HostUser): Promise<void> {
-    const setup = (await this.site.mfa.enrolment.beginSetup(u, 'webauthn', { label: 'Key' })) as WebauthnSetup;
+    const setup = await this.site.mfa.enrolment.beginSetup(u, webauthnFactor, { label: 'Key' });
     const response = new SoftAuthenticator({ origin: 'http://localhost' }).register(setup.options);
     await this.site.mfa.enrolment.confirmSetup(u, 'webauthn', { setupId: setup.setupId, response }, { actor: u.username, ip: null });
   }

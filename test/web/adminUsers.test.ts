@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { TotpSetup } from '../../plugin/factors/totp/index.ts';
+import { totpFactor } from '../../plugin/factors/totp/index.ts';
 import type { HostUser } from '../../plugin/spi/host.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { createTestSite, csrfFrom, type TestSite } from '../support/testSite.ts';
@@ -25,7 +25,7 @@ for (const kind of databaseKinds) {
     async function userWithTotp(username: string, label = 'Phone'): Promise<{ user: HostUser; secret: string }> {
       await site.addUser(username);
       const user = await hostUser(username);
-      const setup = (await site.mfa.enrolment.beginSetup(user, 'totp', { label })) as TotpSetup;
+      const setup = await site.mfa.enrolment.beginSetup(user, totpFactor, { label });
       await site.mfa.enrolment.confirmSetup(user, 'totp', { setupId: setup.setupId, code: await codeFor(setup.secret, site.clock.time) }, { actor: username, ip: null });
       site.clock.advance(30_000);
       return { user, secret: setup.secret };

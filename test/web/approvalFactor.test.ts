@@ -13,17 +13,17 @@ import { createTestSite, csrfFrom, sessionCookieSetBy, type TestBrowser, type Te
  * The web door's machinery for a factor approved on another device (push), driven by a
  * factor defined here in test/: its prompt kind 'approval', POST /mfa/challenge, the status
  * endpoint and its SSE stream, its own routes (public JSON without CSRF, pages with a
- * manifest, SSE), its assets, and a set-up step that waits. Until factors declare their own
- * settings, it borrows the id (and so the enabled/weight settings) of the factor it replaces.
+ * manifest, SSE), its assets, and a set-up step that waits. It declares its own settings,
+ * as any drop-in factor does.
  */
-const ID = 'webauthn';
+const ID = 'testphone';
 const device = approveOnDevice(ID);
-const BASE = '/test-webauthn';
+const BASE = '/test-testphone';
 
 describe('a factor approved on another device, through the generic web door (sqlite)', () => {
   let site: TestSite;
   before(async () => {
-    site = await createTestSite('sqlite', { factors: [...builtInFactors.filter((f) => f.id !== ID), device.factory] });
+    site = await createTestSite('sqlite', { factors: [...builtInFactors, device.factory] });
   });
   after(() => site.close());
 
@@ -62,7 +62,7 @@ describe('a factor approved on another device, through the generic web door (sql
     const browser = site.browser();
     assert.equal((await browser.login(username, '/my?tab=1')).headers.location, '/mfa');
     const page = await browser.agent.get('/mfa').expect(200);
-    assert.match(page.text, /<button type="submit" aria-describedby="webauthn-hint">Approve on my test phone<\/button>/);
+    assert.match(page.text, /<button type="submit" aria-describedby="testphone-hint">Approve on my test phone<\/button>/);
     const csrf = csrfFrom(page.text);
     await browser.agent.post('/mfa/challenge').type('form').send({ _csrf: csrf, factor: ID }).expect(303).expect('location', `/mfa?factor=${ID}`);
     return { browser, csrf };
@@ -76,7 +76,7 @@ describe('a factor approved on another device, through the generic web door (sql
     const request = device.openRequest(userId);
     assert.ok(request, 'the phone has a request');
     assert.match(waiting.text, new RegExp(`data-testid="match-number">${request.number}<`));
-    assert.match(waiting.text, /id="approval-wait" data-status-url="\/mfa\/status\?factor=webauthn" data-events-url="\/mfa\/status\/events\?factor=webauthn"/);
+    assert.match(waiting.text, /id="approval-wait" data-status-url="\/mfa\/status\?factor=testphone" data-events-url="\/mfa\/status\/events\?factor=testphone"/);
     assert.match(waiting.text, /<script src="\/assets\/approvalWait\.js" defer>/);
     assert.deepEqual((await browser.agent.get(`/mfa/status?factor=${ID}`).expect(200)).body, { outcome: 'pending' });
 
@@ -127,13 +127,13 @@ describe('a factor approved on another device, through the generic web door (sql
 
   it('serves the factor’s own page in the site layout with its script and manifest, and only declared files', async () => {
     const page = await site.browser().agent.get(`${BASE}/device`).expect(200);
-    assert.match(page.text, /<link rel="manifest" href="\/mfa\/assets\/webauthn\/device\.webmanifest">/);
-    assert.match(page.text, /<script src="\/mfa\/assets\/webauthn\/device\.js" defer><\/script>/);
+    assert.match(page.text, /<link rel="manifest" href="\/mfa\/assets\/testphone\/device\.webmanifest">/);
+    assert.match(page.text, /<script src="\/mfa\/assets\/testphone\/device\.js" defer><\/script>/);
     assert.match(page.text, /<h1>Test device<\/h1>/);
     assert.match(page.text, /class="site-header"/, 'in the site layout');
-    await site.browser().agent.get('/mfa/assets/webauthn/device.webmanifest').expect(200).expect('content-type', /^application\/manifest\+json/);
-    await site.browser().agent.get('/mfa/assets/webauthn/device.js').expect(200).expect('content-type', /^text\/javascript/).expect('cache-control', /max-age=/);
-    await site.browser().agent.get('/mfa/assets/webauthn/approveOnDeviceFactor.ts').expect(404);
+    await site.browser().agent.get('/mfa/assets/testphone/device.webmanifest').expect(200).expect('content-type', /^application\/manifest\+json/);
+    await site.browser().agent.get('/mfa/assets/testphone/device.js').expect(200).expect('content-type', /^text\/javascript/).expect('cache-control', /max-age=/);
+    await site.browser().agent.get('/mfa/assets/testphone/approveOnDeviceFactor.ts').expect(404);
   });
 
   it('keeps a factor’s user route for sessions that passed MFA and its pending route for a login waiting at /mfa', async () => {

@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { builtInFactors } from '../../plugin/createMfaPlugin.ts';
+import { siteFactors } from '../../plugin/engine/loadFactorModules.ts';
 import { runCliInProcess } from '../cli/runCliInProcess.ts';
 import { MAGIC_WORD_FACTOR_ID } from '../factors/magicWord/magicWordFactor.ts';
-import magicWordFactor from '../factors/magicWord/magicWordFactor.ts';
 import { assertMoodleError, MoodleAppClient } from '../support/moodleApp.ts';
 import { createTestSite, csrfFrom, type TestBrowser, type TestSite } from '../support/testSite.ts';
 
 /**
  * Issue 12: a factor defined in test/ (test/factors/magicWord/), added to the site through
  * configuration only, shows up on the admin settings page, /mfa, /user/security, the CLI and
- * the token door, with no core or door file knowing it. Its settings come from the factor
- * itself; until the plugin merges factor-declared settings, the suite says so and skips.
+ * the token door, with no core or door file knowing it. The site gets it the way a real
+ * site does from MFA_FACTORS (siteFactors, the loader npm start and the CLI use), and its
+ * settings come from the factor itself.
  */
 const ID = MAGIC_WORD_FACTOR_ID;
 const SLUG = 'magic-word';
@@ -20,17 +20,11 @@ const FOLDER = fileURLToPath(new URL('../factors/magicWord/magicWordFactor.ts', 
 
 describe('a drop-in factor defined in test/ (sqlite)', () => {
   let site: TestSite;
-  let known = false;
   before(async () => {
-    site = await createTestSite('sqlite', { factors: [...builtInFactors, magicWordFactor] });
-    known = (await site.mfa.settings.snapshot()).entries().some((entry) => entry.definition.name === `factor.${ID}.min_length`);
+    site = await createTestSite('sqlite', { factors: await siteFactors([FOLDER]) });
   });
   after(() => site.close());
 
-  function needsFactorSettings(t: TestContext): boolean {
-    if (!known) t.skip('the plugin does not merge settings declared by factors yet (issue 12, h-core)');
-    return !known;
-  }
 
   /** Chooses a magic word from /user/security as a person does. */
   async function withMagicWord(username: string, word: string): Promise<TestBrowser> {
@@ -52,8 +46,7 @@ describe('a drop-in factor defined in test/ (sqlite)', () => {
     return browser;
   }
 
-  it('shows its settings on the admin page', async (t) => {
-    if (needsFactorSettings(t)) return;
+  it('shows its settings on the admin page', async () => {
     await site.addUser('site-admin', undefined, true);
     const admin = site.browser();
     await admin.login('site-admin');
@@ -62,8 +55,7 @@ describe('a drop-in factor defined in test/ (sqlite)', () => {
     assert.match(page.text, /Shortest magic word/);
   });
 
-  it('is set up, used at /mfa, and removed from /user/security', async (t) => {
-    if (needsFactorSettings(t)) return;
+  it('is set up, used at /mfa, and removed from /user/security', async () => {
     const browser = await withMagicWord('wordsmith', 'xyzzy');
     assert.equal((await browser.login('wordsmith')).headers.location, '/mfa');
     const prompt = await browser.agent.get('/mfa').expect(200);
@@ -78,8 +70,7 @@ describe('a drop-in factor defined in test/ (sqlite)', () => {
     assert.match((await browser.agent.get('/user/security').expect(200)).text, /Your magic word is gone\./);
   });
 
-  it('passes the token door with mfa_factor=<its id> and a code', async (t) => {
-    if (needsFactorSettings(t)) return;
+  it('passes the token door with mfa_factor=<its id> and a code', async () => {
     await site.mfa.settings.set('mobile_app_mfa', true, 'admin');
     try {
       await withMagicWord('app-wordsmith', 'frobozz');
@@ -96,8 +87,7 @@ describe('a drop-in factor defined in test/ (sqlite)', () => {
     }
   });
 
-  it('has its settings changed from the CLI, loaded through MFA_FACTORS', async (t) => {
-    if (needsFactorSettings(t)) return;
+  it('has its settings changed from the CLI, loaded through MFA_FACTORS', async () => {
     const set = await runCliInProcess(['settings', 'set', `factor.${ID}.min_length`, '8'], site.database.url, { MFA_FACTORS: FOLDER });
     assert.equal(set.code, 0, set.stderr);
     assert.equal((await site.mfa.settings.snapshot()).integer(`factor.${ID}.min_length`), 8);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import supertest from 'supertest';
 import { findUserByUsername } from '../../adapters/lms/users.ts';
-import type { TotpSetup } from '../../plugin/factors/totp/index.ts';
+import { totpFactor } from '../../plugin/factors/totp/index.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { codeFor } from '../support/totpDevice.ts';
 import { createTestSite, TEST_PASSWORD, type TestSite } from '../support/testSite.ts';
@@ -33,7 +33,7 @@ for (const kind of databaseKinds) {
       await site.addUser('someone-else');
       const user = await findUserByUsername(site.database.db, 'uploader');
       assert.ok(user);
-      const setup = (await site.mfa.enrolment.beginSetup(user, 'totp', {})) as TotpSetup;
+      const setup = await site.mfa.enrolment.beginSetup(user, totpFactor, {});
       await site.mfa.enrolment.confirmSetup(user, 'totp', { setupId: setup.setupId, code: await codeFor(setup.secret, site.clock.time) }, { actor: 'uploader', ip: null });
       secret = setup.secret;
       site.clock.advance(30_000);

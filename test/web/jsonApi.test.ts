@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import supertest from 'supertest';
 import { MFA_CODE_MISSING } from '../../adapters/express/api/sessionRoutes.ts';
 import { findUserByUsername } from '../../adapters/lms/users.ts';
-import type { RecoveryCodesSetup } from '../../plugin/factors/recovery-codes/index.ts';
-import type { TotpSetup } from '../../plugin/factors/totp/index.ts';
+import { recoveryCodesFactor } from '../../plugin/factors/recovery-codes/index.ts';
+import { totpFactor } from '../../plugin/factors/totp/index.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { codeFor } from '../support/totpDevice.ts';
 import { createTestSite, TEST_PASSWORD, type TestSite } from '../support/testSite.ts';
@@ -20,7 +20,7 @@ for (const kind of databaseKinds) {
     async function enrolTotp(username: string): Promise<void> {
       const user = await findUserByUsername(site.database.db, username);
       assert.ok(user);
-      const setup = (await site.mfa.enrolment.beginSetup(user, 'totp', {})) as TotpSetup;
+      const setup = await site.mfa.enrolment.beginSetup(user, totpFactor, {});
       await site.mfa.enrolment.confirmSetup(user, 'totp', { setupId: setup.setupId, code: await codeFor(setup.secret, site.clock.time) }, { actor: username, ip: null });
       secrets.set(username, setup.secret);
       site.clock.advance(30_000);
@@ -203,7 +203,7 @@ for (const kind of databaseKinds) {
       await enrolTotp('lost-phone');
       const user = await findUserByUsername(site.database.db, 'lost-phone');
       assert.ok(user);
-      const setup = (await site.mfa.enrolment.beginSetup(user, 'recovery_codes', {})) as RecoveryCodesSetup;
+      const setup = await site.mfa.enrolment.beginSetup(user, recoveryCodesFactor, {});
       await site.mfa.enrolment.confirmSetup(user, 'recovery_codes', { setupId: setup.setupId }, { actor: 'lost-phone', ip: null });
       const code = setup.codes[0] ?? '';
       const body = { username: 'lost-phone', password: TEST_PASSWORD, code, factor: 'recovery_codes' };

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import supertest from 'supertest';
 import { MFA_REQUIRED_FOR_SERVICE } from '../../adapters/express/mfa/createMfaTokenDoor.ts';
 import { findUserByUsername } from '../../adapters/lms/users.ts';
-import type { TotpSetup } from '../../plugin/factors/totp/index.ts';
+import { totpFactor } from '../../plugin/factors/totp/index.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { codeFor } from '../support/totpDevice.ts';
 import { createTestSite, TEST_PASSWORD, type TestSite } from '../support/testSite.ts';
@@ -20,7 +20,7 @@ for (const kind of databaseKinds) {
       await site.addUser('no-factor');
       const user = await findUserByUsername(site.database.db, 'app-user');
       assert.ok(user);
-      const setup = (await site.mfa.enrolment.beginSetup(user, 'totp', {})) as TotpSetup;
+      const setup = await site.mfa.enrolment.beginSetup(user, totpFactor, {});
       await site.mfa.enrolment.confirmSetup(user, 'totp', { setupId: setup.setupId, code: await codeFor(setup.secret, site.clock.time) }, { actor: 'app-user', ip: null });
     });
     after(() => site.close());

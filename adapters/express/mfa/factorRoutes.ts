@@ -100,7 +100,7 @@ export function factorRoutes(options: FactorRoutesOptions): Router {
         if (!who) return;
         const facts = requestFacts(req, settings);
         const request: FactorRouteRequest = {
-          context: plugin.registry.context(settings),
+          context: plugin.registry.contextFor(factory, settings),
           body: req.body ?? null,
           query: textFields(req.query),
           user: who.user,

@@ -1,12 +1,10 @@
 import { MfaError } from '../../errors.ts';
-import type { FactorContext, FactorDevice } from '../../spi/factor.ts';
+import type { FactorContext, FactorDevice, FactorInput } from '../../spi/factor.ts';
+import type { FactorRecord, FactorRecords } from '../../spi/factorStorage.ts';
 import type { HostUser } from '../../spi/host.ts';
-import { type UserFactorRecord, UserFactorRecords } from '../../store/userFactorRecords.ts';
 import { EMAIL_FACTOR_ID } from './emailAttemptData.ts';
 import { generateEmailCode, maskEmailAddress, normalizeEmailCode } from './emailCode.ts';
 import { setupCodeMail } from './emailMessages.ts';
-import { replaceUserFactorData } from './guardedDataUpdate.ts';
-import { RateLimits } from '../../store/rateLimits.ts';
 import { deliverCode } from './deliverCode.ts';
 import { assertMaySend, type ResendRules, takeUserSend } from './resendThrottle.ts';
 
@@ -30,8 +28,8 @@ export interface EmailCodeSent {
   sendsLeft: number;
 }
 
+/** A pending set-up's record data: its code (hashed) and the limits on it. Written only by compare-and-swap on the record. */
 interface SetupState {
-  version: number;
   codeHash: string | null;
   codeExpiresAt: number;
   sends: number;
@@ -42,15 +40,13 @@ interface SetupState {
 /** Set-up codes are hashed under a subkey of their own, apart from login codes (FactorContext.keyedHash). */
 const SETUP_CODE_PURPOSE = 'email/setup-code';
 
-const FRESH_SETUP: SetupState = { version: 0, codeHash: null, codeExpiresAt: 0, sends: 0, lastSentAt: 0, wrongCodes: 0 };
+type EmailRecord = FactorRecord<Partial<SetupState>>;
 
-function stateOf(record: UserFactorRecord): SetupState {
-  return { ...FRESH_SETUP, ...(record.data as Partial<SetupState>) };
-}
+const FRESH_SETUP: SetupState = { codeHash: null, codeExpiresAt: 0, sends: 0, lastSentAt: 0, wrongCodes: 0 };
 
-/** The raw column for the compare-and-swap guard: mfa_user_factors.data as stored. */
-function rawOf(record: UserFactorRecord): string | null {
-  return Object.keys(record.data).length === 0 ? null : JSON.stringify(record.data);
+function stateOf(record: EmailRecord): SetupState {
+  const { codeHash, codeExpiresAt, sends, lastSentAt, wrongCodes } = { ...FRESH_SETUP, ...record.data };
+  return { codeHash, codeExpiresAt, sends, lastSentAt, wrongCodes };
 }
 
 export function emailDeviceLabel(user: HostUser): string {
@@ -63,32 +59,31 @@ export function emailDeviceLabel(user: HostUser): string {
  * address: the factor always mails the account's current address.
  */
 export class EmailEnrolment {
-  private readonly records: UserFactorRecords;
+  private readonly records: FactorRecords<Partial<SetupState>>;
 
   constructor(
     private readonly context: FactorContext,
     private readonly rules: () => ResendRules & { ttlMinutes: number },
   ) {
-    this.records = new UserFactorRecords(context.db);
+    this.records = context.storage.records as FactorRecords<Partial<SetupState>>;
   }
 
-  async begin(user: HostUser, input: Record<string, unknown>): Promise<EmailCodeSent> {
+  async begin(user: HostUser, input: FactorInput): Promise<EmailCodeSent> {
     if (!user.email) throw new MfaError('FACTOR_NOT_AVAILABLE', 'Your account has no email address. Add one to your profile first.');
-    if ((await this.records.countConfirmed(user.id, EMAIL_FACTOR_ID)) > 0) {
+    if ((await this.records.list(user.id)).length > 0) {
       throw new MfaError('INVALID_INPUT', 'Email codes are already on for your account.');
     }
     const now = this.context.now();
-    await this.records.removeStalePending(user.id, EMAIL_FACTOR_ID, now - EMAIL_SETUP_WINDOW_MS);
+    await this.records.removeAll(user.id, { pendingBefore: now - EMAIL_SETUP_WINDOW_MS });
     const rules = this.rules();
     for (let round = 0; round < 3; round++) {
       const pending = await this.openSetup(user, input);
       const state = stateOf(pending);
       assertMaySend(state, now, rules);
-      const hourlyUnit = await takeUserSend(new RateLimits(this.context.db), user.id, this.context.settings.integer('factor.email.max_sends_per_hour'), now);
+      const hourlyUnit = await takeUserSend(this.context.storage.limits, user.id, this.context.settings.integer('factor.email.max_sends_per_hour'));
       const code = generateEmailCode();
       const expiresAt = Math.min(now + rules.ttlMinutes * 60_000, pending.createdAt + EMAIL_SETUP_WINDOW_MS);
       const next: SetupState = {
-        version: state.version + 1,
         codeHash: this.context.keyedHash(SETUP_CODE_PURPOSE).digest([`email-setup:${pending.id}`, code]),
         codeExpiresAt: expiresAt,
         sends: state.sends + 1,
@@ -96,16 +91,16 @@ export class EmailEnrolment {
         wrongCodes: 0,
       };
       // Another request for this set-up wrote first: read again, so its send counts against the limits.
-      if (!(await replaceUserFactorData(this.context.db, pending.id, rawOf(pending), next))) {
+      if (!(await this.records.update(pending, { data: next }))) {
         await hourlyUnit.giveBack();
         continue;
       }
       await deliverCode({
         to: user.email,
         send: () => this.context.host.sendMail(setupCodeMail({ user, siteName: this.context.host.siteName(), code, expiresAt, ttlMinutes: rules.ttlMinutes })),
-        // Back to the state before this send (a newer version, so no stale reader's guard matches), unless another send came since.
+        // Back to the state before this send (as a newer version, so no stale reader's guard matches), unless another send came since.
         undo: async () => {
-          await replaceUserFactorData(this.context.db, pending.id, JSON.stringify(next), { ...state, version: next.version + 1 });
+          await this.records.update({ ...pending, data: next, version: pending.version + 1 }, { data: state });
           await hourlyUnit.giveBack();
         },
       });
@@ -135,7 +130,7 @@ export class EmailEnrolment {
     };
   }
 
-  async confirm(user: HostUser, input: Record<string, unknown>): Promise<FactorDevice> {
+  async confirm(user: HostUser, input: FactorInput): Promise<FactorDevice> {
     const pending = await this.currentSetup(user);
     if (!pending || (input.setupId !== undefined && Number(input.setupId) !== pending.id)) {
       throw new MfaError('SETUP_EXPIRED', 'This set-up is no longer open. Ask for a new code to turn on email codes.');
@@ -150,7 +145,7 @@ export class EmailEnrolment {
     if (now >= state.codeExpiresAt) throw new MfaError('SETUP_EXPIRED', 'That code has expired. Ask for a new code.');
     if (!this.context.keyedHash(SETUP_CODE_PURPOSE).matches(state.codeHash, [`email-setup:${pending.id}`, typed])) {
       const wrongCodes = state.wrongCodes + 1;
-      const counted = await replaceUserFactorData(this.context.db, pending.id, rawOf(pending), { ...state, version: state.version + 1, wrongCodes });
+      const counted = await this.records.update(pending, { data: { ...state, wrongCodes } });
       const left = counted ? EMAIL_SETUP_MAX_WRONG_CODES - wrongCodes : 0;
       throw new MfaError(
         'INVALID_CODE',
@@ -158,34 +153,26 @@ export class EmailEnrolment {
         { field: 'code', triesLeft: left },
       );
     }
-    // Spend the code first (guarded), then confirm: two submits of one code cannot both turn the factor on.
-    const spent = await replaceUserFactorData(this.context.db, pending.id, rawOf(pending), { ...state, version: state.version + 1, codeHash: null });
-    if (!spent || !(await this.records.confirm(pending.id, { label: 'Email', confirmedAt: now }))) {
+    // Spend the code and confirm in one compare-and-swap: two submits of one code cannot both turn the factor on.
+    if (!(await this.records.update(pending, { data: { ...state, codeHash: null }, label: 'Email', confirmed: true, lastUsedAt: now }))) {
       throw new MfaError('SETUP_EXPIRED', 'This set-up is no longer open. Ask for a new code to turn on email codes.');
     }
     return { id: pending.id, factor: EMAIL_FACTOR_ID, label: emailDeviceLabel(user), createdAt: pending.createdAt, lastUsedAt: now };
   }
 
-  private async currentSetup(user: HostUser): Promise<UserFactorRecord | null> {
-    const [pending] = await this.records.list(user.id, EMAIL_FACTOR_ID, 'pending');
+  private async currentSetup(user: HostUser): Promise<EmailRecord | null> {
+    const [pending] = await this.records.list(user.id, 'pending');
     if (!pending || this.context.now() - pending.createdAt > EMAIL_SETUP_WINDOW_MS) return null;
     return pending;
   }
 
-  private async openSetup(user: HostUser, input: Record<string, unknown>): Promise<UserFactorRecord> {
+  private async openSetup(user: HostUser, input: FactorInput): Promise<EmailRecord> {
     const current = await this.currentSetup(user);
     if (current) return current;
-    const id = await this.records.insert({
-      userId: user.id,
-      factor: EMAIL_FACTOR_ID,
-      label: 'Email',
-      data: { ...FRESH_SETUP },
-      createdAt: this.context.now(),
-      createdFromIp: typeof input.ip === 'string' ? input.ip : null,
-    });
+    const inserted = await this.records.insert(user.id, { label: 'Email', data: { ...FRESH_SETUP }, createdFromIp: typeof input.ip === 'string' ? input.ip : null });
     // Two requests may both have found none: the oldest open set-up wins, the other row goes.
     const oldest = await this.currentSetup(user);
-    if (oldest && oldest.id !== id) await this.records.remove(user.id, EMAIL_FACTOR_ID, id);
+    if (inserted && oldest && oldest.id !== inserted.id) await this.records.remove(user.id, inserted.id);
     if (!oldest) throw new MfaError('SETUP_EXPIRED', 'The set-up could not be started. Try again.');
     return oldest;
   }

@@ -1,19 +1,27 @@
 import { hashToken, randomToken } from '../../crypto/tokens.ts';
 import { MfaError } from '../../errors.ts';
-import type { AttemptView, FactorContext, FactorDevice, FactorProvider, FactorProviderFactory, VerifyOutcome } from '../../spi/factor.ts';
+import { z } from 'zod';
+import type { AttemptView, FactorContext, FactorDevice, FactorInput, FactorProvider, FactorProviderFactory, VerifyOutcome } from '../../spi/factor.ts';
+import type { FactorAttemptState, FactorRecords } from '../../spi/factorStorage.ts';
 import type { HostUser } from '../../spi/host.ts';
-import { UserFactorRecords } from '../../store/userFactorRecords.ts';
 import { EMAIL_FACTOR_ID, EmailAttemptData, type EmailAttemptState } from './emailAttemptData.ts';
 import { generateEmailCode, maskEmailAddress, normalizeEmailCode } from './emailCode.ts';
 import { type EmailCodeSent, EmailEnrolment, emailDeviceLabel } from './emailEnrolment.ts';
 import { loginCodeMail } from './emailMessages.ts';
-import { RateLimits } from '../../store/rateLimits.ts';
 import { assertMaySend, type ResendRules, takeUserSend } from './resendThrottle.ts';
 import { deliverCode } from './deliverCode.ts';
 import { emailCopy, emailPresentation } from './emailPresentation.ts';
+import { emailSettings } from './emailSettings.ts';
 
 /** Login codes are hashed under a subkey of their own (FactorContext.keyedHash). */
 const LOGIN_CODE_PURPOSE = 'email/login-code';
+
+/** What a login answers: the code from the mail. */
+export interface EmailInput extends FactorInput {
+  code: string;
+}
+
+const codeInput = z.object({ code: z.string() });
 
 /** The hash context that binds a login code to its attempt: a code mailed for one login is worthless for another. */
 export function loginCodeContext(attemptId: string): string {
@@ -29,14 +37,14 @@ export function notMeTokenFor(attemptId: string, secret: string): string {
   return `${attemptId}.${secret}`;
 }
 
-class EmailProvider implements FactorProvider {
-  private readonly records: UserFactorRecords;
+class EmailProvider implements FactorProvider<EmailCodeSent, EmailCodeSent, EmailInput> {
+  private readonly records: FactorRecords;
   private readonly attempts: EmailAttemptData;
   private readonly enrolment: EmailEnrolment;
 
   constructor(private readonly context: FactorContext) {
-    this.records = new UserFactorRecords(context.db);
-    this.attempts = new EmailAttemptData(context.db, context.now);
+    this.records = context.storage.records;
+    this.attempts = new EmailAttemptData(context.storage.attempts as FactorAttemptState<Partial<EmailAttemptState>>);
     this.enrolment = new EmailEnrolment(context, () => this.rules());
   }
 
@@ -50,7 +58,7 @@ class EmailProvider implements FactorProvider {
   }
 
   async configuredFor(user: HostUser): Promise<boolean> {
-    return user.email !== '' && (await this.records.countConfirmed(user.id, EMAIL_FACTOR_ID)) > 0;
+    return user.email !== '' && (await this.records.list(user.id)).length > 0;
   }
 
   async state(): Promise<'unknown'> {
@@ -63,13 +71,13 @@ class EmailProvider implements FactorProvider {
    * attempt's row before the mail leaves, so limits hold under parallel clicks. The
    * engine's failure count is not touched: a new code buys no new guesses.
    */
-  async challenge(attempt: AttemptView, user: HostUser): Promise<Record<string, unknown>> {
+  async challenge(attempt: AttemptView, user: HostUser): Promise<EmailCodeSent> {
     const rules = this.rules();
     const now = this.context.now();
     for (let round = 0; round < 3; round++) {
       const read = await this.attempts.read(attempt.id);
       assertMaySend(read.state, now, rules);
-      const hourlyUnit = await takeUserSend(new RateLimits(this.context.db), user.id, this.context.settings.integer('factor.email.max_sends_per_hour'), now);
+      const hourlyUnit = await takeUserSend(this.context.storage.limits, user.id, this.context.settings.integer('factor.email.max_sends_per_hour'));
       const code = generateEmailCode();
       const secret = randomToken(24);
       const expiresAt = Math.min(now + rules.ttlMinutes * 60_000, attempt.expiresAt);
@@ -114,7 +122,7 @@ class EmailProvider implements FactorProvider {
         resendAvailableAt: now + rules.intervalSeconds * 1000,
         sendsLeft: Math.max(0, rules.maxSends - sends),
       };
-      return { ...sent };
+      return sent;
     }
     throw new MfaError('RATE_LIMITED', 'A code is being sent right now. Wait a moment, then check your mailbox.', { field: 'resend', reason: 'too_soon', retryAfterSeconds: 5 });
   }
@@ -126,16 +134,14 @@ class EmailProvider implements FactorProvider {
   private async undoSend(attemptId: string, before: EmailAttemptState, sendsWritten: number): Promise<void> {
     const now = await this.attempts.read(attemptId);
     if (now.state.sends !== sendsWritten) return;
-    const { version: _version, ...previous } = before;
-    await this.attempts.replace(attemptId, now, previous);
+    await this.attempts.replace(attemptId, now, before);
   }
 
   /** Compares HMACs in constant time, then spends the code with a guarded UPDATE: of two parallel submits, one passes. */
-  async verify(attempt: AttemptView, user: HostUser, input: Record<string, unknown>): Promise<VerifyOutcome> {
-    const typed = typeof input.code === 'string' ? normalizeEmailCode(input.code) : null;
-    if (typed === null && typeof input.code !== 'string') {
-      throw new MfaError('INVALID_INPUT', 'Enter the 6-digit code from the email.', { field: 'code' });
-    }
+  async verify(attempt: AttemptView, user: HostUser, input: EmailInput): Promise<VerifyOutcome> {
+    const parsed = codeInput.safeParse(input);
+    if (!parsed.success) throw new MfaError('INVALID_INPUT', 'Enter the 6-digit code from the email.', { field: 'code' });
+    const typed = normalizeEmailCode(parsed.data.code);
     const read = await this.attempts.read(attempt.id);
     const state = read.state;
     if (state.codeHash === null) {
@@ -152,14 +158,15 @@ class EmailProvider implements FactorProvider {
     }
     const spent = await this.attempts.replace(attempt.id, read, { ...state, codeHash: null, usedAt: this.context.now() });
     if (!spent) return { verified: false, reason: 'replayed', message: 'That code was used already. Ask for a new code.' };
-    const [device] = await this.records.list(user.id, EMAIL_FACTOR_ID);
+    const [device] = await this.records.list(user.id);
     if (!device) return { verified: true };
-    await this.records.touch(device.id, this.context.now());
+    // Last use is a note, not a guard: a parallel write that wins it loses nothing.
+    await this.records.update(device, { lastUsedAt: this.context.now() });
     return { verified: true, deviceId: device.id };
   }
 
   async listDevices(user: HostUser): Promise<FactorDevice[]> {
-    return (await this.records.list(user.id, EMAIL_FACTOR_ID)).map((record) => ({
+    return (await this.records.list(user.id)).map((record) => ({
       id: record.id,
       factor: EMAIL_FACTOR_ID,
       label: emailDeviceLabel(user),
@@ -169,11 +176,11 @@ class EmailProvider implements FactorProvider {
   }
 
   async revoke(user: HostUser, deviceId: number): Promise<boolean> {
-    return this.records.remove(user.id, EMAIL_FACTOR_ID, deviceId);
+    return this.records.remove(user.id, deviceId);
   }
 
   /** Sends a code to the account's address; confirmSetup with that code turns email codes on. Returns where it went (masked). */
-  async beginSetup(user: HostUser, input: Record<string, unknown>): Promise<EmailCodeSent> {
+  async beginSetup(user: HostUser, input: FactorInput): Promise<EmailCodeSent> {
     return this.enrolment.begin(user, input);
   }
 
@@ -181,13 +188,13 @@ class EmailProvider implements FactorProvider {
     return this.enrolment.resume(user);
   }
 
-  async confirmSetup(user: HostUser, input: Record<string, unknown>): Promise<FactorDevice> {
+  async confirmSetup(user: HostUser, input: FactorInput): Promise<FactorDevice> {
     return this.enrolment.confirm(user, input);
   }
 }
 
 /** Codes mailed to the account's address (Moodle tool_mfa's factor_email). */
-export const emailFactor: FactorProviderFactory = {
+export const emailFactor: FactorProviderFactory<EmailCodeSent, EmailCodeSent, EmailInput> = {
   id: EMAIL_FACTOR_ID,
   displayName: 'Email code',
   referenceCategory: 'email',
@@ -196,5 +203,6 @@ export const emailFactor: FactorProviderFactory = {
   capabilities: { requiresInput: true, sendsChallenge: true, worksWithoutBrowser: true, phishingResistant: false, userSetupAllowed: true },
   copy: emailCopy,
   presentation: emailPresentation,
+  settings: emailSettings,
   create: (context) => new EmailProvider(context),
 };

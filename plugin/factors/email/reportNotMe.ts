@@ -1,19 +1,8 @@
-import type { Knex } from 'knex';
-import type { AuditLog } from '../../audit/auditLog.ts';
-import { UserSessions } from '../../credentials/userSessions.ts';
 import { constantTimeEqual, hashToken } from '../../crypto/tokens.ts';
-import { AttemptStore } from '../../engine/attemptStore.ts';
-import type { Host } from '../../spi/host.ts';
-import { EMAIL_FACTOR_ID, EmailAttemptData } from './emailAttemptData.ts';
+import type { FactorContext } from '../../spi/factor.ts';
+import type { FactorAttemptState } from '../../spi/factorStorage.ts';
+import { EMAIL_FACTOR_ID, EmailAttemptData, type EmailAttemptState } from './emailAttemptData.ts';
 import { formatMailTime } from './emailMessages.ts';
-
-/** What reportNotMe needs: a FactorContext (`plugin.registry.context(settings)`) has all of it. */
-export interface NotMeDependencies {
-  db: Knex;
-  host: Host;
-  audit: AuditLog;
-  now(): number;
-}
 
 export interface NotMeReport {
   /** `stopped`: the login was cancelled; `finished`: it had already ended; `unknown_link`: bad, used or purged token. */
@@ -33,61 +22,40 @@ const UNKNOWN_LINK: NotMeReport = {
 };
 
 /**
- * The "This wasn't me" link of a login code mail. It cancels that login attempt (so the
- * code in the mail is useless to whoever asked for it), ends every session of the user
- * (`sessions_ended`), records `not_me_reported`, and says what to do next.
- *
- * Every session, not only the ones this attempt made (issue 11, finding 3): a session that
- * passed the attempt is indistinguishable from the owner's own by anything stored, the
- * sender knows the password and may have logged in more than once, and the owner must
- * log in again after changing the password anyway. Tokens stay; the page says so.
- *
- * It deliberately does NOT turn email codes off, lock the factor or suspend the account
- * (Moodle tool_mfa's factor_email revokes the factor on "that wasn't me" and leaves the
- * owner locked out of email codes until an admin steps in). Whoever triggered the mail
- * knows the password, so the owner's move is to change it; a link that anyone holding
- * the mail can click must not become a way to shut the owner out.
+ * The "This wasn't me" link of a login code mail. The factor checks the link (a token of
+ * this attempt's mails, spent with the code in one compare-and-swap); the engine's report
+ * (FactorContext.logins.reportNotMe) cancels the attempt, ends every session of the user,
+ * records `not_me_reported` and mails the user, as for any factor. Email codes stay on:
+ * see plugin/engine/factorLogins.ts for why nothing is locked. The result says what to do next.
  *
  * Web doors: serve GET as a page with a button and call this on POST. Mail scanners
  * fetch links in mail to check them; a GET that cancels would cancel real logins.
  *
  * @example
- * const report = await reportNotMe(plugin.registry.context(await plugin.settings.snapshot()), token, { ip });
+ * const report = await reportNotMe(request.context, token, { ip }); // the email factor's own route
  */
-export async function reportNotMe(deps: NotMeDependencies, token: string, reporter: { ip: string | null } = { ip: null }): Promise<NotMeReport> {
+export async function reportNotMe(context: FactorContext, token: string, reporter: { ip: string | null } = { ip: null }): Promise<NotMeReport> {
   const dot = token.indexOf('.');
   if (dot < 1 || token.length > 200) return UNKNOWN_LINK;
   const attemptId = token.slice(0, dot);
   const secretHash = hashToken(token.slice(dot + 1));
-  const attempts = new AttemptStore(deps.db);
-  const attempt = await attempts.find(attemptId);
-  if (!attempt) return UNKNOWN_LINK;
+  if (!(await context.logins.find(attemptId))) return UNKNOWN_LINK;
 
-  const data = new EmailAttemptData(deps.db, deps.now);
-  const read = await data.read(attempt.id);
+  const data = new EmailAttemptData(context.storage.attempts as FactorAttemptState<Partial<EmailAttemptState>>);
+  const read = await data.read(attemptId);
   const known = read.state.notMeHashes.some((stored) => constantTimeEqual(stored, secretHash));
   if (!known) return UNKNOWN_LINK;
   // Spend every link of this attempt and the code with them, in one guarded write: a second click (or a parallel one) finds nothing.
-  if (!(await data.replace(attempt.id, read, { ...read.state, codeHash: null, notMeHashes: [] }))) return UNKNOWN_LINK;
+  if (!(await data.replace(attemptId, read, { ...read.state, codeHash: null, notMeHashes: [] }))) return UNKNOWN_LINK;
 
-  const now = deps.now();
-  // A passed attempt not yet spent (the token door between verify and token) is stopped too.
-  const stopped = (await attempts.transition(attempt.id, 'pending', 'cancelled', now)) || (await attempts.transition(attempt.id, 'passed', 'cancelled', now));
-  await deps.audit.record({
-    event: 'not_me_reported',
-    userId: attempt.userId,
-    factor: EMAIL_FACTOR_ID,
-    door: attempt.door,
-    ip: reporter.ip,
-    detail: { attemptIp: attempt.ip, attemptCreatedAt: attempt.createdAt, attemptStatus: stopped ? 'cancelled' : attempt.status },
-  });
-
-  const ended = await new UserSessions(deps).endAll(attempt.userId, { cause: 'not_me_reported', actor: 'system', ip: reporter.ip, door: attempt.door });
-  const sessionsEnded = ended.webSessions + ended.apiSessions;
+  const reported = await context.logins.reportNotMe(attemptId, { ip: reporter.ip });
+  if (!reported) return UNKNOWN_LINK;
+  const { attempt, sessionsEnded } = reported;
+  const stopped = reported.outcome === 'stopped';
   const signedOut = sessionsEnded > 0 ? ' We also signed your account out everywhere, so any session it got is closed; log in again afterwards.' : '';
 
   const where = `from ${attempt.ip ?? 'an unknown address'} on ${formatMailTime(attempt.createdAt)}`;
-  const site = deps.host.siteName();
+  const site = context.host.siteName();
   if (stopped) {
     return {
       outcome: 'stopped',

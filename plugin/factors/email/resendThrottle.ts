@@ -1,5 +1,5 @@
 import { MfaError } from '../../errors.ts';
-import type { RateLimits } from '../../store/rateLimits.ts';
+import type { FactorLimits } from '../../spi/factorStorage.ts';
 
 export interface ResendRules {
   /** Seconds between two codes (setting factor.email.resend_interval_seconds). */
@@ -50,11 +50,10 @@ const HOUR_MS = 3600_000;
  * mailbox by logging in again and again. Taken before the code is written, so a
  * refused send never replaces the code the user already has.
  */
-export async function takeUserSend(limits: RateLimits, userId: string, perHour: number, now: number): Promise<{ giveBack(): Promise<void> }> {
-  const bucket = `email:${userId}`;
-  const result = await limits.take({ bucket, limit: perHour, windowMs: HOUR_MS, now });
+export async function takeUserSend(limits: FactorLimits, userId: string, perHour: number): Promise<{ giveBack(): Promise<void> }> {
+  const result = await limits.take(userId, 'sends', perHour, HOUR_MS);
   // A send that never left (the mail server refused it) gives its unit back.
-  if (result.allowed) return { giveBack: () => limits.giveBack(bucket, result.windowStart) };
+  if (result.taken) return { giveBack: result.giveBack };
   const minutes = Math.ceil(result.retryAfterSeconds / 60);
   throw new MfaError(
     'RATE_LIMITED',

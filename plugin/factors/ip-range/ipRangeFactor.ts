@@ -1,6 +1,7 @@
 import { networkMatcher } from '../../net/cidr.ts';
 import type { FactorContext, FactorProvider, FactorProviderFactory, FactorState } from '../../spi/factor.ts';
 import { ipRangeCopy } from './ipRangePresentation.ts';
+import { ipRangeSettings } from './ipRangeSettings.ts';
 
 export const IP_RANGE_FACTOR_ID = 'ip_range';
 
@@ -25,5 +26,6 @@ export const ipRangeFactor: FactorProviderFactory = {
   userSetupAllowed: false,
   capabilities: { requiresInput: false, sendsChallenge: false, worksWithoutBrowser: true, phishingResistant: false, userSetupAllowed: false },
   copy: ipRangeCopy,
+  settings: ipRangeSettings,
   create: (context) => new IpRangeProvider(context),
 };

@@ -7,4 +7,6 @@ export {
   type RecoveryCodesSetup,
   recoveryCodesFactor,
   recoveryCodesLeft,
+  type RecoveryCodeInput,
 } from './recoveryCodesFactor.ts';
+export { recoveryCodeUsedMessage } from './recoveryCodesPresentation.ts';

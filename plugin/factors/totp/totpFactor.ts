@@ -1,11 +1,13 @@
 import { generateSecret, generateURI } from 'otplib';
+import { z } from 'zod';
 import { MfaError } from '../../errors.ts';
 import type { HostUser } from '../../spi/host.ts';
-import type { AttemptView, FactorContext, FactorDevice, FactorProvider, FactorProviderFactory, VerifyOutcome } from '../../spi/factor.ts';
+import type { AttemptView, FactorContext, FactorDevice, FactorInput, FactorProvider, FactorProviderFactory, VerifyOutcome } from '../../spi/factor.ts';
+import type { FactorRecord, FactorRecords } from '../../spi/factorStorage.ts';
 import { recordSecretContext } from '../../store/sealedFactorSecrets.ts';
-import { UserFactorRecords, type UserFactorRecord } from '../../store/userFactorRecords.ts';
 import { type TotpAlgorithm, type TotpParameters, verifyTotpCode } from './totpCode.ts';
 import { totpCopy, totpPresentation } from './totpPresentation.ts';
+import { totpSettings } from './totpSettings.ts';
 
 export const TOTP_FACTOR_ID = 'totp';
 
@@ -23,37 +25,58 @@ export interface TotpSetup {
   parameters: TotpParameters;
 }
 
+/** What a login answers: the code the app shows. */
+export interface TotpInput extends FactorInput {
+  code: string;
+}
+
+/**
+ * A device's record: the parameters it was set up with, its secret sealed with the
+ * secret box (bound to the factor and user: recordSecretContext, the rule `keys rotate`
+ * knows), and `counter`, the last accepted time step (the replay marker, RFC 6238 §5.2).
+ * `secret` and `counter` keep the names of the columns they had before the storage API (migration 007).
+ */
+interface TotpRecordData extends Partial<TotpParameters> {
+  secret?: string;
+  counter?: number;
+}
+
+type TotpRecord = FactorRecord<TotpRecordData>;
+
+const codeInput = z.object({ code: z.string().trim().min(1) });
+const labelInput = z.object({ label: z.string().trim().max(100).optional() });
+
 /** `totp:<user id>`: the rule for every sealed record secret, so `keys rotate` can re-seal it. */
 function secretContext(userId: string): string {
   return recordSecretContext(TOTP_FACTOR_ID, userId);
 }
 
-function parametersOf(record: UserFactorRecord): TotpParameters {
-  const data = record.data as Partial<TotpParameters>;
+function parametersOf(record: TotpRecord): TotpParameters {
+  const data = record.data;
   return { algorithm: data.algorithm ?? 'SHA1', digits: data.digits ?? 6, period: data.period ?? 30 };
 }
 
-function readCode(input: Record<string, unknown>): string {
-  const code = input.code;
-  if (typeof code !== 'string' || code.trim() === '') throw new MfaError('INVALID_INPUT', 'Enter the code shown in your authenticator app.', { field: 'code' });
-  return code;
+function readCode(input: FactorInput): string {
+  const parsed = codeInput.safeParse(input);
+  if (!parsed.success) throw new MfaError('INVALID_INPUT', 'Enter the code shown in your authenticator app.', { field: 'code' });
+  return parsed.data.code;
 }
 
-function readLabel(input: Record<string, unknown>, fallback: string): string {
-  const label = typeof input.label === 'string' ? input.label.trim() : '';
-  if (label.length > 100) throw new MfaError('INVALID_INPUT', 'Give the device a name of at most 100 characters.', { field: 'label' });
-  return label || fallback;
+function readLabel(input: FactorInput, fallback: string): string {
+  const parsed = labelInput.safeParse({ label: typeof input.label === 'string' ? input.label : undefined });
+  if (!parsed.success) throw new MfaError('INVALID_INPUT', 'Give the device a name of at most 100 characters.', { field: 'label' });
+  return parsed.data.label || fallback;
 }
 
-function toDevice(record: UserFactorRecord): FactorDevice {
+function toDevice(record: TotpRecord): FactorDevice {
   return { id: record.id, factor: TOTP_FACTOR_ID, label: record.label, createdAt: record.createdAt, lastUsedAt: record.lastUsedAt };
 }
 
-class TotpProvider implements FactorProvider {
-  private readonly records: UserFactorRecords;
+class TotpProvider implements FactorProvider<TotpSetup, object, TotpInput> {
+  private readonly records: FactorRecords<TotpRecordData>;
 
   constructor(private readonly context: FactorContext) {
-    this.records = new UserFactorRecords(context.db);
+    this.records = context.storage.records as FactorRecords<TotpRecordData>;
   }
 
   private currentParameters(): TotpParameters {
@@ -66,29 +89,35 @@ class TotpProvider implements FactorProvider {
   }
 
   async configuredFor(user: HostUser): Promise<boolean> {
-    return (await this.records.countConfirmed(user.id, TOTP_FACTOR_ID)) > 0;
+    return (await this.records.list(user.id)).length > 0;
   }
 
   async state(): Promise<'unknown'> {
     return 'unknown';
   }
 
-  /** Tries the code against each of the user's devices; the first that accepts it wins and moves its replay marker. */
-  async verify(attempt: AttemptView, user: HostUser, input: Record<string, unknown>): Promise<VerifyOutcome> {
+  /**
+   * Tries the code against each of the user's devices; the first that accepts it moves its
+   * replay marker by compare-and-swap. A request that loses the swap reads the device again
+   * and checks once more: the winner's step is then the marker, so the same code is
+   * "replayed", while a different, later code still passes.
+   */
+  async verify(attempt: AttemptView, user: HostUser, input: TotpInput): Promise<VerifyOutcome> {
     const code = readCode(input);
-    const devices = await this.records.list(user.id, TOTP_FACTOR_ID);
+    const devices = await this.records.list(user.id);
     if (devices.length === 0) return { verified: false, reason: 'not_configured' };
-    const window = this.context.settings.integer('factor.totp.window');
     let replayed = false;
-    for (const device of devices) {
-      if (!device.secret) continue;
-      const secret = this.context.secretBox.open(device.secret, secretContext(user.id));
-      const result = await verifyTotpCode({ ...parametersOf(device), secret, code, now: this.context.now(), window, afterTimeStep: device.counter });
-      if (result.valid) {
-        if (await this.records.advanceCounter(device.id, result.timeStep, this.context.now())) return { verified: true, deviceId: device.id };
-        replayed = true; // another request took this step first
-      } else if (result.replayed) {
-        replayed = true;
+    for (const listed of devices) {
+      let device: TotpRecord | null = listed;
+      for (let round = 0; device && round < 3; round++) {
+        const result = await this.check(device, user, code);
+        if (!result.valid) {
+          replayed ||= result.replayed;
+          break;
+        }
+        const now = this.context.now();
+        if (await this.records.update(device, { data: { ...device.data, counter: result.timeStep }, lastUsedAt: now })) return { verified: true, deviceId: device.id };
+        device = await this.records.get(user.id, device.id); // another request wrote first: judge again against what it wrote
       }
     }
     if (replayed) {
@@ -98,42 +127,51 @@ class TotpProvider implements FactorProvider {
     return { verified: false, reason: 'invalid' };
   }
 
+  private async check(device: TotpRecord, user: HostUser, code: string) {
+    if (!device.data.secret) return { valid: false as const, replayed: false };
+    const secret = this.context.secretBox.open(device.data.secret, secretContext(user.id));
+    const window = this.context.settings.integer('factor.totp.window');
+    return verifyTotpCode({ ...parametersOf(device), secret, code, now: this.context.now(), window, afterTimeStep: device.data.counter ?? 0 });
+  }
+
   async listDevices(user: HostUser): Promise<FactorDevice[]> {
-    return (await this.records.list(user.id, TOTP_FACTOR_ID)).map(toDevice);
+    return (await this.records.list(user.id)).map(toDevice);
   }
 
   async revoke(user: HostUser, deviceId: number): Promise<boolean> {
-    return this.records.remove(user.id, TOTP_FACTOR_ID, deviceId);
+    return this.records.remove(user.id, deviceId);
   }
 
   async rename(user: HostUser, deviceId: number, label: string): Promise<boolean> {
-    return this.records.rename(user.id, TOTP_FACTOR_ID, deviceId, label);
+    for (let round = 0; round < 3; round++) {
+      const device = await this.records.get(user.id, deviceId);
+      if (!device || device.confirmedAt === null) return false;
+      if (await this.records.update(device, { label })) return true;
+    }
+    return false;
   }
 
   /** Step one of enrolment: a new secret, kept pending (and encrypted) until the user proves the app has it. */
-  async beginSetup(user: HostUser, input: Record<string, unknown>): Promise<TotpSetup> {
+  async beginSetup(user: HostUser, input: FactorInput): Promise<TotpSetup> {
     const now = this.context.now();
-    await this.records.removeStalePending(user.id, TOTP_FACTOR_ID, now - TOTP_SETUP_TTL_MS);
+    await this.records.removeAll(user.id, { pendingBefore: now - TOTP_SETUP_TTL_MS });
     const parameters = this.currentParameters();
     const secret = generateSecret({ length: SECRET_BYTES });
-    const setupId = await this.records.insert({
-      userId: user.id,
-      factor: TOTP_FACTOR_ID,
+    const record = await this.records.insert(user.id, {
       label: readLabel(input, 'Authenticator app'),
-      secret: this.context.secretBox.seal(secret, secretContext(user.id)),
-      data: { ...parameters },
-      createdAt: now,
+      data: { ...parameters, secret: this.context.secretBox.seal(secret, secretContext(user.id)), counter: 0 },
       createdFromIp: typeof input.ip === 'string' ? input.ip : null,
     });
-    return { setupId, secret, otpauthUri: this.otpauthUri(user, secret, parameters), expiresAt: now + TOTP_SETUP_TTL_MS, parameters };
+    if (!record) throw new MfaError('SETUP_EXPIRED', 'The set-up could not be started. Try again.');
+    return { setupId: record.id, secret, otpauthUri: this.otpauthUri(user, secret, parameters), expiresAt: now + TOTP_SETUP_TTL_MS, parameters };
   }
 
   /** The same QR code again for a set-up still open (after a mistyped code), or null. */
-  async resumeSetup(user: HostUser, input: Record<string, unknown>): Promise<TotpSetup | null> {
-    const pending = await this.records.find(Number(input.setupId));
-    if (!pending || pending.userId !== user.id || pending.factor !== TOTP_FACTOR_ID || pending.confirmedAt !== null || !pending.secret) return null;
+  async resumeSetup(user: HostUser, input: FactorInput): Promise<TotpSetup | null> {
+    const pending = await this.records.get(user.id, Number(input.setupId));
+    if (!pending || pending.confirmedAt !== null || !pending.data.secret) return null;
     if (this.context.now() - pending.createdAt > TOTP_SETUP_TTL_MS) return null;
-    const secret = this.context.secretBox.open(pending.secret, secretContext(user.id));
+    const secret = this.context.secretBox.open(pending.data.secret, secretContext(user.id));
     const parameters = parametersOf(pending);
     return { setupId: pending.id, secret, otpauthUri: this.otpauthUri(user, secret, parameters), expiresAt: pending.createdAt + TOTP_SETUP_TTL_MS, parameters };
   }
@@ -142,12 +180,12 @@ class TotpProvider implements FactorProvider {
    * The set-up being confirmed: the one named, or, for clients that send only a code
    * (MediaSilo's `POST /mfa {code}`), the user's newest one.
    */
-  private async pendingSetup(user: HostUser, setupId: unknown) {
+  private async pendingSetup(user: HostUser, setupId: unknown): Promise<TotpRecord | null> {
     if (setupId === undefined || setupId === null || setupId === '') {
-      return (await this.records.list(user.id, TOTP_FACTOR_ID, 'pending')).at(-1) ?? null;
+      return (await this.records.list(user.id, 'pending')).at(-1) ?? null;
     }
     const id = Number(setupId);
-    return Number.isInteger(id) ? this.records.find(id) : null;
+    return Number.isInteger(id) ? this.records.get(user.id, id) : null;
   }
 
   /** Key URI Format (github.com/google/google-authenticator/wiki/Key-Uri-Format): issuer = the site, label = the username. */
@@ -163,25 +201,26 @@ class TotpProvider implements FactorProvider {
   }
 
   /** Step two: the code from the app confirms the device; that code is then spent (its step becomes the replay marker). */
-  async confirmSetup(user: HostUser, input: Record<string, unknown>): Promise<FactorDevice> {
+  async confirmSetup(user: HostUser, input: FactorInput): Promise<FactorDevice> {
     const code = readCode(input);
     const pending = await this.pendingSetup(user, input.setupId);
-    if (!pending || pending.userId !== user.id || pending.factor !== TOTP_FACTOR_ID || pending.confirmedAt !== null) {
+    if (!pending || pending.confirmedAt !== null) {
       throw new MfaError('SETUP_EXPIRED', 'This set-up is no longer open. Start again to get a new QR code.');
     }
     const now = this.context.now();
     if (now - pending.createdAt > TOTP_SETUP_TTL_MS) {
-      await this.records.remove(user.id, TOTP_FACTOR_ID, pending.id);
+      await this.records.remove(user.id, pending.id);
       throw new MfaError('SETUP_EXPIRED', 'This QR code expired before it was confirmed. Start again to get a new one.');
     }
-    const secret = this.context.secretBox.open(pending.secret ?? '', secretContext(user.id));
+    const secret = this.context.secretBox.open(pending.data.secret ?? '', secretContext(user.id));
     const window = this.context.settings.integer('factor.totp.window');
     const result = await verifyTotpCode({ ...parametersOf(pending), secret, code, now, window });
     if (!result.valid) {
       throw new MfaError('INVALID_CODE', 'That code does not match. Check that the app shows this site and that your phone’s clock is right, then enter the current code.', { field: 'code' });
     }
     const label = readLabel(input, pending.label);
-    if (!(await this.records.confirm(pending.id, { label, counter: result.timeStep, confirmedAt: now }))) {
+    // Compare-and-swap from the pending version: of two submits of one code, one confirms.
+    if (!(await this.records.update(pending, { label, data: { ...pending.data, counter: result.timeStep }, confirmed: true, lastUsedAt: now }))) {
       throw new MfaError('SETUP_EXPIRED', 'This set-up is no longer open. Start again to get a new QR code.');
     }
     return { id: pending.id, factor: TOTP_FACTOR_ID, label, createdAt: pending.createdAt, lastUsedAt: now };
@@ -189,7 +228,7 @@ class TotpProvider implements FactorProvider {
 }
 
 /** Authenticator apps (RFC 6238 TOTP). */
-export const totpFactor: FactorProviderFactory = {
+export const totpFactor: FactorProviderFactory<TotpSetup, object, TotpInput> = {
   id: TOTP_FACTOR_ID,
   displayName: 'Authenticator app',
   referenceCategory: 'otp',
@@ -198,5 +237,6 @@ export const totpFactor: FactorProviderFactory = {
   capabilities: { requiresInput: true, sendsChallenge: false, worksWithoutBrowser: true, phishingResistant: false, userSetupAllowed: true },
   copy: totpCopy,
   presentation: totpPresentation,
+  settings: totpSettings,
   create: (context) => new TotpProvider(context),
 };

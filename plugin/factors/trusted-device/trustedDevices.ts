@@ -1,6 +1,6 @@
-import type { Knex } from 'knex';
 import { hashToken, randomToken } from '../../crypto/tokens.ts';
-import type { FactorDevice } from '../../spi/factor.ts';
+import type { FactorDevice, OwnTables } from '../../spi/factor.ts';
+import { TRUSTED_DEVICES_TABLE } from './trustedDeviceMigrations.ts';
 
 export const TRUSTED_DEVICE_FACTOR_ID = 'trusted_device';
 
@@ -20,16 +20,20 @@ interface Row {
  */
 export class TrustedDevices {
   constructor(
-    private readonly db: Knex,
+    private readonly tables: OwnTables,
     private readonly now: () => number,
   ) {}
+
+  private table() {
+    return this.tables(TRUSTED_DEVICES_TABLE);
+  }
 
   /** Trusts the browser for `hours`; returns the cookie value (shown to nobody else, stored nowhere in clear). */
   async trust(userId: string, options: { hours: number; label: string | null; ip: string | null; userAgent: string | null }): Promise<{ token: string; expiresAt: number }> {
     const token = randomToken(32);
     const createdAt = this.now();
     const expiresAt = createdAt + options.hours * 3600_000;
-    await this.db('mfa_trusted_devices').insert({
+    await this.table().insert({
       user_id: userId,
       token_hash: hashToken(token),
       label: options.label?.slice(0, 191) ?? null,
@@ -44,14 +48,14 @@ export class TrustedDevices {
   /** Whether `token` is a live trust of this user's; records its use. */
   async isTrusted(userId: string, token: string): Promise<boolean> {
     const now = this.now();
-    const row = await this.db<Row>('mfa_trusted_devices').where({ token_hash: hashToken(token), user_id: userId }).where('expires_at', '>', now).first('id');
+    const row = (await this.table().where({ token_hash: hashToken(token), user_id: userId }).where('expires_at', '>', now).first('id')) as Pick<Row, 'id'> | undefined;
     if (!row) return false;
-    await this.db('mfa_trusted_devices').where({ id: row.id }).update({ last_used_at: now });
+    await this.table().where({ id: row.id }).update({ last_used_at: now });
     return true;
   }
 
   async list(userId: string): Promise<FactorDevice[]> {
-    const rows = await this.db<Row>('mfa_trusted_devices').where({ user_id: userId }).where('expires_at', '>', this.now()).orderBy('id');
+    const rows: Row[] = await this.table().where({ user_id: userId }).where('expires_at', '>', this.now()).orderBy('id');
     return rows.map((row) => ({
       id: Number(row.id),
       factor: TRUSTED_DEVICE_FACTOR_ID,
@@ -63,10 +67,10 @@ export class TrustedDevices {
   }
 
   async revoke(userId: string, id: number): Promise<boolean> {
-    return (await this.db('mfa_trusted_devices').where({ id, user_id: userId }).delete()) === 1;
+    return (await this.table().where({ id, user_id: userId }).delete()) === 1;
   }
 
   async revokeAll(userId: string): Promise<number> {
-    return this.db('mfa_trusted_devices').where({ user_id: userId }).delete();
+    return this.table().where({ user_id: userId }).delete();
   }
 }

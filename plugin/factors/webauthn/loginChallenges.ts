@@ -1,8 +1,6 @@
-import type { Knex } from 'knex';
-import { AttemptStore } from '../../engine/attemptStore.ts';
-import { WEBAUTHN_FACTOR_ID } from './webauthnCredentials.ts';
+import type { FactorAttemptState } from '../../spi/factorStorage.ts';
 
-/** The login challenge kept in the attempt's factor data (mfa_attempt_factors.data). */
+/** The login challenge kept as the attempt's webauthn state. */
 interface IssuedChallenge {
   challenge: string;
   expiresAt: number;
@@ -12,6 +10,8 @@ interface IssuedChallenge {
 interface SpentChallenge {
   spent: string;
 }
+
+export type LoginChallengeState = IssuedChallenge | SpentChallenge;
 
 export type TakenChallenge =
   | { kind: 'taken'; challenge: string; expiresAt: number }
@@ -24,34 +24,26 @@ export type TakenChallenge =
  * takes it, so the same assertion posted twice finds it spent.
  */
 export class LoginChallenges {
-  private readonly attempts: AttemptStore;
-
-  constructor(
-    private readonly db: Knex,
-    private readonly now: () => number,
-  ) {
-    this.attempts = new AttemptStore(db);
-  }
+  constructor(private readonly states: FactorAttemptState<LoginChallengeState>) {}
 
   async issue(attemptId: string, challenge: string, expiresAt: number): Promise<void> {
-    const data: IssuedChallenge = { challenge, expiresAt };
-    await this.attempts.setFactorData(attemptId, WEBAUTHN_FACTOR_ID, { ...data }, this.now());
+    // Replaces whatever is there; a parallel request that wrote first is simply replaced on the next round.
+    for (let round = 0; round < 5; round++) {
+      if (await this.states.swap(attemptId, await this.states.read(attemptId), { challenge, expiresAt })) return;
+    }
   }
 
   /**
-   * Takes the attempt's challenge, once: a conditional UPDATE that only the first of two
+   * Takes the attempt's challenge, once: a compare-and-swap that only the first of two
    * concurrent callers can win, so one assertion cannot be spent twice even in parallel.
    */
   async take(attemptId: string): Promise<TakenChallenge> {
-    const data = await this.attempts.factorData(attemptId, WEBAUTHN_FACTOR_ID);
-    if (typeof data?.spent === 'string') return { kind: 'spent', challenge: data.spent };
-    if (typeof data?.challenge !== 'string' || typeof data.expiresAt !== 'number') return { kind: 'none' };
-    const issued: IssuedChallenge = { challenge: data.challenge, expiresAt: data.expiresAt };
-    const spent: SpentChallenge = { spent: issued.challenge };
-    // setFactorData wrote JSON.stringify of the same two keys in this order, so the text matches.
-    const changed = await this.db('mfa_attempt_factors')
-      .where({ attempt_id: attemptId, factor: WEBAUTHN_FACTOR_ID, data: JSON.stringify(issued) })
-      .update({ data: JSON.stringify(spent), updated_at: this.now() });
-    return changed === 1 ? { kind: 'taken', ...issued } : { kind: 'spent', challenge: issued.challenge };
+    const stored = await this.states.read(attemptId);
+    const value = stored?.value;
+    if (!stored || !value) return { kind: 'none' };
+    if ('spent' in value) return typeof value.spent === 'string' ? { kind: 'spent', challenge: value.spent } : { kind: 'none' };
+    if (typeof value.challenge !== 'string' || typeof value.expiresAt !== 'number') return { kind: 'none' };
+    const changed = await this.states.swap(attemptId, stored, { spent: value.challenge });
+    return changed ? { kind: 'taken', challenge: value.challenge, expiresAt: value.expiresAt } : { kind: 'spent', challenge: value.challenge };
   }
 }

@@ -1,15 +1,21 @@
 import type { WebAuthnCredential } from '@simplewebauthn/server';
 import type { KeyedHash } from '../../crypto/keyedHash.ts';
 import type { FactorDevice } from '../../spi/factor.ts';
-import type { UserFactorRecord } from '../../store/userFactorRecords.ts';
+import type { FactorRecord } from '../../spi/factorStorage.ts';
 
 export const WEBAUTHN_FACTOR_ID = 'webauthn';
 
 /** COSE algorithms we offer and accept (§5.8.3): EdDSA, ES256, RS256; the same list at both steps of registration. */
 export const SUPPORTED_ALGORITHM_IDS = [-8, -7, -257];
 
-/** The `data` JSON of a registered credential's mfa_user_factors row. */
+/**
+ * A registered credential's record data. The record's key is the credential id (unique:
+ * §7.1 step 22); `secret` holds the public key (base64url, not a secret) and `counter` the
+ * signature counter, under the names of the columns they had before the storage API.
+ */
 export interface StoredCredentialData {
+  secret?: string;
+  counter?: number;
   transports: string[];
   /** base64url of the user.id the credential was made for; compared with an assertion's userHandle (§7.2 step 6). */
   userHandle: string;
@@ -17,7 +23,7 @@ export interface StoredCredentialData {
   backedUp?: boolean;
 }
 
-/** The `data` JSON of a pending registration (confirmed_at is null until the attestation checks out). */
+/** A pending registration's record data (the record is pending until the attestation checks out). */
 export interface PendingRegistrationData {
   challenge: string;
   expiresAt: number;
@@ -41,31 +47,40 @@ export function userHandleFor(handles: KeyedHash, userId: string): Uint8Array {
 }
 
 /** The user handle the user's credentials were made with (base64url), if they have one: kept through key changes. */
-export function existingUserHandle(credentials: readonly UserFactorRecord[]): Uint8Array | null {
+export function existingUserHandle(credentials: readonly WebauthnRecord[]): Uint8Array | null {
   const handle = credentials.map((record) => credentialDataOf(record).userHandle).find((value) => value !== '');
   return handle ? new Uint8Array(Buffer.from(handle, 'base64url')) : null;
 }
 
-export function credentialDataOf(record: UserFactorRecord): StoredCredentialData {
-  const data = record.data as Partial<StoredCredentialData>;
-  return { transports: Array.isArray(data.transports) ? data.transports : [], userHandle: typeof data.userHandle === 'string' ? data.userHandle : '' };
-}
+/** Any record of this factor: a registered credential or a pending registration. */
+export type WebauthnRecord = FactorRecord<Partial<StoredCredentialData & PendingRegistrationData>>;
 
-/** The record as SimpleWebAuthn's WebAuthnCredential; the public key is kept base64url in `secret` (not a secret). */
-export function credentialOf(record: UserFactorRecord): WebAuthnCredential {
+export function credentialDataOf(record: WebauthnRecord): StoredCredentialData {
+  const data = record.data;
   return {
-    id: record.credentialId ?? '',
-    publicKey: new Uint8Array(Buffer.from(record.secret ?? '', 'base64url')),
-    counter: record.counter,
-    transports: credentialDataOf(record).transports,
+    secret: data.secret,
+    counter: Number(data.counter ?? 0),
+    transports: Array.isArray(data.transports) ? data.transports : [],
+    userHandle: typeof data.userHandle === 'string' ? data.userHandle : '',
   };
 }
 
-export function toDevice(record: UserFactorRecord): FactorDevice {
+/** The record as SimpleWebAuthn's WebAuthnCredential. */
+export function credentialOf(record: WebauthnRecord): WebAuthnCredential {
+  const data = credentialDataOf(record);
+  return {
+    id: record.key ?? '',
+    publicKey: new Uint8Array(Buffer.from(data.secret ?? '', 'base64url')),
+    counter: data.counter ?? 0,
+    transports: data.transports,
+  };
+}
+
+export function toDevice(record: WebauthnRecord): FactorDevice {
   return { id: record.id, factor: WEBAUTHN_FACTOR_ID, label: record.label, createdAt: record.createdAt, lastUsedAt: record.lastUsedAt };
 }
 
-/** A row is a usable credential once it is confirmed and has a credential id. */
-export function isRegisteredCredential(record: UserFactorRecord): boolean {
-  return record.factor === WEBAUTHN_FACTOR_ID && record.confirmedAt !== null && record.credentialId !== null && !!record.secret;
+/** A record is a usable credential once it is confirmed and has a credential id and public key. */
+export function isRegisteredCredential(record: WebauthnRecord): boolean {
+  return record.confirmedAt !== null && record.key !== null && !!record.data.secret;
 }

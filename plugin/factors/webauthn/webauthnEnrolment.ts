@@ -4,10 +4,10 @@ import {
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
 import { MfaError } from '../../errors.ts';
-import type { FactorContext, FactorDevice } from '../../spi/factor.ts';
+import type { FactorContext, FactorDevice, FactorInput } from '../../spi/factor.ts';
 import type { HostUser } from '../../spi/host.ts';
-import { UserFactorRecords } from '../../store/userFactorRecords.ts';
 import type { RelyingParty } from './relyingParty.ts';
+import { credentialRecords } from './webauthnLogin.ts';
 import { readRegistrationResponse } from './webauthnResponses.ts';
 import {
   credentialDataOf,
@@ -19,7 +19,6 @@ import {
   toDevice,
   USER_HANDLE_PURPOSE,
   userHandleFor,
-  WEBAUTHN_FACTOR_ID,
 } from './webauthnCredentials.ts';
 
 /** Step one of registering a key: what startRegistration({ optionsJSON }) needs, and the set-up to confirm. */
@@ -31,7 +30,7 @@ export type WebauthnSetup = {
 
 const DEFAULT_LABEL = 'Security key';
 
-export function readLabel(input: Record<string, unknown>, fallback: string): string {
+export function readLabel(input: FactorInput, fallback: string): string {
   const label = typeof input.label === 'string' ? input.label.trim() : '';
   if (label.length > 100) throw new MfaError('INVALID_INPUT', 'Give the security key a name of at most 100 characters.', { field: 'label' });
   return label || fallback;
@@ -41,12 +40,12 @@ function setupGone(): MfaError {
   return new MfaError('SETUP_EXPIRED', 'This security key set-up is no longer open. Start again.');
 }
 
-/** Creation options; the challenge waits in a pending mfa_user_factors row until the attestation comes back. */
-export async function beginRegistration(context: FactorContext, rp: RelyingParty, user: HostUser, input: Record<string, unknown>): Promise<WebauthnSetup> {
-  const records = new UserFactorRecords(context.db);
+/** Creation options; the challenge waits in a pending record until the attestation comes back. */
+export async function beginRegistration(context: FactorContext, rp: RelyingParty, user: HostUser, input: FactorInput): Promise<WebauthnSetup> {
+  const records = credentialRecords(context);
   const now = context.now();
-  await records.removeStalePending(user.id, WEBAUTHN_FACTOR_ID, now - rp.timeoutMs);
-  const existing = (await records.list(user.id, WEBAUTHN_FACTOR_ID)).filter(isRegisteredCredential);
+  await records.removeAll(user.id, { pendingBefore: now - rp.timeoutMs });
+  const existing = (await records.list(user.id)).filter(isRegisteredCredential);
   const userHandle = existingUserHandle(existing) ?? userHandleFor(context.keyedHash(USER_HANDLE_PURPOSE), user.id);
   const options = await generateRegistrationOptions({
     rpName: rp.name,
@@ -57,7 +56,7 @@ export async function beginRegistration(context: FactorContext, rp: RelyingParty
     timeout: rp.timeoutMs,
     attestationType: rp.attestation,
     // §5.4.3: one authenticator holds one credential per account; the browser refuses to make a second.
-    excludeCredentials: existing.map((record) => ({ id: record.credentialId ?? '', transports: credentialDataOf(record).transports })),
+    excludeCredentials: existing.map((record) => ({ id: record.key ?? '', transports: credentialDataOf(record).transports })),
     authenticatorSelection: {
       residentKey: 'preferred',
       userVerification: rp.userVerification,
@@ -67,15 +66,9 @@ export async function beginRegistration(context: FactorContext, rp: RelyingParty
   });
   const expiresAt = now + rp.timeoutMs;
   const pending: PendingRegistrationData = { challenge: options.challenge, expiresAt, userHandle: options.user.id };
-  const setupId = await records.insert({
-    userId: user.id,
-    factor: WEBAUTHN_FACTOR_ID,
-    label: readLabel(input, DEFAULT_LABEL),
-    data: { ...pending },
-    createdAt: now,
-    createdFromIp: typeof input.ip === 'string' ? input.ip : null,
-  });
-  return { setupId, options, expiresAt };
+  const record = await records.insert(user.id, { label: readLabel(input, DEFAULT_LABEL), data: { ...pending }, createdFromIp: typeof input.ip === 'string' ? input.ip : null });
+  if (!record) throw setupGone();
+  return { setupId: record.id, options, expiresAt };
 }
 
 /**
@@ -83,14 +76,14 @@ export async function beginRegistration(context: FactorContext, rp: RelyingParty
  * registers the credential. The set-up is deleted before the check, so its challenge
  * answers once; a failed check means starting again.
  */
-export async function confirmRegistration(context: FactorContext, rp: RelyingParty, user: HostUser, input: Record<string, unknown>): Promise<FactorDevice> {
+export async function confirmRegistration(context: FactorContext, rp: RelyingParty, user: HostUser, input: FactorInput): Promise<FactorDevice> {
   const response = readRegistrationResponse(input);
-  const records = new UserFactorRecords(context.db);
+  const records = credentialRecords(context);
   const setupId = Number(input.setupId);
-  const pending = Number.isInteger(setupId) ? await records.find(setupId) : null;
-  if (!pending || pending.userId !== user.id || pending.factor !== WEBAUTHN_FACTOR_ID || pending.confirmedAt !== null) throw setupGone();
-  if (!(await records.remove(user.id, WEBAUTHN_FACTOR_ID, pending.id))) throw setupGone();
-  const data = pending.data as Partial<PendingRegistrationData>;
+  const pending = Number.isInteger(setupId) ? await records.get(user.id, setupId) : null;
+  if (!pending || pending.confirmedAt !== null) throw setupGone();
+  if (!(await records.remove(user.id, pending.id))) throw setupGone();
+  const data: Partial<PendingRegistrationData> = pending.data;
   const now = context.now();
   if (typeof data.challenge !== 'string' || typeof data.expiresAt !== 'number' || data.expiresAt <= now) {
     throw new MfaError('SETUP_EXPIRED', 'The security key took too long to answer. Start again.');
@@ -115,51 +108,40 @@ export async function confirmRegistration(context: FactorContext, rp: RelyingPar
   }
   const { credential, credentialDeviceType, credentialBackedUp } = verification.registrationInfo;
   // Step 22: a credential id registered already (to anyone) is refused, not moved.
-  const owner = await records.findByCredentialId(credential.id);
+  const owner = await records.findByKey(credential.id);
   if (owner) throw alreadyRegistered(owner.userId === user.id);
   const stored: StoredCredentialData = {
+    secret: Buffer.from(credential.publicKey).toString('base64url'),
+    counter: credential.counter,
     transports: credential.transports ?? response.response.transports ?? [],
     userHandle: data.userHandle ?? '',
     deviceType: credentialDeviceType,
     backedUp: credentialBackedUp,
   };
   const label = readLabel(input, pending.label);
-  let id: number;
-  try {
-    id = await records.insert({
-      userId: user.id,
-      factor: WEBAUTHN_FACTOR_ID,
-      label,
-      secret: Buffer.from(credential.publicKey).toString('base64url'),
-      credentialId: credential.id,
-      counter: credential.counter,
-      data: { ...stored },
-      createdAt: now,
-      createdFromIp: pending.createdFromIp,
-      confirmedAt: now,
-    });
-  } catch (error) {
-    // The unique credential_id column lost a race with a parallel registration of the same key.
-    if (await records.findByCredentialId(credential.id)) throw alreadyRegistered(true);
-    throw error;
-  }
-  return toDevice({ ...pending, id, label, confirmedAt: now, lastUsedAt: null, createdAt: now });
+  const registered = await records.insert(user.id, { label, key: credential.id, data: { ...stored }, confirmed: true, createdFromIp: pending.createdFromIp });
+  // The key is unique per factor: a parallel registration of the same key won.
+  if (!registered) throw alreadyRegistered(true);
+  return toDevice(registered);
 }
 
 /**
  * Renames one of the user's keys (the name they gave it); false when it is not theirs or
- * not there. Doors call this directly until the factor SPI has a rename.
+ * not there.
  *
  * @example
- * await renameCredential(plugin.registry.context(settings), user, deviceId, 'Blue YubiKey');
+ * await renameCredential(plugin.registry.context(settings).forFactor('webauthn'), user, deviceId, 'Blue YubiKey');
  */
 export async function renameCredential(context: FactorContext, user: HostUser, deviceId: number, label: string): Promise<boolean> {
   const name = readLabel({ label }, '');
   if (!name) throw new MfaError('INVALID_INPUT', 'Give the security key a name.', { field: 'label' });
-  const records = new UserFactorRecords(context.db);
-  const record = await records.find(deviceId);
-  if (!record || record.userId !== user.id || !isRegisteredCredential(record)) return false;
-  return records.rename(user.id, WEBAUTHN_FACTOR_ID, deviceId, name);
+  const records = credentialRecords(context);
+  for (let round = 0; round < 3; round++) {
+    const record = await records.get(user.id, deviceId);
+    if (!record || !isRegisteredCredential(record)) return false;
+    if (await records.update(record, { label: name })) return true;
+  }
+  return false;
 }
 
 function alreadyRegistered(ownAccount: boolean): MfaError {

@@ -3,14 +3,22 @@ import {
   type PublicKeyCredentialRequestOptionsJSON,
   verifyAuthenticationResponse,
 } from '@simplewebauthn/server';
-import type { AttemptView, FactorContext, VerifyOutcome } from '../../spi/factor.ts';
+import type { AttemptView, FactorContext, FactorInput, VerifyOutcome } from '../../spi/factor.ts';
+import type { FactorAttemptState, FactorRecords } from '../../spi/factorStorage.ts';
 import type { HostUser } from '../../spi/host.ts';
-import { UserFactorRecords } from '../../store/userFactorRecords.ts';
-import { LoginChallenges } from './loginChallenges.ts';
+import { type LoginChallengeState, LoginChallenges } from './loginChallenges.ts';
 import type { RelyingParty } from './relyingParty.ts';
 import { checkSignatureCounter } from './signatureCounter.ts';
 import { claimedChallenge, readAuthenticationResponse } from './webauthnResponses.ts';
-import { credentialDataOf, credentialOf, isRegisteredCredential, WEBAUTHN_FACTOR_ID } from './webauthnCredentials.ts';
+import { credentialDataOf, credentialOf, isRegisteredCredential, WEBAUTHN_FACTOR_ID, type WebauthnRecord } from './webauthnCredentials.ts';
+
+export function credentialRecords(context: FactorContext): FactorRecords<WebauthnRecord['data']> {
+  return context.storage.records as FactorRecords<WebauthnRecord['data']>;
+}
+
+function loginChallenges(context: FactorContext): LoginChallenges {
+  return new LoginChallenges(context.storage.attempts as FactorAttemptState<LoginChallengeState>);
+}
 
 /** What the browser needs for navigator.credentials.get(), via @simplewebauthn/browser's startAuthentication({ optionsJSON }). */
 export type WebauthnLoginChallenge = {
@@ -23,16 +31,16 @@ const ASK_AGAIN = 'That security key request has expired or was already answered
 
 /** Options for one login: only this user's credentials are allowed (§7.2 step 5), with a fresh challenge bound to the attempt. */
 export async function createLoginChallenge(context: FactorContext, rp: RelyingParty, attempt: AttemptView, user: HostUser): Promise<WebauthnLoginChallenge> {
-  const records = (await new UserFactorRecords(context.db).list(user.id, WEBAUTHN_FACTOR_ID)).filter(isRegisteredCredential);
+  const records = (await credentialRecords(context).list(user.id)).filter(isRegisteredCredential);
   const options = await generateAuthenticationOptions({
     rpID: rp.id,
-    allowCredentials: records.map((record) => ({ id: record.credentialId ?? '', transports: credentialDataOf(record).transports })),
+    allowCredentials: records.map((record) => ({ id: record.key ?? '', transports: credentialDataOf(record).transports })),
     userVerification: rp.userVerification,
     timeout: rp.timeoutMs,
   });
   // The challenge expires with the browser's timeout, and never outlives the attempt.
   const expiresAt = Math.min(context.now() + rp.timeoutMs, attempt.expiresAt);
-  await new LoginChallenges(context.db, context.now).issue(attempt.id, options.challenge, expiresAt);
+  await loginChallenges(context).issue(attempt.id, options.challenge, expiresAt);
   return { options, expiresAt };
 }
 
@@ -45,10 +53,10 @@ export async function verifyLoginAssertion(
   rp: RelyingParty,
   attempt: AttemptView,
   user: HostUser,
-  input: Record<string, unknown>,
+  input: FactorInput,
 ): Promise<VerifyOutcome> {
   const response = readAuthenticationResponse(input);
-  const taken = await new LoginChallenges(context.db, context.now).take(attempt.id);
+  const taken = await loginChallenges(context).take(attempt.id);
   if (taken.kind === 'spent' && response && claimedChallenge(response) === taken.challenge) {
     return { verified: false, reason: 'replayed', message: 'That security key answer was used already. Try again.' };
   }
@@ -56,8 +64,8 @@ export async function verifyLoginAssertion(
   if (taken.expiresAt <= context.now()) return { verified: false, reason: 'expired', message: ASK_AGAIN };
   if (!response) return { verified: false, reason: 'invalid', message: NOT_RECOGNISED };
 
-  const records = new UserFactorRecords(context.db);
-  const record = await records.findByCredentialId(response.id);
+  const records = credentialRecords(context);
+  const record = await records.findByKey(response.id);
   // §7.2 steps 5-6: the credential must be one of this user's, and name this user's handle when it names one.
   if (!record || !isRegisteredCredential(record) || record.userId !== user.id) return { verified: false, reason: 'invalid', message: NOT_RECOGNISED };
   const userHandle = response.response.userHandle;
@@ -83,14 +91,16 @@ export async function verifyLoginAssertion(
   }
 
   const now = context.now();
-  const verdict = checkSignatureCounter(record.counter, receivedCounter);
+  const storedCounter = credentialDataOf(record).counter ?? 0;
+  const verdict = checkSignatureCounter(storedCounter, receivedCounter);
   let moved = false;
   if (verdict === 'not_counted') {
-    await records.touch(record.id, now);
+    // Last use is a note, not a guard (the challenge, taken once, already stopped a replay).
+    await records.update(record, { lastUsedAt: now });
     moved = true;
   } else if (verdict === 'advanced') {
-    // Conditional on the stored counter still being lower: a parallel login may have moved it.
-    moved = await records.advanceCounter(record.id, receivedCounter, now);
+    // Compare-and-swap from the record as read: a parallel login that moved the counter first makes this one a regression.
+    moved = await records.update(record, { data: { ...record.data, counter: receivedCounter }, lastUsedAt: now });
   }
   if (!moved) {
     // Step 21: a counter that did not move forward means two authenticators may hold this key.
@@ -100,7 +110,7 @@ export async function verifyLoginAssertion(
       factor: WEBAUTHN_FACTOR_ID,
       door: attempt.door,
       ip: attempt.ip,
-      detail: { deviceId: record.id, storedCounter: record.counter, receivedCounter },
+      detail: { deviceId: record.id, storedCounter, receivedCounter },
     });
     return { verified: false, reason: 'invalid', message: 'This security key could not be trusted: it may have been copied. Use another way to verify, and tell your administrator.' };
   }

@@ -54,14 +54,14 @@ function missing(): MfaError {
 }
 
 /** The assertion in `input.response`; null when it is there but malformed (a wrong answer, counted as such). */
-export function readAuthenticationResponse(input: Record<string, unknown>): AuthenticationResponseJSON | null {
+export function readAuthenticationResponse(input: Readonly<Record<string, unknown>>): AuthenticationResponseJSON | null {
   if (input.response === undefined || input.response === null || input.response === '') throw missing();
   const parsed = authenticationResponseSchema.safeParse(unwrap(input.response));
   return parsed.success ? (parsed.data as AuthenticationResponseJSON) : null;
 }
 
 /** The attestation in `input.response`; INVALID_INPUT when absent or malformed (nothing is counted at enrolment). */
-export function readRegistrationResponse(input: Record<string, unknown>): RegistrationResponseJSON {
+export function readRegistrationResponse(input: Readonly<Record<string, unknown>>): RegistrationResponseJSON {
   if (input.response === undefined || input.response === null || input.response === '') throw missing();
   const parsed = registrationResponseSchema.safeParse(unwrap(input.response));
   if (!parsed.success) throw new MfaError('INVALID_INPUT', 'Your browser sent a security key answer this site cannot read. Try again.', { field: 'response' });

@@ -57,18 +57,8 @@ export const attemptsAndFactors: Migration = {
       t.bigInteger('updated_at').notNullable();
       t.primary(['user_id', 'factor']);
     });
-    await db.schema.createTable('mfa_trusted_devices', (t) => {
-      t.increments('id').primary();
-      t.string('user_id', 64).notNullable();
-      t.string('token_hash', 64).notNullable().unique();
-      t.string('label', 191).nullable();
-      t.bigInteger('created_at').notNullable();
-      t.bigInteger('expires_at').notNullable();
-      t.bigInteger('last_used_at').nullable();
-      t.string('ip', 64).nullable();
-      t.string('user_agent', 512).nullable();
-      t.index(['user_id']);
-    });
+    // mfa_trusted_devices was made here too; it is the trusted-device factor's own table now,
+    // made by its migration when missing (plugin/factors/trusted-device/trustedDeviceMigrations.ts).
   },
   async down(db: Knex) {
     for (const table of ['mfa_trusted_devices', 'mfa_factor_failures', 'mfa_user_factors', 'mfa_attempt_factors', 'mfa_attempts']) {

@@ -5,7 +5,8 @@ import { identityTokensAndApiSessions } from './003_identity_tokens_and_api_sess
 import { knownSignIns } from './004_known_sign_ins.ts';
 import { rateLimits } from './005_rate_limits.ts';
 import { passwordGuesses } from './006_password_guesses.ts';
-import { bridgeTables } from './007_bridge.ts';
+import { factorStorage } from './007_factor_storage.ts';
+import { bridgeTables } from './008_bridge.ts';
 
 /** The plugin's own schema, in order. A new migration is appended here, never inserted. */
-export const pluginMigrations: readonly Migration[] = [settingsAndAudit, attemptsAndFactors, identityTokensAndApiSessions, knownSignIns, rateLimits, passwordGuesses, bridgeTables];
+export const pluginMigrations: readonly Migration[] = [settingsAndAudit, attemptsAndFactors, identityTokensAndApiSessions, knownSignIns, rateLimits, passwordGuesses, factorStorage, bridgeTables];

@@ -157,6 +157,10 @@ export function approveOnDevice(id: string): ApproveOnDevice {
     userSetupAllowed: true,
     capabilities: { requiresInput: true, sendsChallenge: true, worksWithoutBrowser: true, phishingResistant: true, userSetupAllowed: true },
     copy: { displayName: 'Test phone', addedMessage: 'Your test phone is paired.', removedMessage: 'The test phone was removed.' },
+    settings: [
+      { name: 'enabled', type: 'boolean', default: true, label: 'Test phone enabled', help: 'Users may pair a test phone.' },
+      { name: 'weight', type: 'integer', default: 100, min: 0, max: 100, label: 'Test phone weight', help: 'Points an approval counts toward 100.' },
+    ],
     presentation: {
       prompt: { kind: 'approval', button: 'Approve on my test phone', hint: 'We send a request to your paired phone.' },
       card: { title: 'Pair a test phone', text: 'Approve logins on your phone.', button: 'Pair a test phone' },

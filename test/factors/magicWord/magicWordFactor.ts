@@ -81,6 +81,8 @@ class MagicWordProvider implements FactorProvider {
 
   async beginSetup(user: HostUser, input: Record<string, unknown>): Promise<MagicWordSetup> {
     const record = await this.records.insert(user.id, { label: 'Magic word', data: { hash: null }, createdFromIp: typeof input.ip === 'string' ? input.ip : null });
+    // Records without a key never clash; null only comes back for a taken key.
+    if (!record) throw new MfaError('INVALID_INPUT', 'A magic word is being set up already. Finish it or start again.');
     return { setupId: record.id, minLength: this.minLength() };
   }
 
@@ -125,9 +127,9 @@ export const magicWordFactor: FactorProviderFactory<MagicWordSetup> = {
     removedMessage: 'Your magic word is gone.',
   },
   settings: [
-    { name: 'enabled', section: `factor.${MAGIC_WORD_FACTOR_ID}`, type: 'boolean', default: true, label: 'Enabled', help: 'Users may choose a magic word.' },
-    { name: 'weight', section: `factor.${MAGIC_WORD_FACTOR_ID}`, type: 'integer', default: 100, min: 0, max: 100, label: 'Weight', help: 'Points a magic word counts toward 100.' },
-    { name: 'min_length', section: `factor.${MAGIC_WORD_FACTOR_ID}`, type: 'integer', default: 5, min: 3, max: 40, label: 'Shortest magic word', help: 'Letters a magic word needs at least.' },
+    { name: 'enabled', type: 'boolean', default: true, label: 'Enabled', help: 'Users may choose a magic word.' },
+    { name: 'weight', type: 'integer', default: 100, min: 0, max: 100, label: 'Weight', help: 'Points a magic word counts toward 100.' },
+    { name: 'min_length', type: 'integer', default: 5, min: 3, max: 40, label: 'Shortest magic word', help: 'Letters a magic word needs at least.' },
   ],
   presentation,
   create: (context) => new MagicWordProvider(context),

@@ -12,7 +12,7 @@ import type { Migration } from '../migrationSource.ts';
  *   plugin user id (`bridge-<id>`) under which the engine keeps factors, lockout and audit.
  */
 export const bridgeTables: Migration = {
-  name: '007_bridge',
+  name: '008_bridge',
   async up(db: Knex) {
     await db.schema.createTable('mfa_bridge_clients', (t) => {
       t.string('client_id', 64).notNullable().primary();
