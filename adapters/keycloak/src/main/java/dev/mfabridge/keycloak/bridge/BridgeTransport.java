@@ -3,10 +3,12 @@ package dev.mfabridge.keycloak.bridge;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -33,14 +35,43 @@ final class BridgeTransport {
         this.http = http;
     }
 
-    /** A body of null sends no body (GET). Returns the parsed JSON of a 2xx answer. */
+    /**
+     * A body of null sends no body (GET). Returns the parsed JSON of a 2xx answer.
+     * <p>
+     * The whole exchange, a retry included, stays inside the configured budget: the request timeout alone does not
+     * bound a slow body or a stuck connect on every JDK. One retry when a pooled keep-alive connection turns out closed
+     * by the server before any answer ("received no bytes"): the bridge never handled that request, so sending it again,
+     * freshly signed, is safe; without it a user could be refused after every idle period. A consume that was in fact
+     * spent answers false on the retry, which refuses the login: still closed.
+     */
     JsonNode call(String method, String apiPath, JsonNode body) throws BridgeException {
         byte[] bytes = body == null ? new byte[0] : writeBytes(body);
         URI uri = resolve(apiPath);
+        String what = method + " " + apiPath;
+        long deadline = System.nanoTime() + settings.timeout().toNanos();
+        HttpResponse<byte[]> response;
+        try {
+            response = sendWithin(signed(method, uri, bytes), deadline, what);
+        } catch (BridgeException e) {
+            if (!closedBeforeAnswer(e) || System.nanoTime() >= deadline) {
+                throw e;
+            }
+            response = sendWithin(signed(method, uri, bytes), deadline, what);
+        }
+        return interpret(response, what);
+    }
+
+    private static boolean closedBeforeAnswer(BridgeException e) {
+        Throwable cause = e.getCause();
+        return cause instanceof IOException && !(cause instanceof ConnectException)
+                && !(cause instanceof HttpTimeoutException);
+    }
+
+    /** A fresh timestamp and nonce each time: a retry is a new request to the bridge's replay check. */
+    private HttpRequest signed(String method, URI uri, byte[] bytes) {
         String pathAsSent = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
         String timestamp = Long.toString(System.currentTimeMillis());
         String nonce = BridgeRequestSigner.newNonce();
-
         HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                 .timeout(settings.timeout())
                 .header("Accept", "application/json")
@@ -48,14 +79,11 @@ final class BridgeTransport {
                 .header("X-Bridge-Timestamp", timestamp)
                 .header("X-Bridge-Nonce", nonce)
                 .header("X-Bridge-Signature", signer.signature(method, pathAsSent, timestamp, nonce, bytes));
-        if (body == null) {
-            request.method(method, HttpRequest.BodyPublishers.noBody());
-        } else {
-            request.header("Content-Type", "application/json")
-                    .method(method, HttpRequest.BodyPublishers.ofByteArray(bytes));
+        if (bytes.length == 0 && "GET".equals(method)) {
+            return request.method(method, HttpRequest.BodyPublishers.noBody()).build();
         }
-        HttpResponse<byte[]> response = send(request.build(), method + " " + apiPath);
-        return interpret(response, method + " " + apiPath);
+        return request.header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(bytes)).build();
     }
 
     private URI resolve(String apiPath) {
@@ -66,14 +94,10 @@ final class BridgeTransport {
         return URI.create(base + API_PREFIX + apiPath);
     }
 
-    /**
-     * The request timeout alone does not bound a slow body or a stuck connect on every JDK, so the whole exchange is
-     * also bounded here: past the budget the call is cancelled and the login fails closed.
-     */
-    private HttpResponse<byte[]> send(HttpRequest request, String what) throws BridgeException {
+    private HttpResponse<byte[]> sendWithin(HttpRequest request, long deadline, String what) throws BridgeException {
         CompletableFuture<HttpResponse<byte[]>> pending = http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
         try {
-            return pending.get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            return pending.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             pending.cancel(true);
             throw BridgeException.unavailable(what + ": no answer within " + settings.timeout().toMillis() + " ms", e);

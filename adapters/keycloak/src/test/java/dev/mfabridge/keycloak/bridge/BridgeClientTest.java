@@ -173,6 +173,22 @@ class BridgeClientTest {
     }
 
     @Test
+    void aConnectionClosedBeforeAnyAnswerIsRetriedOnceFreshlySigned() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        stub.answer(request -> calls.incrementAndGet() == 1 ? new Answer(BridgeStub.DROP, null, Map.of(), 0)
+                : Answer.ok(PENDING));
+        assertEquals(Outcome.PENDING, client().verify("a1", "totp", "123456").outcome());
+        assertEquals(2, stub.received.size());
+        assertNotEquals(stub.received.get(0).headers().get("x-bridge-nonce"),
+                stub.received.get(1).headers().get("x-bridge-nonce"), "the retry is not a replay");
+
+        stub.answer(request -> new Answer(BridgeStub.DROP, null, Map.of(), 0));
+        assertEquals(BridgeException.Reason.UNAVAILABLE,
+                assertThrows(BridgeException.class, () -> client().verify("a1", "totp", "123456")).reason());
+        assertEquals(4, stub.received.size(), "one retry, not more");
+    }
+
+    @Test
     void anUnreachableBridgeFailsClosed() {
         int port = stub.siteUrl().getPort();
         stub.close();

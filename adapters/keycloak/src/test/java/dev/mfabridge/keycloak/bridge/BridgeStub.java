@@ -26,6 +26,9 @@ final class BridgeStub implements AutoCloseable {
     record Received(String method, String pathAsSent, Map<String, String> headers, String body) {
     }
 
+    /** An answer status that closes the connection instead of answering. */
+    static final int DROP = -1;
+
     record Answer(int status, String json, Map<String, String> headers, long delayMs) {
         static Answer ok(String json) {
             return new Answer(200, json, Map.of(), 0);
@@ -73,6 +76,11 @@ final class BridgeStub implements AutoCloseable {
         received.add(request);
         Answer refusal = authenticate(request, body);
         Answer answer = refusal != null ? refusal : script.answer(request);
+        if (answer.status() == DROP) {
+            // Close the connection without a byte of answer, as a server does with an idle keep-alive connection.
+            exchange.close();
+            return;
+        }
         if (answer.delayMs() > 0) {
             try {
                 Thread.sleep(answer.delayMs());
