@@ -59,8 +59,10 @@ fetch() {
 start() {
   [[ -x "$KC_HOME/bin/kc.sh" ]] || fetch
   if [[ -f "$PID_FILE" ]] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null; then say "already running (pid $(cat "$PID_FILE"))"; return; fi
-  mvn -B -q -f "$REPO_ROOT/adapters/keycloak/pom.xml" package
+  mvn -B -q -f "$REPO_ROOT/adapters/keycloak/pom.xml" package -DskipTests
   cp "$REPO_ROOT/adapters/keycloak/target/mfa-bridge-keycloak.jar" "$KC_HOME/providers/"
+  # Each start is a fresh Keycloak: the dev H2 database in data/ would keep the last run's realm and flows.
+  rm -rf "$KC_HOME/data"
   say "starting Keycloak $KC_VERSION on $KC_URL with $(java_home) (log: $LOG_FILE)"
   # setsid: its own process group, so stop can end it and everything it started, and nothing else.
   JAVA_HOME="$(java_home)" KC_BOOTSTRAP_ADMIN_USERNAME="$KC_ADMIN" KC_BOOTSTRAP_ADMIN_PASSWORD="$KC_ADMIN_PASSWORD" \

@@ -35,7 +35,7 @@
                 </form>
             </#if>
         </#if>
-    <#elseif section="info">
+        <#-- In the form section: the info section shows only with displayInfo, which depends on the theme. -->
         <#if !mfaLocked && mfaOtherFactors?has_content>
             <div id="mfa-bridge-other-factors">
                 <p>${msg("mfaBridgeTryAnotherWay")}</p>
