@@ -48,7 +48,9 @@ public class MfaBridgeBrowserAuthenticator implements Authenticator {
             AttemptState state = bridge.get().openAttempt(BridgeAccess.user(context), Door.WEB, BridgeAccess.ip(context),
                     BridgeAccess.userAgent(context));
             clearNotes(context.getAuthenticationSession());
-            context.getAuthenticationSession().setAuthNote(NOTE_ATTEMPT, state.attempt());
+            if (state.attempt() != null) {
+                context.getAuthenticationSession().setAuthNote(NOTE_ATTEMPT, state.attempt());
+            }
             proceed(context, bridge.get(), state, Message.NONE);
         } catch (BridgeException e) {
             handle(context, e);
@@ -91,6 +93,8 @@ public class MfaBridgeBrowserAuthenticator implements Authenticator {
             case PASSED -> consumeThenSucceed(context, bridge, state.attempt());
             case LOCKED -> context.failure(AuthenticationFlowError.USER_TEMPORARILY_DISABLED,
                     BrowserPages.locked(context, state));
+            case FAILED -> failClosed(context, AuthenticationFlowError.ACCESS_DENIED, Response.Status.FORBIDDEN,
+                    "mfaBridgeFailed");
             case SETUP_REQUIRED -> beginSetup(context, bridge, state.attempt());
             case PENDING -> showCode(context, state, message, false);
         }
@@ -131,7 +135,17 @@ public class MfaBridgeBrowserAuthenticator implements Authenticator {
             proceed(context, bridge, state, Message.NONE);
             return;
         }
-        bridge.sendChallenge(attempt, factor.get().id());
+        try {
+            bridge.sendChallenge(attempt, factor.get().id());
+        } catch (BridgeException e) {
+            // Not sent (mail server refused, or asked too often): say so on the same page; the user may try another way.
+            if ("DELIVERY_FAILED".equals(e.serverCode()) || e.reason() == BridgeException.Reason.RATE_LIMITED) {
+                showCode(context, state, Message.error(e.reason() == BridgeException.Reason.RATE_LIMITED
+                        ? "mfaBridgeSendTooOften" : "mfaBridgeSendFailed"), false);
+                return;
+            }
+            throw e;
+        }
         showCode(context, state, Message.info("mfaBridgeCodeSent"), false);
     }
 
@@ -182,7 +196,8 @@ public class MfaBridgeBrowserAuthenticator implements Authenticator {
             confirmation = code.isEmpty() ? new SetupConfirmation(false, null)
                     : bridge.confirmTotpSetup(BridgeAccess.user(context), setupId, code, attempt);
         } catch (BridgeException e) {
-            if (e.reason() != BridgeException.Reason.INVALID_INPUT) {
+            // A wrong code at confirm is 401 INVALID_CODE (bridge-protocol.md, precisions).
+            if (e.reason() != BridgeException.Reason.INVALID_CODE && e.reason() != BridgeException.Reason.INVALID_INPUT) {
                 throw e;
             }
             confirmation = new SetupConfirmation(false, null);

@@ -26,6 +26,7 @@ public class MfaBridgeDirectGrantAuthenticator implements Authenticator {
 
     /** The LMS token door's words (DESIGN.md); clients match on them. */
     public static final String REQUIRED = "Multi-factor authentication is required for this service";
+    static final String FAILED = "Multi-factor authentication failed for this sign-in";
     static final String CODE_PARAM = "mfa_code";
     static final String FACTOR_PARAM = "mfa_factor";
     private static final Logger LOG = Logger.getLogger(MfaBridgeDirectGrantAuthenticator.class);
@@ -48,6 +49,7 @@ public class MfaBridgeDirectGrantAuthenticator implements Authenticator {
                 case NOT_REQUIRED -> context.success();
                 case PASSED -> consumeThenSucceed(context, bridge, state.attempt());
                 case LOCKED -> refuseLocked(context, state);
+                case FAILED -> refuse(context, AuthenticationFlowError.ACCESS_DENIED, FAILED);
                 case SETUP_REQUIRED -> refuse(context, AuthenticationFlowError.INVALID_USER, code == null ? REQUIRED
                         : "Set up multi-factor authentication by signing in with a browser first");
                 case PENDING -> verify(context, bridge, state, code, factorId);
@@ -75,7 +77,9 @@ public class MfaBridgeDirectGrantAuthenticator implements Authenticator {
             case PASSED -> consumeThenSucceed(context, bridge, verified.attempt());
             case NOT_REQUIRED -> context.success();
             case LOCKED -> refuseLocked(context, verified);
-            default -> {
+            case FAILED -> refuse(context, AuthenticationFlowError.ACCESS_DENIED, FAILED);
+            case SETUP_REQUIRED -> refuse(context, AuthenticationFlowError.INVALID_USER, REQUIRED);
+            case PENDING -> {
                 Integer triesLeft = verified.failure() == null ? null : verified.failure().triesLeft();
                 refuse(context, AuthenticationFlowError.INVALID_CREDENTIALS, "Invalid multi-factor authentication code"
                         + (triesLeft == null ? "" : " (" + triesLeft + " tries left)"));
@@ -97,14 +101,15 @@ public class MfaBridgeDirectGrantAuthenticator implements Authenticator {
     private void refuseLocked(AuthenticationFlowContext context, AttemptState state) {
         refuse(context, AuthenticationFlowError.USER_TEMPORARILY_DISABLED,
                 "Multi-factor authentication is locked after too many failed codes"
-                        + (state.lockedUntil() == null ? "" : "; try again after " + state.lockedUntil()));
+                        + (state.lockedUntil() == null ? ": ask your administrator to unlock it"
+                                : "; try again after " + state.lockedUntil()));
     }
 
     private void handle(AuthenticationFlowContext context, BridgeException e) {
         switch (e.reason()) {
             case ATTEMPT_NOT_FOUND, ATTEMPT_EXPIRED ->
                 refuse(context, AuthenticationFlowError.EXPIRED_CODE, "The sign-in took too long: try again");
-            case INVALID_INPUT -> refuse(context, AuthenticationFlowError.INVALID_CREDENTIALS,
+            case INVALID_INPUT, INVALID_CODE -> refuse(context, AuthenticationFlowError.INVALID_CREDENTIALS,
                     "Invalid multi-factor authentication code");
             case RATE_LIMITED -> respond(context, AuthenticationFlowError.INTERNAL_ERROR, 429, "temporarily_unavailable",
                     "Too many sign-in attempts: try again"

@@ -7,7 +7,8 @@ import java.util.Optional;
 /**
  * An attempt as the bridge answers it from open, read and verify.
  *
- * @param lockedUntil null unless locked
+ * @param attempt null when the outcome is {@link Outcome#NOT_REQUIRED} (the bridge opened none: nothing to consume)
+ * @param lockedUntil null unless locked (and null while a lock lasts until an admin unlocks)
  * @param failure null unless the last verify was refused
  */
 public record AttemptState(String attempt, Outcome outcome, List<Factor> factors, Instant lockedUntil,

@@ -31,7 +31,11 @@ final class BridgeAnswers {
             failure = new VerifyFailure(optionalText(error, "code", "INVALID_CODE"), optionalText(error, "message", ""),
                     optionalInt(error, "triesLeft"));
         }
-        return new AttemptState(requireText(json, "attempt"), Outcome.fromWire(requireText(json, "outcome")), factors,
+        Outcome outcome = Outcome.fromWire(requireText(json, "outcome"));
+        // Every outcome but not_required names an attempt; without one nothing could be verified or consumed.
+        String attempt = outcome == Outcome.NOT_REQUIRED ? optionalText(json, "attempt", null)
+                : requireText(json, "attempt");
+        return new AttemptState(attempt, outcome, factors,
                 lockedUntil == null ? null : Instant.ofEpochMilli(lockedUntil), failure);
     }
 

@@ -11,7 +11,9 @@ public final class BridgeException extends Exception {
         UNAVAILABLE,
         /** 401: wrong client id/secret, revoked client, clock skew (BRIDGE_STALE) or a replayed nonce. An admin must act. */
         UNAUTHENTICATED,
-        /** 400 INVALID_INPUT: what we sent was refused (e.g. an empty code). */
+        /** A wrong code where the bridge answers it with an error status (TOTP set-up confirm: 401 INVALID_CODE). */
+        INVALID_CODE,
+        /** 400 INVALID_INPUT or FACTOR_NOT_AVAILABLE: what we sent was refused (e.g. an empty code). */
         INVALID_INPUT,
         /** 404: the bridge does not know this attempt (any more). */
         ATTEMPT_NOT_FOUND,

@@ -125,7 +125,8 @@ final class BridgeTransport {
                 ? json.get("error").asText() : "(no message)";
         String serverCode = json != null && json.hasNonNull("code") ? json.get("code").asText() : null;
         String message = what + ": HTTP " + status + (serverCode == null ? "" : " " + serverCode) + ": " + serverMessage;
-        BridgeException.Reason reason = switch (status) {
+        BridgeException.Reason reason = "INVALID_CODE".equals(serverCode) ? BridgeException.Reason.INVALID_CODE
+                : switch (status) {
             case 400, 422 -> BridgeException.Reason.INVALID_INPUT;
             case 401, 403 -> BridgeException.Reason.UNAUTHENTICATED;
             case 404 -> BridgeException.Reason.ATTEMPT_NOT_FOUND;
@@ -133,7 +134,7 @@ final class BridgeTransport {
             case 429 -> BridgeException.Reason.RATE_LIMITED;
             // 5xx, redirects and anything else: the bridge cannot answer now. Fail closed.
             default -> BridgeException.Reason.UNAVAILABLE;
-        };
+                };
         Long retryAfter = response.headers().firstValue("Retry-After").flatMap(BridgeTransport::seconds).orElse(null);
         throw new BridgeException(reason, message, status, serverCode, retryAfter, null);
     }

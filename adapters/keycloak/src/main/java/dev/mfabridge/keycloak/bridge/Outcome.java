@@ -11,7 +11,9 @@ public enum Outcome {
     /** The user must enrol (TOTP set-up) before signing in. */
     SETUP_REQUIRED("setup_required"),
     /** Too many failures: refused until {@link AttemptState#lockedUntil()}. */
-    LOCKED("locked");
+    LOCKED("locked"),
+    /** A factor decided this login must fail; refused like {@link #LOCKED}. */
+    FAILED("failed");
 
     private final String wire;
 

@@ -132,6 +132,34 @@ class BridgeClientTest {
     }
 
     @Test
+    void notRequiredComesWithoutAnAttemptAndAnyOtherOutcomeMustNameOne() throws Exception {
+        stub.answer(request -> Answer.ok("{\"attempt\":null,\"outcome\":\"not_required\",\"factors\":[],"
+                + "\"lockedUntil\":null}"));
+        AttemptState state = client().openAttempt(USER, Door.TOKEN, null, null);
+        assertEquals(Outcome.NOT_REQUIRED, state.outcome());
+        assertNull(state.attempt());
+
+        stub.answer(request -> Answer.ok("{\"attempt\":null,\"outcome\":\"passed\",\"factors\":[]}"));
+        assertEquals(BridgeException.Reason.UNAVAILABLE,
+                assertThrows(BridgeException.class, () -> client().openAttempt(USER, Door.TOKEN, null, null)).reason());
+    }
+
+    @Test
+    void aFailedOutcomeIsReadAsFailed() throws Exception {
+        stub.answer(request -> Answer.ok("{\"attempt\":\"a1\",\"outcome\":\"failed\",\"factors\":[]}"));
+        assertEquals(Outcome.FAILED, client().readAttempt("a1").outcome());
+    }
+
+    @Test
+    void aWrongCodeAtSetUpConfirmIsAnInvalidCodeNotAnAuthenticationFailure() {
+        stub.answer(request -> new Answer(401, "{\"error\":\"That code is not right\",\"code\":\"INVALID_CODE\"}",
+                Map.of(), 0));
+        BridgeException e = assertThrows(BridgeException.class,
+                () -> client().confirmTotpSetup(USER, "s1", "000000", "a1"));
+        assertEquals(BridgeException.Reason.INVALID_CODE, e.reason());
+    }
+
+    @Test
     void consumeReportsWhetherThisCallSpentThePass() throws Exception {
         stub.answer(request -> Answer.ok("{\"consumed\":true}"));
         assertTrue(client().consume("a1"));

@@ -10,7 +10,10 @@ import java.util.HexFormat;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The fixed vectors of /work/bridge-protocol.md ("Test vector"), computed independently with Python's hmac. */
+/**
+ * The fixed vectors of /work/bridge-protocol.md: h-bridge's ("Test vector (fixed)", pinned in Node's
+ * test/bridge/bridgeSignature.test.ts) and h-keycloak's (computed independently with Python's hmac).
+ */
 class BridgeRequestSignerTest {
 
     static final String SECRET = "mbs_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
@@ -33,6 +36,16 @@ class BridgeRequestSignerTest {
         assertEquals("v1=a303cc61e3848dc4d7cfb7a566ff7f4e27abf38f88a01b2a52e4df9f79678439",
                 new BridgeRequestSigner(SECRET).signature("POST", "/bridge/v1/attempts/att_123/verify", TIMESTAMP, NONCE,
                         VERIFY_BODY));
+    }
+
+    @Test
+    void matchesTheNodeBridgesOwnVector() {
+        BridgeRequestSigner signer = new BridgeRequestSigner(SECRET);
+        assertEquals("v1=17e9008de78c8d63f570506dc9dd57e3d2839f6bf8593899f85d8fd5f029ded8",
+                signer.signature("POST", "/bridge/v1/attempts/abc/verify", TIMESTAMP, "n0nce-0123456789abcdef",
+                        VERIFY_BODY));
+        assertEquals("v1=5920132273c717d9c154e716506f788bc5a1995b03ae69ef7fd58f9837642ff8",
+                signer.signature("GET", "/bridge/v1/attempts/abc", TIMESTAMP, "n0nce-0123456789abcdef", new byte[0]));
     }
 
     @Test
