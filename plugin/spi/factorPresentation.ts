@@ -4,6 +4,7 @@
  * Express, and no door names a factor id. A factor's browser script (WebAuthn's ceremony,
  * push's device page) is a file in its own folder, listed in `assets`.
  */
+import type { FactorContext } from './factor.ts';
 import type { HostUser } from './host.ts';
 
 /** Pieces of a page a factor may ask for, rendered in order. */
@@ -33,7 +34,16 @@ export type FactorPrompt =
     }
   /** A ceremony only a browser script can run (WebAuthn): the script asks `/mfa/challenge` and posts `response` to `/mfa`. */
   | { kind: 'browser'; button: string; hint: string; script: string }
-  /** Approval on another device (push): a button starts it (engine.challenge), the page shows the blocks and waits. */
+  /**
+   * Approval on another device (push): a button starts it (engine.challenge), the page shows
+   * the challenge's blocks and waits. The answer arrives elsewhere (the phone), so the waiting
+   * client finishes by calling `engine.verify(attempt, factor, {})` itself (the web door: POST
+   * /mfa with the factor, as for any factor; the token door: the client polls with its
+   * mfa_token): the factor then passes once, or throws INVALID_INPUT while there is nothing
+   * to spend yet (no try is counted: waiting is no guess), with `details.approval` saying
+   * why ('waiting' | 'expired' | 'refused' | 'none'). `script` (from assets) waits for the
+   * answer on the page and submits the prompt's form when it came.
+   */
   | { kind: 'approval'; button: string; hint: string; script?: string };
 
 /** The factor's card on `/user/security`, offering to set it up. */
@@ -94,7 +104,12 @@ export interface FactorRoute {
    * at the second factor (the handler gets its attempt id).
    */
   access: 'public' | 'user' | 'pending';
-  handle(request: FactorRouteRequest): Promise<FactorRouteResponse>;
+  /**
+   * `context`: the factor's context for this request (storage, logins, settings, clock), as
+   * `create` gets it: routes are declared once on the factory, so they need it handed in.
+   * The door passes `registry.context(settings)`, and serves no route of a disabled factor.
+   */
+  handle(request: FactorRouteRequest, context: FactorContext): Promise<FactorRouteResponse>;
 }
 
 export interface FactorRouteRequest {
