@@ -35,14 +35,12 @@ export type FactorPrompt =
   /** A ceremony only a browser script can run (WebAuthn): the script asks `/mfa/challenge` and posts `response` to `/mfa`. */
   | { kind: 'browser'; button: string; hint: string; script: string }
   /**
-   * Approval on another device (push): a button starts it (engine.challenge), the page shows
-   * the challenge's blocks and waits. The answer arrives elsewhere (the phone), so the waiting
-   * client finishes by calling `engine.verify(attempt, factor, {})` itself (the web door: POST
-   * /mfa with the factor, as for any factor; the token door: the client polls with its
-   * mfa_token): the factor then passes once, or throws INVALID_INPUT while there is nothing
-   * to spend yet (no try is counted: waiting is no guess), with `details.approval` saying
-   * why ('waiting' | 'expired' | 'refused' | 'none'). `script` (from assets) waits for the
-   * answer on the page and submits the prompt's form when it came.
+   * Approval on another device (push): a button starts it (engine.challenge), the page
+   * shows the ChallengeView's blocks and waits (GET /mfa/status, or its SSE stream
+   * /mfa/status/events). How the door learns the answer: the provider's `state(attempt)`
+   * answers 'pass' once the user approved (the door then spends it through `verify`
+   * with `{}`, counted like any input), 'fail' once denied, 'unknown' while waiting.
+   * The token door does the same when the app polls with its mfa_token.
    */
   | { kind: 'approval'; button: string; hint: string; script?: string };
 
@@ -67,12 +65,23 @@ export interface SetupStep {
   confirm:
     | { kind: 'code'; label: string; hint: string; inputMode?: 'numeric' | 'text' }
     | { kind: 'acknowledge'; button: string }
-    /** Finished elsewhere (a phone pairs itself): the page waits, then confirms on its own. */
+    /**
+     * Finished elsewhere (a phone pairs itself): the page waits, then confirms on its own.
+     * The door's page polls GET `/user/security/<slug>/setup/status` with the `carry` fields:
+     * it calls `resumeSetup(user, carry)` and presents the result again; while that step's
+     * confirm is still 'wait' the page waits, when it is anything else the page posts the
+     * confirmation, when it is gone (null) the page goes back to the security page.
+     * `script`, from the factor's assets, may replace that polling.
+     */
     | { kind: 'wait'; hint: string; script?: string };
   /** Fields posted back with the confirmation (setupId, label). */
   carry: Readonly<Record<string, string>>;
   /** Shown pages of secrets are never cached. */
   containsSecret?: boolean;
+  /** A button that begins the set-up again (a new email code): posts to `.../setup`. */
+  restart?: { button: string };
+  /** When the step stops working ("This QR code works until …"), epoch ms. */
+  expiresAt?: number;
 }
 
 /** What the page says after `engine.challenge` (a code was sent, a number to match). */
@@ -104,15 +113,12 @@ export interface FactorRoute {
    * at the second factor (the handler gets its attempt id).
    */
   access: 'public' | 'user' | 'pending';
-  /**
-   * `context`: the factor's context for this request (storage, logins, settings, clock), as
-   * `create` gets it: routes are declared once on the factory, so they need it handed in.
-   * The door passes `registry.context(settings)`, and serves no route of a disabled factor.
-   */
-  handle(request: FactorRouteRequest, context: FactorContext): Promise<FactorRouteResponse>;
+  handle(request: FactorRouteRequest): Promise<FactorRouteResponse>;
 }
 
 export interface FactorRouteRequest {
+  /** The factor's context for this request (settings read now): its storage, logins, host, audit. */
+  context: FactorContext;
   body: unknown;
   query: Readonly<Record<string, string>>;
   user: HostUser | null;

@@ -10,12 +10,18 @@ export const PAIRING_TTL_MS = 10 * 60_000;
 export const DEVICE_PAGE_PATH = '/push/device';
 const DEFAULT_LABEL = 'My phone';
 
-/** What "Pair a phone" gives the security page: the QR code's link, once. */
+/** What "Pair a phone" gives the security page, and what it is shown again while it waits. */
 export interface PushSetup {
   setupId: number;
   label: string;
-  /** `<site origin>/push/device?pair=<device handle>.<one-time secret>`: opened on the phone. */
-  pairingUrl: string;
+  /**
+   * `<site origin>/push/device?pair=<device handle>.<one-time secret>`, for the QR code: only
+   * when the pairing begins. The secret is stored hashed, so a page shown again (the door's
+   * status poll, a reload) has no link; "Show a new code" begins again.
+   */
+  pairingUrl: string | null;
+  /** A phone has used the link; the page confirms it next. */
+  paired: boolean;
   expiresAt: number;
 }
 
@@ -40,19 +46,22 @@ export async function beginPairing(context: FactorContext, user: HostUser, input
   return setupOf(context, record, secret, expiresAt);
 }
 
-/** The security page shown again (a reload): a fresh secret for the same pairing, since the old one is stored only hashed. */
+/**
+ * The pairing as it stands (the door's page polls this while it waits): paired or not, no
+ * link. Null once it is gone: confirmed, removed, or expired before a phone used it.
+ */
 export async function resumePairing(context: FactorContext, user: HostUser, input: Record<string, unknown>): Promise<PushSetup | null> {
   const record = await pendingPairing(context, user.id, input.setupId);
-  if (!record || record.data.key !== null) return null;
-  const secret = randomToken(24);
-  const expiresAt = context.now() + PAIRING_TTL_MS;
-  const written = await pushStorage(context).records.update(record, { data: { ...record.data, pairing: { secretHash: hashToken(secret), expiresAt } } });
-  return written ? setupOf(context, record, secret, expiresAt) : null;
+  const pairing = record?.data.pairing;
+  if (!record || !pairing) return null;
+  const paired = record.data.key !== null;
+  if (!paired && context.now() >= pairing.expiresAt) return null;
+  return { setupId: record.id, label: record.label, pairingUrl: null, paired, expiresAt: pairing.expiresAt };
 }
 
 function setupOf(context: FactorContext, record: { id: number; userId: string; label: string }, secret: string, expiresAt: number): PushSetup {
   const pairingUrl = `${context.host.siteOrigin()}${DEVICE_PAGE_PATH}?pair=${encodeURIComponent(`${deviceHandle(record)}.${secret}`)}`;
-  return { setupId: record.id, label: record.label, pairingUrl, expiresAt };
+  return { setupId: record.id, label: record.label, pairingUrl, paired: false, expiresAt };
 }
 
 async function pendingPairing(context: FactorContext, userId: string, setupId: unknown): Promise<PushDeviceRecord | null> {
@@ -91,14 +100,6 @@ export async function pairDevice(context: FactorContext, request: { pair: string
   const written = await pushStorage(context).records.update(record, { label, data: { kind: 'device', key: request.key, pairing: { secretHash: null, expiresAt: pairing.expiresAt }, pairedAt: now } });
   if (!written) return { paired: false, status: 409, message: 'A phone has already been paired with this code. On your computer, choose “Pair a phone” again to pair another one.' };
   return { paired: true, device: deviceHandle(record), label };
-}
-
-/** Whether a phone has used the pairing yet: what the waiting security page asks. */
-export async function pairingStatus(context: FactorContext, user: HostUser, setupId: unknown): Promise<{ paired: boolean; label: string | null; expired: boolean }> {
-  const record = await pendingPairing(context, user.id, setupId);
-  if (!record?.data.pairing) return { paired: false, label: null, expired: true };
-  const paired = record.data.key !== null;
-  return { paired, label: paired ? record.label : null, expired: !paired && context.now() >= record.data.pairing.expiresAt };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { AttemptView, FactorContext, FactorDevice, FactorProvider, FactorProviderFactory, VerifyOutcome } from '../../spi/factor.ts';
+import type { AttemptView, FactorContext, FactorState, FactorDevice, FactorProvider, FactorProviderFactory, VerifyOutcome } from '../../spi/factor.ts';
 import type { HostUser } from '../../spi/host.ts';
 import { openPush, type PushChallenge } from './openPush.ts';
 import { beginPairing, confirmPairing, type PushSetup, resumePairing } from './pairing.ts';
@@ -18,8 +18,16 @@ class PushProvider implements FactorProvider {
     return (await this.devices(user.id)).length > 0;
   }
 
-  async state(): Promise<'unknown'> {
-    return 'unknown';
+  /**
+   * What the waiting door asks without spending anything (prompt kind 'approval'): 'pass'
+   * once a phone approved with the right number (the door then spends it through verify),
+   * 'fail' once denied, 'unknown' while waiting (a wrong number or an expired request too:
+   * the login page offers a new request, the login itself stands).
+   */
+  async state(attempt: AttemptView): Promise<FactorState> {
+    const push = (await pushStorage(this.context).attempts.read(attempt.id))?.value.push;
+    if (push?.status === 'approved') return 'pass';
+    return push?.status === 'denied' ? 'fail' : 'unknown';
   }
 
   /** "Approve on my phone": a push bound to this attempt, or the one already open for it. */

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { FactorCopy, FactorPresentation } from '../../spi/factorPresentation.ts';
+import type { DisplayBlock, FactorCopy, FactorPresentation, SetupStep } from '../../spi/factorPresentation.ts';
 import type { PushChallenge } from './openPush.ts';
 import { PAIRING_TTL_MS, type PushSetup } from './pairing.ts';
 import { pushRoutes } from './pushRoutes.ts';
@@ -18,6 +18,40 @@ function minutes(ms: number): string {
   return `${whole} ${whole === 1 ? 'minute' : 'minutes'}`;
 }
 
+/**
+ * The pairing step: the QR code while it waits for a phone (the link only when the pairing
+ * begins: the secret is kept hashed), then, once a phone has paired, a confirmation the
+ * page posts by itself (any confirm but 'wait' tells the door's page to post it).
+ */
+function presentPairing(setup: PushSetup): SetupStep {
+  const carry = { setupId: String(setup.setupId) };
+  if (setup.paired) {
+    return {
+      title: 'Pair your phone',
+      blocks: [{ kind: 'text', text: `“${setup.label}” is paired. Finish to use it at your next login.` }],
+      confirm: { kind: 'acknowledge', button: 'Finish pairing' },
+      carry,
+    };
+  }
+  const scan: DisplayBlock[] = setup.pairingUrl
+    ? [
+        { kind: 'text', text: `Scan this code with your phone’s camera and open the link. The code works once, within ${minutes(PAIRING_TTL_MS)}.` },
+        { kind: 'qr', value: setup.pairingUrl, alt: 'QR code of the link that pairs your phone' },
+        { kind: 'text', text: `On the phone, give it a name (“${setup.label}”) and choose “Pair this phone”. This page moves on by itself when the phone is paired.` },
+      ]
+    : [{ kind: 'text', text: 'Waiting for your phone to open the code shown earlier. Lost it? Show a new code.' }];
+  return {
+    title: 'Pair your phone',
+    blocks: scan,
+    confirm: { kind: 'wait', hint: 'Waiting for your phone to pair…' },
+    carry,
+    // The QR code carries a one-time secret: the page must not be cached or kept in history.
+    containsSecret: setup.pairingUrl !== null,
+    restart: { button: 'Show a new code' },
+    expiresAt: setup.expiresAt,
+  };
+}
+
 /** The prompt on /mfa, the card and pairing step on /user/security, the number to match, the phone's page and files. */
 export const pushPresentation: FactorPresentation<PushSetup, PushChallenge> = {
   prompt: {
@@ -32,18 +66,7 @@ export const pushPresentation: FactorPresentation<PushSetup, PushChallenge> = {
     button: 'Pair a phone',
     askLabel: true,
   },
-  presentSetup: (setup) => ({
-    title: 'Pair your phone',
-    blocks: [
-      { kind: 'text', text: `Scan this code with your phone’s camera and open the link. The code works once, within ${minutes(PAIRING_TTL_MS)}.` },
-      { kind: 'qr', value: setup.pairingUrl, alt: 'QR code of the link that pairs your phone' },
-      { kind: 'text', text: `On the phone, give it a name (“${setup.label}”) and choose Pair. This page moves on by itself when the phone is paired.` },
-    ],
-    confirm: { kind: 'wait', hint: 'Waiting for your phone to pair…', script: 'pairingWait.js' },
-    carry: { setupId: String(setup.setupId) },
-    // The QR code carries a one-time secret: the page must not be cached or kept in history.
-    containsSecret: true,
-  }),
+  presentSetup: (setup) => presentPairing(setup),
   presentChallenge: (challenge) => ({
     message: challenge.alreadyOpen
       ? 'A request is already waiting on your phone. Pick this number there:'
@@ -59,7 +82,6 @@ export const pushPresentation: FactorPresentation<PushSetup, PushChallenge> = {
     'device.webmanifest': join(ASSETS, 'device.webmanifest'),
     'icon.svg': join(ASSETS, 'icon.svg'),
     'approvalWait.js': join(ASSETS, 'approvalWait.js'),
-    'pairingWait.js': join(ASSETS, 'pairingWait.js'),
   },
   routes: pushRoutes,
 };

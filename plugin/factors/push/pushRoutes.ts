@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { FactorContext } from '../../spi/factor.ts';
-import type { FactorRoute, FactorRouteResponse } from '../../spi/factorPresentation.ts';
+import type { FactorRoute, FactorRouteRequest, FactorRouteResponse } from '../../spi/factorPresentation.ts';
 import { answerPush } from './deviceAnswer.ts';
 import { authenticateRead } from './deviceAuth.ts';
 import { deviceEvents, pendingPushes } from './deviceFeed.ts';
 import { issueReadNonce, publicKeyJwkSchema, signatureSchema } from './deviceSignature.ts';
-import { DEVICE_PAGE_PATH, pairDevice, pairingStatus } from './pairing.ts';
+import { DEVICE_PAGE_PATH, pairDevice } from './pairing.ts';
 import { pushEnabled } from './pushSettings.ts';
 import { approvalEvents, approvalState } from './waitingLogin.ts';
 
@@ -35,9 +35,11 @@ function invalid(error: z.ZodError): FactorRouteResponse {
 
 const NOT_AVAILABLE: FactorRouteResponse = { status: 404, json: { error: 'not_available', message: 'Approving logins on a phone is not switched on for this site.' } };
 
+type Handler = (request: FactorRouteRequest, context: FactorContext) => Promise<FactorRouteResponse>;
+
 /** Each handler answers 404 while the factor is off: a disabled factor serves nothing, whatever the door does. */
-function route(method: FactorRoute['method'], path: string, access: FactorRoute['access'], handle: FactorRoute['handle']): FactorRoute {
-  return { method, path, access, handle: async (request, context: FactorContext) => (pushEnabled(context.settings) ? handle(request, context) : NOT_AVAILABLE) };
+function route(method: FactorRoute['method'], path: string, access: FactorRoute['access'], handle: Handler): FactorRoute {
+  return { method, path, access, handle: async (request) => (pushEnabled(request.context.settings) ? handle(request, request.context) : NOT_AVAILABLE) };
 }
 
 /** The factor's own routes: the phone's page and its signed requests, and what the waiting pages ask. */
@@ -82,10 +84,6 @@ export const pushRoutes: readonly FactorRoute[] = [
     if (result.outcome !== 'refused') return { json: result };
     const { status, error, message, triesLeft } = result;
     return { status, json: { error, message, ...(triesLeft === undefined ? {} : { triesLeft }) } };
-  }),
-  route('GET', '/push/pairing', 'user', async (request, context) => {
-    if (!request.user) return { status: 401, json: { error: 'login_required', message: 'Log in to pair a phone.' } };
-    return { json: await pairingStatus(context, request.user, request.query.setupId) };
   }),
   route('GET', '/push/wait', 'pending', async (request, context) => {
     if (!request.attemptId) return { status: 409, json: { error: 'no_login', message: 'No login is waiting here. Log in again.' } };

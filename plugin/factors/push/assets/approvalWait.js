@@ -1,62 +1,68 @@
-// The login page after "Approve on my phone": it waits for the phone's answer (Server-Sent
-// Events from /push/wait/events, polling /push/wait where they do not work) and, once
-// approved, submits the page's push form, so the login moves on by itself. The request that
-// submits is the one that passes the login: the phone only approved.
+// The login page while "Approve on my phone" waits, beside the door's own waiting script
+// (which moves the page on once approved or denied): this one tells the user what only the
+// push factor knows. A wrong number or an expired request leaves the login standing, so the
+// page says so and offers a new request (the user's own click: no request is ever sent again
+// by itself, ASVS 5.0 6.6.4). It never submits an answer: the phone answers.
 (() => {
-  function pushForm() {
-    const marked = document.querySelector('form[data-approval-form="push"]');
-    if (marked) return marked;
-    const field = document.querySelector('form input[name="factor"][value="push"]');
-    return field ? field.form : null;
-  }
-
   function start() {
-    const form = pushForm();
+    const form = document.getElementById('approval-wait') ?? document.querySelector('form input[name="factor"][value="push"]')?.form;
     if (!form) return;
-    const status = document.createElement('p');
-    status.setAttribute('role', 'status');
-    status.dataset.testid = 'push-waiting';
-    form.before(status);
-    let finished = false;
-    const show = (state) => {
-      if (finished) return;
-      if (state.state === 'none') return; // nothing asked yet: the button is still to be pressed
-      status.textContent = state.message;
-      status.className = state.state === 'waiting' || state.state === 'approved' ? 'hint' : 'error';
-      if (state.state === 'approved') {
-        finished = true;
-        if (form.requestSubmit) form.requestSubmit();
-        else form.submit();
+    const note = document.createElement('div');
+    note.setAttribute('role', 'status');
+    note.dataset.testid = 'push-waiting';
+    form.after(note);
+    let shown = null;
+
+    function offerNewRequest(message) {
+      const again = document.createElement('form');
+      again.method = 'post';
+      again.action = '/mfa/challenge';
+      for (const [name, value] of [['_csrf', form.elements._csrf?.value ?? ''], ['factor', 'push']]) {
+        const field = document.createElement('input');
+        field.type = 'hidden';
+        field.name = name;
+        field.value = value;
+        again.append(field);
       }
-      if (state.state !== 'waiting') finished = true;
-    };
-    const poll = async () => {
+      const text = document.createElement('p');
+      text.className = 'error';
+      text.textContent = message;
+      const button = document.createElement('button');
+      button.type = 'submit';
+      button.textContent = 'Send a new request to my phone';
+      button.dataset.testid = 'push-send-again';
+      again.append(text, button);
+      note.replaceChildren(again);
+    }
+
+    function show(state) {
+      if (!state || state.state === shown) return;
+      shown = state.state;
+      if (state.state === 'wrong' || state.state === 'expired') offerNewRequest(state.message);
+    }
+
+    let timer = null;
+    async function poll() {
       try {
         const response = await fetch('/push/wait', { credentials: 'same-origin', headers: { Accept: 'application/json' } });
         if (response.ok) show(await response.json());
       } catch {
-        // offline for a moment: ask again
+        // The network blinked: ask again.
       }
-      if (!finished) setTimeout(poll, 2000);
-    };
-    fetch('/push/wait', { credentials: 'same-origin', headers: { Accept: 'application/json' } })
-      .then((response) => (response.ok ? response.json() : null))
-      .then((first) => {
-        if (!first || first.state === 'none') return;
-        show(first);
-        if (finished) return;
-        if (!('EventSource' in window)) return poll();
-        const stream = new EventSource('/push/wait/events');
-        stream.addEventListener('approval', (event) => {
-          show(JSON.parse(event.data));
-          if (finished) stream.close();
-        });
-        stream.addEventListener('error', () => {
-          stream.close();
-          if (!finished) poll();
-        });
-      })
-      .catch(() => poll());
+      if (shown === 'waiting' || shown === null) timer = setTimeout(poll, 2000);
+    }
+    if (window.EventSource) {
+      const events = new EventSource('/push/wait/events');
+      events.addEventListener('approval', (event) => show(JSON.parse(event.data)));
+      // The stream ends when the request stops waiting, or a proxy drops it: poll from there.
+      events.onerror = () => {
+        events.close();
+        clearTimeout(timer);
+        poll();
+      };
+    } else {
+      poll();
+    }
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
   else start();
