@@ -9,7 +9,8 @@ import { pushRules } from './pushSettings.ts';
 import { isPending, NO_PUSH, type OpenedPush } from './pushState.ts';
 
 /** What "Approve on my phone" gives the login page: the number to match, and until when. */
-export interface PushChallenge {
+// A type, not an interface: the engine hands challenges on as plain records (an index signature).
+export type PushChallenge = {
   pushId: string;
   number: string;
   expiresAt: number;
@@ -17,7 +18,7 @@ export interface PushChallenge {
   devices: string[];
   /** True when this login already had an open request: the same one is shown, the phone is not asked again. */
   alreadyOpen: boolean;
-}
+};
 
 /** Three different two-digit numbers, the right one at a random place (number matching). */
 export function drawNumbers(): { number: string; choices: string[] } {
