@@ -6,7 +6,7 @@ import type { AttemptView, FactorContext } from '../../spi/factor.ts';
 import { approximateNetwork } from './approximateNetwork.ts';
 import { isPairedDevice, type PushInboxData, type PushRecord, pushStorage } from './pushRecords.ts';
 import { pushRules } from './pushSettings.ts';
-import { isPending, NO_PUSH, type OpenedPush } from './pushState.ts';
+import { isPending, NO_PUSH, type OpenedPush, type PushAttemptState } from './pushState.ts';
 
 /** What "Approve on my phone" gives the login page: the number to match, and until when. */
 // A type, not an interface: the engine hands challenges on as plain records (an index signature).
@@ -37,8 +37,7 @@ const ROUNDS = 4;
 /**
  * Sends a push for the attempt, or gives back the one still open for it (ASVS 5.0 6.6.4:
  * one open request per login, and at most `max_pushes_per_hour` per user over all their
- * logins, so push bombing is bounded). The hourly unit is taken before the swap and given
- * back when another request's swap won, so parallel clicks spend one unit and open one push.
+ * logins, so push bombing is bounded). Parallel clicks open one push and spend one unit.
  */
 export async function openPush(context: FactorContext, attempt: AttemptView): Promise<PushChallenge> {
   const storage = pushStorage(context);
@@ -54,15 +53,6 @@ export async function openPush(context: FactorContext, attempt: AttemptView): Pr
       if (state.push.status === 'open') await listInInbox(context, attempt.userId, { attemptId: attempt.id, expiresAt: state.push.expiresAt });
       return challengeOf(state.push, devices, true);
     }
-    const unit = await storage.limits.take(attempt.userId, PUSH_LIMIT, rules.maxPushesPerHour, HOUR_MS);
-    if (!unit.taken) {
-      const minutes = Math.ceil(unit.retryAfterSeconds / 60);
-      throw new MfaError(
-        'RATE_LIMITED',
-        `Too many requests were sent to your phone in the last hour. Try again in ${minutes} ${minutes === 1 ? 'minute' : 'minutes'}, or choose another way to verify.`,
-        { field: 'push', retryAfterSeconds: unit.retryAfterSeconds },
-      );
-    }
     const { number, choices } = drawNumbers();
     const push: OpenedPush = {
       id: randomToken(16),
@@ -76,14 +66,30 @@ export async function openPush(context: FactorContext, attempt: AttemptView): Pr
       answeredAt: null,
       from: { ip: attempt.ip, network: approximateNetwork(attempt.ip), browser: describeBrowser(attempt.userAgent) },
     };
-    if (!(await storage.attempts.swap(attempt.id, read, { push, sent: state.sent + 1 }))) {
-      await unit.giveBack();
-      continue; // a parallel click opened one first: the next round returns it
+    // The push is claimed for the attempt first, then the hourly unit is taken: parallel
+    // clicks lose the swap and show the winner's push, so they spend no unit at all.
+    if (!(await storage.attempts.swap(attempt.id, read, { push, sent: state.sent + 1 }))) continue;
+    const unit = await storage.limits.take(attempt.userId, PUSH_LIMIT, rules.maxPushesPerHour, HOUR_MS);
+    if (!unit.taken) {
+      await withdraw(context, attempt.id, push.id, state);
+      const minutes = Math.ceil(unit.retryAfterSeconds / 60);
+      throw new MfaError(
+        'RATE_LIMITED',
+        `Too many requests were sent to your phone in the last hour. Try again in ${minutes} ${minutes === 1 ? 'minute' : 'minutes'}, or choose another way to verify.`,
+        { field: 'push', retryAfterSeconds: unit.retryAfterSeconds },
+      );
     }
     await listInInbox(context, attempt.userId, { attemptId: attempt.id, expiresAt: push.expiresAt });
     return challengeOf(push, devices, false);
   }
   throw new MfaError('RATE_LIMITED', 'A request is being sent to your phone right now. Wait a moment.', { field: 'push', retryAfterSeconds: 2 });
+}
+
+/** Puts back the state from before a push the hourly cap did not allow (unless it changed since: then it was never shown to a phone anyway). */
+async function withdraw(context: FactorContext, attemptId: string, pushId: string, before: PushAttemptState): Promise<void> {
+  const storage = pushStorage(context);
+  const read = await storage.attempts.read(attemptId);
+  if (read?.value.push?.id === pushId) await storage.attempts.swap(attemptId, read, before);
 }
 
 function challengeOf(push: OpenedPush, devices: string[], alreadyOpen: boolean): PushChallenge {
