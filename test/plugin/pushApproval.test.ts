@@ -60,6 +60,9 @@ for (const kind of databaseKinds) {
       const next = await askPhone(t, attemptId);
       assert.notEqual(next.pushId, challenge.pushId, 'a new request');
       assert.equal(next.alreadyOpen, false);
+      const stale = await phone.answer(await t.context(), push, 'approve', challenge.number);
+      assert.equal(stale.status, 410, 'an answer to the replaced request');
+      assert.equal(stale.json.error, 'replaced');
     });
 
     it('locks the factor after too many wrong numbers', async () => {
@@ -104,7 +107,7 @@ for (const kind of databaseKinds) {
       assert.notEqual(next.pushId, challenge.pushId);
     });
 
-    it('refuses another user’s phone, a key that is not the phone’s, and an answer for a replaced request', async () => {
+    it('refuses another user’s phone, a stolen device id signed with another key, and a tampered number', async () => {
       const { phone, attemptId, challenge, push } = await loginAskingPhone(t, 'victim');
       const other = await pairPhone(t, t.host.addUser('otheruser'));
       const foreign = await other.answer(await t.context(), push, 'approve', challenge.number);
