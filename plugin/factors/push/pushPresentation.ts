@@ -37,6 +37,8 @@ function presentPairing(setup: PushSetup): SetupStep {
     ? [
         { kind: 'text', text: `Scan this code with your phone’s camera and open the link. The code works once, within ${minutes(PAIRING_TTL_MS)}.` },
         { kind: 'qr', value: setup.pairingUrl, alt: 'QR code of the link that pairs your phone' },
+        // For whoever cannot scan (a screen reader, a phone without a camera app): the same link, as easy to keep to oneself.
+        { kind: 'text', text: `No camera? Open this link on the phone instead: ${setup.pairingUrl}` },
         { kind: 'text', text: `On the phone, give it a name (“${setup.label}”) and choose “Pair this phone”. This page moves on by itself when the phone is paired.` },
       ]
     : [{ kind: 'text', text: 'Waiting for your phone to open the code shown earlier. Lost it? Show a new code.' }];
