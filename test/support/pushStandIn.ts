@@ -12,6 +12,7 @@ import { AttemptStore } from '../../plugin/engine/attemptStore.ts';
 import { pushFactor } from '../../plugin/factors/push/index.ts';
 import { loadManifest } from '../../plugin/manifest/manifest.ts';
 import type { AttemptView, FactorContext, FactorLogins, FactorProviderFactory } from '../../plugin/spi/factor.ts';
+import type { FactorRouteRequest } from '../../plugin/spi/factorPresentation.ts';
 import type { AttemptState, FactorRecord, FactorStorage } from '../../plugin/spi/factorStorage.ts';
 import { RateLimits } from '../../plugin/store/rateLimits.ts';
 
@@ -185,7 +186,12 @@ export interface PushStandIn {
 export function pushStandIn(db: Knex, plugin: () => MfaPlugin, now: () => number): PushStandIn {
   const storage = standInStorage(db, pushFactor.id, now);
   const logins = standInLogins(db, plugin, pushFactor.id);
-  const factory: FactorProviderFactory = { ...pushFactor, create: (context) => pushFactor.create({ ...context, storage, logins }) };
+  const presentation = pushFactor.presentation && {
+    ...pushFactor.presentation,
+    // The door hands routes the registry's context; the stand-in's storage goes in with it.
+    routes: pushFactor.presentation.routes?.map((route) => ({ ...route, handle: (request: FactorRouteRequest) => route.handle({ ...request, context: { ...request.context, storage, logins } }) })),
+  };
+  const factory: FactorProviderFactory = { ...pushFactor, presentation, create: (context) => pushFactor.create({ ...context, storage, logins }) };
   return {
     factory,
     async context() {
