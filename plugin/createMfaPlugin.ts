@@ -4,6 +4,8 @@ import { AuditLog } from './audit/auditLog.ts';
 import { ApiSessions } from './credentials/apiSessions.ts';
 import { IdentityTokens } from './credentials/identityTokens.ts';
 import { UserSessions } from './credentials/userSessions.ts';
+import { keyedHash } from './crypto/keyedHash.ts';
+import { KeyRing } from './crypto/keyRing.ts';
 import { SecretBox } from './crypto/secretBox.ts';
 import { AttemptStore } from './engine/attemptStore.ts';
 import { FactorEnrolment } from './engine/factorEnrolment.ts';
@@ -21,6 +23,7 @@ import { loadManifest, type PluginManifest } from './manifest/manifest.ts';
 import { type SecurityNotifications, startSecurityNotifications } from './notifications/index.ts';
 import { SettingsStore } from './settings/settingsStore.ts';
 import { RateLimits } from './store/rateLimits.ts';
+import { SealedFactorSecrets } from './store/sealedFactorSecrets.ts';
 import type { FactorProviderFactory } from './spi/factor.ts';
 import type { Host } from './spi/host.ts';
 
@@ -30,8 +33,17 @@ export const builtInFactors: readonly FactorProviderFactory[] = [totpFactor, tru
 export interface MfaPluginOptions {
   db: Knex;
   host: Host;
-  /** 32 bytes (MFA_SECRET_KEY): encrypts secrets at rest and keys the hashes of short codes. */
+  /**
+   * 32 bytes (MFA_SECRET_KEY): the master key. Never used directly: each purpose (secret
+   * encryption, each kind of keyed hash) gets its own subkey derived from it with HKDF.
+   */
   secretKey: Buffer;
+  /**
+   * Keys used before a rotation (MFA_OLD_SECRET_KEYS): accepted to decrypt and to check
+   * hashes, never to make new ones. Secrets move to `secretKey` on use and by
+   * `mfa-bridge keys rotate`. @default []
+   */
+  oldSecretKeys?: readonly Buffer[];
   factors?: readonly FactorProviderFactory[];
   /** The clock, in epoch milliseconds; tests move it. */
   now?: () => number;
@@ -87,14 +99,9 @@ export function createMfaPlugin(options: MfaPluginOptions): MfaPlugin {
   const manifest = loadManifest();
   const audit = new AuditLog(options.db, now);
   const settings = new SettingsStore(options.db, manifest.settings, audit, now);
-  const registry = new FactorRegistry(options.factors ?? builtInFactors, {
-    db: options.db,
-    host: options.host,
-    audit,
-    secretBox: new SecretBox(options.secretKey),
-    serverKey: options.secretKey,
-    now,
-  });
+  const keys = new KeyRing(options.secretKey, options.oldSecretKeys);
+  const secretBox = new SecretBox(keys);
+  const registry = new FactorRegistry(options.factors ?? builtInFactors, { db: options.db, host: options.host, audit, secretBox, keys, now });
   const engine = new MfaEngine({
     host: options.host,
     settings,
@@ -102,6 +109,7 @@ export function createMfaPlugin(options: MfaPluginOptions): MfaPlugin {
     registry,
     attempts: new AttemptStore(options.db),
     failures: new FailureCounter(options.db, now),
+    sealedSecrets: new SealedFactorSecrets(options.db, keys),
     now,
   });
   const enrolment = new FactorEnrolment(registry, settings, audit);
@@ -112,7 +120,7 @@ export function createMfaPlugin(options: MfaPluginOptions): MfaPlugin {
     audit,
     host: options.host,
     db: options.db,
-    serverKey: options.secretKey,
+    signInHash: keyedHash(keys, 'known-sign-in'),
     factorName: (id) => registry.all().find((factory) => factory.id === id)?.displayName ?? 'A way to verify',
     now,
     log: options.log ?? ((line) => console.error(line)),

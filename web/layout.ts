@@ -8,6 +8,8 @@ export interface PageOptions {
   csrf?: string;
   siteName?: string;
   flash?: string;
+  /** More for <head> (a web app manifest link). */
+  head?: SafeHtml;
 }
 
 /** The page shell: readable on a phone, a skip link, no external fonts or scripts. */
@@ -20,6 +22,7 @@ export function renderPage(options: PageOptions): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${options.title} · ${site}</title>
 <link rel="stylesheet" href="/assets/site.css">
+${options.head ?? ''}
 </head>
 <body>
 <a class="skip-link" href="#main">Skip to content</a>

@@ -1,5 +1,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { Knex } from 'knex';
+import type { KeyRing } from '../../plugin/crypto/keyRing.ts';
+import type { Host } from '../../plugin/spi/host.ts';
 
 /** What the command line gave a command, after its own options were parsed. */
 export interface CommandArgs {
@@ -7,16 +9,28 @@ export interface CommandArgs {
   options: Record<string, string | boolean | undefined>;
 }
 
+/**
+ * What the command line needs of the host: its users by name and id, and (each optional,
+ * as on `Host`) ending their browser sessions and revoking their app tokens for a reset.
+ * A whole `Host` fits; so does a smaller object over the bare database (no mailer needed
+ * to rescue a locked-out site).
+ */
+export type CliHost = Pick<Host, 'findUserByUsername' | 'findUserById' | 'searchUsers' | 'endUserSessions' | 'listServiceTokens' | 'revokeServiceToken'>;
+
 /** What every command runs with; tests build one to call a command in-process. */
 export interface CommandContext {
   db: Knex;
   args: CommandArgs;
   /** Prints one line to standard output. */
   out: (line: string) => void;
+  /** The host's users, over `db`. */
+  host: CliHost;
+  /** MFA_SECRET_KEY and MFA_OLD_SECRET_KEYS, read when a command asks (only `keys rotate` does): the rest work without a key. */
+  secretKeys(): KeyRing;
 }
 
-/** Which tables a command needs brought up to date before it runs. */
-export type CommandMigrations = 'plugin' | 'site';
+/** Which tables a command needs brought up to date before it runs: the plugin's alone, or the host's too. */
+export type CommandMigrations = 'plugin' | 'host';
 
 export interface CliCommand {
   /** The words that select it, e.g. `settings set`. */

@@ -1,16 +1,14 @@
-import { migrateSite } from '../lms/migrateSite.ts';
 import { type CliCommand, requirePositionals } from './cliCommand.ts';
 
-/** The CLI migrates before every command anyway; this one exists to do only that (e.g. in a deploy step). */
+/** The CLI migrates before every command anyway (the host's migrations); this one exists to do only that (e.g. in a deploy step). */
 export const migrateCommand: CliCommand = {
   name: 'migrate',
   arguments: '',
-  summary: 'creates or updates the plugin and LMS tables',
+  summary: "creates or updates the database tables (the plugin's and the host's)",
   options: {},
-  migrations: 'site',
-  async run({ db, args, out }) {
+  migrations: 'host',
+  async run({ args, out }) {
     requirePositionals(this, args, []);
-    await migrateSite(db);
     out('The database is up to date.');
   },
 };

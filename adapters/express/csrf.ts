@@ -14,6 +14,8 @@ declare module 'express-session' {
 export interface CsrfProtectionOptions {
   /** Path prefixes whose callers carry no cookies (token.php, bearer-token APIs): no token needed. */
   exempt?: readonly string[];
+  /** Single requests that need none either (a device's signed JSON post to a factor's public route). */
+  exemptRequest?: (req: Request) => boolean;
   siteName?: string;
   /**
    * Signs the token of visitors who are not logged in, kept in a cookie instead of a
@@ -78,7 +80,7 @@ export function csrfProtection(options: CsrfProtectionOptions = {}): RequestHand
   const exempt = options.exempt ?? [];
   return (req: Request, res: Response, next: NextFunction) => {
     if (options.anonymous) protections.set(req, options.anonymous);
-    if (!UNSAFE.has(req.method) || exempt.some((prefix) => req.path.startsWith(prefix))) return next();
+    if (!UNSAFE.has(req.method) || exempt.some((prefix) => req.path.startsWith(prefix)) || options.exemptRequest?.(req)) return next();
     const sent = typeof req.body?._csrf === 'string' ? req.body._csrf : req.get('x-csrf-token');
     const expected = usesSessionToken(req) ? req.session?.csrfToken : options.anonymous && anonymousTokenFrom(req, options.anonymous);
     if (typeof sent === 'string' && expected && constantTimeEqual(sent, expected)) return next();

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { MfaError } from '../../plugin/errors.ts';
-import { parseSecretKey } from '../../plugin/crypto/secretBox.ts';
+import { KeyRing, parseOldSecretKeys, parseSecretKey } from '../../plugin/crypto/keyRing.ts';
 import { DEFAULT_DATABASE_URL } from '../../plugin/store/openDatabase.ts';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../../plugin/store/privateFiles.ts';
 
@@ -57,9 +57,10 @@ function generatedSecret(dataDir: string, file: string): string {
 }
 
 /**
- * MFA_SECRET_KEY: encrypts TOTP secrets at rest. Required in production (a key that
- * lives next to the database protects nothing against a stolen disk); elsewhere one
- * is generated into data/secret.key and reused, so `npm start` just works.
+ * MFA_SECRET_KEY: the master key every secret at rest and every keyed hash derives from.
+ * Required in production (a key that lives next to the database protects nothing against
+ * a stolen disk); elsewhere one is generated into data/secret.key and reused, so `npm
+ * start` just works.
  */
 export function loadSecretKey(env: NodeJS.ProcessEnv, dataDir: string): Buffer {
   if (env.MFA_SECRET_KEY) return parseSecretKey(env.MFA_SECRET_KEY);
@@ -67,6 +68,16 @@ export function loadSecretKey(env: NodeJS.ProcessEnv, dataDir: string): Buffer {
     throw new MfaError('CONFIGURATION', 'MFA_SECRET_KEY is required when NODE_ENV=production. Make one with: node -e "console.log(require(\'crypto\').randomBytes(32).toString(\'base64\'))"');
   }
   return parseSecretKey(generatedSecret(dataDir, 'secret.key'));
+}
+
+/** MFA_OLD_SECRET_KEYS: keys from before a rotation, comma-separated; they only decrypt and check, never make anything new. */
+export function loadOldSecretKeys(env: NodeJS.ProcessEnv): Buffer[] {
+  return parseOldSecretKeys(env.MFA_OLD_SECRET_KEYS);
+}
+
+/** MFA_SECRET_KEY and MFA_OLD_SECRET_KEYS as the site reads them (for the command line's `keys rotate`). */
+export function loadKeyRing(env: NodeJS.ProcessEnv, dataDir: string): KeyRing {
+  return new KeyRing(loadSecretKey(env, dataDir), loadOldSecretKeys(env));
 }
 
 /** SESSION_SECRET signs session cookies; generated into data/session.secret outside production. */

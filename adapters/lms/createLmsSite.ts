@@ -30,6 +30,8 @@ export interface LmsLoginHooks {
   beforeTokenIssue?: BeforeTokenIssue;
   /** `external_token_login`, second step: a call to login/token.php that finishes a login begun before (no password). */
   continueTokenLogin?: ContinueTokenLogin;
+  /** Requests that need no CSRF token though they carry no header credentials (a device's signed JSON post to the plugin). */
+  csrfExempt?(req: Request): boolean;
   /** Called before cookies and sessions: routes whose callers send credentials in a header (the JSON API). */
   mountApi?(app: Express): void;
   /**
@@ -128,6 +130,7 @@ export function createLmsSite(options: LmsSiteOptions): Express {
   app.use(
     csrfProtection({
       exempt: ['/login/token.php', '/api/'],
+      exemptRequest: options.hooks?.csrfExempt,
       siteName: config.siteName,
       anonymous: { secret: options.sessionSecret, cookieName: 'lms_csrf', secure: httpsSite },
     }),

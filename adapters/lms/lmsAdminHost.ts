@@ -1,16 +1,18 @@
 import type { Knex } from 'knex';
-import type { AdminHostActions } from '../../plugin/admin/index.ts';
+import type { CliHost } from '../cli/cliCommand.ts';
 import { endStoredUserSessions } from '../express/knexSessionStore.ts';
 import { listServiceTokens, revokeServiceToken } from './serviceTokens.ts';
-import { findUserById } from './users.ts';
+import { findUserById, findUserByUsername, searchUsers } from './users.ts';
 
 /**
- * The LMS's part of an admin action over the bare database (the command line has no
- * mailer and no site): its browser sessions and its app tokens, as LmsHost does them.
+ * The LMS as the command line sees it, over the bare database (no mailer, no site): its
+ * users, its browser sessions and its app tokens, as LmsHost does them.
  */
-export function lmsAdminHost(db: Knex): AdminHostActions {
+export function lmsAdminHost(db: Knex): CliHost {
   return {
     findUserById: (id) => findUserById(db, id),
+    findUserByUsername: (username) => findUserByUsername(db, username),
+    searchUsers: (text, limit) => searchUsers(db, text, limit),
     endUserSessions: (userId, options) => endStoredUserSessions(db, userId, options),
     listServiceTokens: (user) => listServiceTokens(db, user.id, Date.now()),
     revokeServiceToken: (user, id) => revokeServiceToken(db, user.id, id, Date.now()),

@@ -8,7 +8,7 @@ import type { MfaPlugin } from '../../plugin/createMfaPlugin.ts';
 import { isMfaError } from '../../plugin/errors.ts';
 import { openDatabase, redactUrl } from '../../plugin/store/openDatabase.ts';
 import { createMailer, type Mailer } from '../mail/createMailer.ts';
-import { loadSecretKey, loadSessionSecret, readSiteConfig, type SiteConfig } from './config.ts';
+import { loadOldSecretKeys, loadSecretKey, loadSessionSecret, readSiteConfig, type SiteConfig } from './config.ts';
 import { migrateSite } from './migrateSite.ts';
 import { wireSite } from './wireSite.ts';
 import { countUsers, createUser } from './users.ts';
@@ -26,6 +26,7 @@ export interface BuiltSite {
  */
 export async function buildSite(config: SiteConfig, env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = console.log): Promise<BuiltSite> {
   const secretKey = loadSecretKey(env, config.dataDir);
+  const oldSecretKeys = loadOldSecretKeys(env);
   const sessionSecret = loadSessionSecret(env, config.dataDir);
   const db = openDatabase(config.databaseUrl);
   await migrateSite(db);
@@ -35,6 +36,7 @@ export async function buildSite(config: SiteConfig, env: NodeJS.ProcessEnv = pro
     siteName: config.siteName,
     origin: config.origin,
     secretKey,
+    oldSecretKeys,
     sessionSecret,
     sendMail: (message) => mailer.send(message),
     log: (line) => console.error(line),

@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import type { Knex } from 'knex';
 import { createMfaPlugin, type MfaPlugin } from '../../plugin/createMfaPlugin.ts';
+import type { FactorProviderFactory } from '../../plugin/spi/factor.ts';
 import type { MailMessage } from '../../plugin/spi/host.ts';
 import { createMfaAdmin } from '../express/admin/createMfaAdmin.ts';
 import { createMfaApi } from '../express/api/createMfaApi.ts';
@@ -27,6 +28,8 @@ export interface SiteParts {
   secureCookies?: boolean;
   /** MFA_SECRET_KEY. */
   secretKey: Buffer;
+  /** MFA_OLD_SECRET_KEYS: accepted to decrypt and check, never to make anything new. @default [] */
+  oldSecretKeys?: readonly Buffer[];
   /** SESSION_SECRET. */
   sessionSecret: string;
   sendMail(message: MailMessage): Promise<void>;
@@ -34,6 +37,8 @@ export interface SiteParts {
   now?: () => number;
   /** The operator's log: errors, outages. Never a secret. */
   log: (line: string) => void;
+  /** The factors the site offers, in order. @default builtInFactors */
+  factors?: readonly FactorProviderFactory[];
 }
 
 export interface WiredSite {
@@ -52,7 +57,7 @@ export function wireSite(parts: SiteParts): WiredSite {
   const { db, log } = parts;
   const secureCookies = parts.secureCookies ?? parts.origin.startsWith('https:');
   const host = new LmsHost(db, { siteName: parts.siteName, origin: parts.origin, sendMail: (message) => parts.sendMail(message) });
-  const plugin = createMfaPlugin({ db, host, secretKey: parts.secretKey, now: parts.now, identityTokenScopes: LMS_API_SCOPES, log });
+  const plugin = createMfaPlugin({ db, host, secretKey: parts.secretKey, oldSecretKeys: parts.oldSecretKeys, now: parts.now, identityTokenScopes: LMS_API_SCOPES, log, factors: parts.factors });
   const door = createMfaWebDoor({ plugin, homePath: '/my', secureCookies });
   const app = createLmsSite({
     db,
@@ -62,6 +67,7 @@ export function wireSite(parts: SiteParts): WiredSite {
     hooks: {
       mount: (app) => [door, createMfaAdmin({ plugin })].forEach((part) => part.mount(app)),
       checkPassword: passwordCheckHook(plugin),
+      csrfExempt: door.csrfExempt,
       afterPasswordLogin: door.afterPasswordLogin,
       ...createMfaTokenDoor({ plugin }),
       mountApi: createMfaApi({ plugin, hostRoutes: siteApiRoutes(host), log }).mount,

@@ -14,7 +14,7 @@ export interface AdminFactor {
 
 /**
  * The host's part of an admin reset: ending its browser sessions and revoking its app
- * tokens. Each is optional, as on `Host`; the CLI gives the LMS's over the bare database.
+ * tokens. Each is optional, as on `Host`; the CLI gives whichever host built it (createMfaCli).
  */
 export type AdminHostActions = Pick<Host, 'findUserById' | 'endUserSessions' | 'listServiceTokens' | 'revokeServiceToken'>;
 

@@ -27,7 +27,9 @@ export type AuditEventName =
   | 'api_session_created'
   | 'sessions_ended'
   | 'not_me_reported'
-  | 'webauthn_counter_regressed';
+  | 'webauthn_counter_regressed'
+  /** `mfa-bridge keys rotate` re-encrypted the secrets at rest (counts in detail). */
+  | 'keys_rotated';
 
 export interface AuditEntry {
   event: AuditEventName;

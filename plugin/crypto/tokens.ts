@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** A random opaque token (URL-safe), `bytes` of entropy. */
 export function randomToken(bytes = 32): string {
@@ -11,14 +11,6 @@ export function randomToken(bytes = 32): string {
  */
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
-}
-
-/**
- * HMAC-SHA-256 under the server key, for short codes (6-digit email codes): a database
- * dump alone cannot be brute-forced back into codes.
- */
-export function hashCode(code: string, key: Buffer, context: string): string {
-  return createHmac('sha256', key).update(context).update('\0').update(code).digest('hex');
 }
 
 /** Compares two strings in time that does not depend on where they differ. */

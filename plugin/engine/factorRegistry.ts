@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
 import type { AuditLog } from '../audit/auditLog.ts';
+import { keyedHash } from '../crypto/keyedHash.ts';
+import type { KeyRing } from '../crypto/keyRing.ts';
 import type { SecretBox } from '../crypto/secretBox.ts';
 import { MfaError } from '../errors.ts';
 import type { SettingsSnapshot } from '../settings/settingsStore.ts';
@@ -11,7 +13,8 @@ export interface FactorRegistryDependencies {
   host: Host;
   audit: AuditLog;
   secretBox: SecretBox;
-  serverKey: Buffer;
+  /** The master keys; factors get only purpose-bound hashes of them (FactorContext.keyedHash), never a key. */
+  keys: KeyRing;
   now: () => number;
 }
 
@@ -56,7 +59,8 @@ export class FactorRegistry {
   }
 
   context(settings: SettingsSnapshot): FactorContext {
-    return { ...this.deps, settings };
+    const { keys, ...shared } = this.deps;
+    return { ...shared, settings, keyedHash: (purpose) => keyedHash(keys, `factor/${purpose}`) };
   }
 
   provider(factory: FactorProviderFactory, settings: SettingsSnapshot): FactorProvider {

@@ -5,6 +5,7 @@ import { describeBrowser } from '../net/describeBrowser.ts';
 import type { SettingsSnapshot, SettingsStore } from '../settings/settingsStore.ts';
 import type { Door, FactorState, RequestFacts } from '../spi/factor.ts';
 import type { Host, HostUser } from '../spi/host.ts';
+import type { SealedFactorSecrets } from '../store/sealedFactorSecrets.ts';
 import { AttemptStore, type StoredAttempt } from './attemptStore.ts';
 import { type AttemptOutcome, decideOutcome, type FactorStanding } from './decideOutcome.ts';
 import type { FactorRegistry } from './factorRegistry.ts';
@@ -38,6 +39,8 @@ export interface MfaEngineDependencies {
   registry: FactorRegistry;
   attempts: AttemptStore;
   failures: FailureCounter;
+  /** Moves a device's secret to the current key when it is used (after a key rotation). */
+  sealedSecrets?: SealedFactorSecrets;
   now: () => number;
 }
 
@@ -139,6 +142,8 @@ export class MfaEngine {
     const now = this.deps.now();
     if (outcome.verified) {
       await this.deps.failures.giveBack(user.id, factorId);
+      // Re-encrypt on use: a secret still under an old key (MFA_OLD_SECRET_KEYS) moves to the current one.
+      if (outcome.deviceId !== undefined) await this.deps.sealedSecrets?.resealRecord(outcome.deviceId, user.id);
       return this.evaluate(attempt, user, settings, facts, factorId);
     }
     const triesLeft = Math.max(0, threshold - reservation.failures);

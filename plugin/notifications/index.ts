@@ -1,2 +1,2 @@
-export { KnownSignIns, networkPrefix, type SignInNovelty, signInKey } from './knownSignIns.ts';
+export { KnownSignIns, networkPrefix, type SignInNovelty, signInKey, signInKeys, type Sighting } from './knownSignIns.ts';
 export { type SecurityNotifications, type SecurityNotificationsOptions, startSecurityNotifications } from './securityNotifications.ts';

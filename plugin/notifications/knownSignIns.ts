@@ -1,6 +1,6 @@
-import { createHmac } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Knex } from 'knex';
+import type { KeyedHash } from '../crypto/keyedHash.ts';
 import { normaliseIp } from '../net/cidr.ts';
 
 /**
@@ -28,14 +28,28 @@ function expandIpv6(address: string): string[] {
   return [...left, ...Array<string>(missing).fill('0'), ...right].map((group) => (/^[0-9a-f]+$/.test(group) ? String(parseInt(group, 16).toString(16)) : group));
 }
 
+export interface Sighting {
+  browser: string;
+  ip: string | null;
+}
+
 /**
  * What makes a sign-in "seen before": the browser family and system ("Firefox on
  * Linux", never the version, which changes with each update) and the network prefix.
- * Hashed with the server key (HMAC), so the table holds no address and a leaked table
- * cannot be checked against guessed networks without the key.
+ * Hashed with the `known-sign-in` subkey (HMAC), so the table holds no address and a
+ * leaked table cannot be checked against guessed networks without the key.
  */
-export function signInKey(serverKey: Buffer, sighting: { browser: string; ip: string | null }): string {
-  return createHmac('sha256', serverKey).update('known-sign-in\0').update(sighting.browser).update('\0').update(networkPrefix(sighting.ip)).digest('hex');
+export function signInKey(hash: KeyedHash, sighting: Sighting): string {
+  return signInKeys(hash, sighting)[0] ?? '';
+}
+
+/**
+ * The keys this sighting may be stored under: the current key's first, then those of old
+ * keys and of the raw key used before subkeys. The column is looked up by equality and
+ * has no room for a key id, so each is tried; `remember` moves a match to the first.
+ */
+export function signInKeys(hash: KeyedHash, sighting: Sighting): string[] {
+  return hash.lookupDigests(['known-sign-in', sighting.browser, networkPrefix(sighting.ip)]);
 }
 
 export type SignInNovelty = 'first_ever' | 'known' | 'new';
@@ -52,12 +66,22 @@ export class KnownSignIns {
    * no sign-in on record, so there is nothing to compare with (and no mail to send).
    * Two parallel first sightings may both answer `new`: at worst one mail too many.
    */
-  async remember(userId: string, key: string): Promise<SignInNovelty> {
+  async remember(userId: string, keys: string | readonly string[]): Promise<SignInNovelty> {
+    const [key = '', ...older] = typeof keys === 'string' ? [keys] : keys;
     const now = this.now();
     const table = () => this.db('mfa_known_sign_ins');
     // Read, then touch: MySQL counts only rows an UPDATE changed, so its count cannot say "seen" when the time is the same.
     if (await table().where({ user_id: userId, sign_in_key: key }).first('sign_in_key')) {
       await table().where({ user_id: userId, sign_in_key: key }).update({ last_seen_at: now });
+      return 'known';
+    }
+    const underOldKey = older.length > 0 ? await table().where({ user_id: userId }).whereIn('sign_in_key', older).first('sign_in_key', 'first_seen_at') : undefined;
+    if (underOldKey) {
+      // Seen before, under a key since rotated (or before subkeys): keep it under the current key, so it survives the old key's removal.
+      await this.db.transaction(async (trx) => {
+        await trx('mfa_known_sign_ins').insert({ user_id: userId, sign_in_key: key, first_seen_at: underOldKey.first_seen_at, last_seen_at: now }).onConflict(['user_id', 'sign_in_key']).ignore();
+        await trx('mfa_known_sign_ins').where({ user_id: userId, sign_in_key: underOldKey.sign_in_key }).delete();
+      });
       return 'known';
     }
     const seenBefore = await table().where({ user_id: userId }).first('sign_in_key');

@@ -1,14 +1,16 @@
 import type { Knex } from 'knex';
+import type { KeyedHash } from '../crypto/keyedHash.ts';
 import type { AuditLog, AuditRecord } from '../audit/auditLog.ts';
 import type { Host, HostUser, MailMessage } from '../spi/host.ts';
-import { KnownSignIns, signInKey } from './knownSignIns.ts';
+import { KnownSignIns, signInKeys } from './knownSignIns.ts';
 import { factorAddedMail, factorRemovedMail, factorResetMail, identityTokenCreatedMail, newSignInMail, type SecurityMailFacts, totpCodeReusedMail } from './securityMails.ts';
 
 export interface SecurityNotificationsOptions {
   audit: AuditLog;
   host: Host;
   db: Knex;
-  serverKey: Buffer;
+  /** Keyed with the `known-sign-in` purpose: fingerprints of where users signed in. */
+  signInHash: KeyedHash;
   /** A factor's name for people ("Authenticator app"). */
   factorName(id: string): string;
   now(): number;
@@ -54,7 +56,7 @@ export function startSecurityNotifications(options: SecurityNotificationsOptions
         // A pass with no factor (nothing set up yet) is not an MFA sign-in to warn about.
         if (!Array.isArray(detail.factors) || detail.factors.length === 0) return null;
         const browser = typeof detail.browser === 'string' ? detail.browser : 'Browser';
-        const novelty = await known.remember(user.id, signInKey(options.serverKey, { browser, ip: record.ip ?? null }));
+        const novelty = await known.remember(user.id, signInKeys(options.signInHash, { browser, ip: record.ip ?? null }));
         return novelty === 'new' ? newSignInMail({ ...facts, browser }) : null;
       }
       default:

@@ -7,11 +7,12 @@
  */
 import type { Knex } from 'knex';
 import type { AuditLog } from '../audit/auditLog.ts';
+import type { KeyedHash } from '../crypto/keyedHash.ts';
 import type { SecretBox } from '../crypto/secretBox.ts';
 import type { SettingDefinition } from '../manifest/manifest.ts';
 import type { SettingsSnapshot } from '../settings/settingsStore.ts';
 import type { Migration } from '../store/migrationSource.ts';
-import type { FactorCopy, FactorPresentation } from './factorPresentation.ts';
+import type { CardStatus, FactorCopy, FactorPresentation } from './factorPresentation.ts';
 import type { FactorStorage } from './factorStorage.ts';
 import type { Host, HostUser } from './host.ts';
 
@@ -48,9 +49,15 @@ export interface FactorContext {
   logins?: FactorLogins;
   host: Host;
   settings: SettingsSnapshot;
+  /** Encrypts the factor's secrets at rest (AES-256-GCM under a subkey of MFA_SECRET_KEY); re-sealed under a new key on use and by `keys rotate`. */
   secretBox: SecretBox;
-  /** The server key, for keyed hashes of short codes. */
-  serverKey: Buffer;
+  /**
+   * Keyed hashes (HMAC-SHA-256) for one of the factor's own purposes, named in its folder
+   * (e.g. `keyedHash('email/login-code')`): each purpose gets its own subkey of
+   * MFA_SECRET_KEY, so a digest made for one purpose means nothing to another; digests
+   * made under an old key still match while that key is in MFA_OLD_SECRET_KEYS.
+   */
+  keyedHash(purpose: string): KeyedHash;
   audit: AuditLog;
   now(): number;
 }
@@ -123,6 +130,13 @@ export interface FactorProvider {
   resumeSetup?(user: HostUser, input: Record<string, unknown>): Promise<object | null>;
   /** Enrolment step two: the user proves the device works; it becomes usable at login. */
   confirmSetup?(user: HostUser, input: Record<string, unknown>): Promise<FactorDevice>;
+  /**
+   * Where a login that passed with this factor lands, with what to tell the user (after a
+   * recovery code: the security page, and how many codes are left); null for the page asked for.
+   */
+  landingAfterPass?(user: HostUser): Promise<{ place: 'security'; message: string } | null>;
+  /** The user's own state of the factor, shown with its card on the security page. */
+  cardStatus?(user: HostUser): Promise<CardStatus | null>;
 }
 
 /**

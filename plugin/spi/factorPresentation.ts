@@ -14,10 +14,16 @@ export type DisplayBlock =
   | { kind: 'qr'; value: string; alt: string }
   /** A secret the user may need to type (a TOTP key), grouped for reading. */
   | { kind: 'secret'; label: string; value: string }
-  /** Codes shown once (recovery codes), with copy and download. */
-  | { kind: 'codes'; values: readonly string[] }
+  /** Codes shown once (recovery codes), with copy and download (a text file named `download.filename`, headed `download.title`). */
+  | { kind: 'codes'; values: readonly string[]; download?: { filename: string; title: string } }
   /** A number to match on another device (push). */
-  | { kind: 'number'; label: string; value: string };
+  | { kind: 'number'; label: string; value: string }
+  /**
+   * A button that posts `fields` to `path` (one of the factor's own POST routes), with the
+   * page's CSRF token added by the door: for pages that only ask before acting ("This wasn't
+   * me": mail scanners open links, so the link itself must not act).
+   */
+  | { kind: 'action'; button: string; path: string; fields: Readonly<Record<string, string>> };
 
 /** How `/mfa` asks for the factor. No-input factors have none. */
 export type FactorPrompt =
@@ -49,12 +55,30 @@ export interface SetupCard {
   title: string;
   text: string;
   button: string;
-  /** Ask a name for the new device ("My phone"). */
-  askLabel?: boolean;
+  /** Ask a name for the new device: `true` asks "Name for this device"; or the factor's own words ("Name for this key"). */
+  askLabel?: boolean | { label: string; placeholder?: string };
   /** Offer it only while the user has none (one email address). */
   onlyOne?: boolean;
-  /** Set-up runs in a browser script from `assets` (WebAuthn registration). */
+  /**
+   * Set-up runs in a browser script from `assets` (WebAuthn registration): the script posts
+   * to `/user/security/<slug>/setup` with `Accept: application/json` for what `beginSetup`
+   * returned, then submits the card's form (fields `setupId`, `response`, `label`) to `.../confirm`.
+   */
   script?: string;
+  /**
+   * A backup, not a way in (recovery codes): not offered while set-up is required, since
+   * the user has no other factor yet and it alone must not pass a login.
+   */
+  backup?: boolean;
+}
+
+/** A line about the user's own state of the factor, under its card ("7 of 10 recovery codes left"). */
+export interface CardStatus {
+  line?: string;
+  /** Shown as a warning ("You are running out of recovery codes"). */
+  warning?: string;
+  /** Replaces the card's button text ("Generate new recovery codes"). */
+  button?: string;
 }
 
 /** One step of setting the factor up, made from what `beginSetup` returned. */
@@ -100,6 +124,15 @@ export interface FactorCopy {
   removedMessage: string;
   /** The button that removes a device. @default 'Remove' */
   removeButton?: string;
+  /** Its name inside a sentence ("your email codes", "A wrong code was entered for your authenticator app"). @default displayName in lower case */
+  inSentence?: string;
+  /** The activity line when it is set up, when "<name> was added" reads wrong ("New recovery codes were made"). */
+  addedActivity?: string;
+  /**
+   * Its own audit events in the user's recent activity, by event name (`recovery_code_used`):
+   * a line, or a line made from the event's harmless details (counts, labels; never a secret).
+   */
+  activity?: Readonly<Record<string, string | ((detail: Readonly<Record<string, unknown>>) => string)>>;
 }
 
 /** Routes a factor serves of its own (push's device page and answers), free of any web framework. */
@@ -129,9 +162,16 @@ export interface FactorRouteRequest {
 
 export type FactorRouteResponse =
   | { json: unknown; status?: number }
-  /** A page of the site's layout made of blocks, with an optional script from the factor's assets. */
+  /**
+   * A page of the site's layout made of blocks, with an optional script and web app
+   * manifest from the factor's assets (names in `assets`).
+   */
   | { page: { title: string; blocks: readonly DisplayBlock[]; script?: string; manifest?: string }; status?: number }
-  /** Server-Sent Events until the iterator ends or the client leaves. */
+  /**
+   * Server-Sent Events until the iterator ends or the client leaves (the door then calls
+   * the iterator's `return`, so a `finally` in an async generator runs). The door sends a
+   * comment line as a heartbeat every 15 s so proxies keep the stream open.
+   */
   | { events: AsyncIterable<{ event: string; data: unknown }> };
 
 /** Everything web-facing about a factor. All optional: a factor without a prompt is not asked for on `/mfa`. */
@@ -142,7 +182,11 @@ export interface FactorPresentation<TSetup = unknown, TChallenge = unknown> {
   presentChallenge?(challenge: TChallenge): ChallengeView;
   /** Devices are listed under their own heading rather than with the other factors (trusted browsers). */
   deviceSection?: { heading: string; empty: string };
-  /** Files served from the factor's folder at `/mfa/assets/<factor id>/<name>`: name → absolute path. */
+  /**
+   * Files served from the factor's folder at `/mfa/assets/<factor id>/<name>`: name → absolute
+   * path. Only these are served; the content type comes from the name's extension (.js, .css,
+   * .json, .webmanifest, .svg, .png).
+   */
   assets?: Readonly<Record<string, string>>;
   routes?: readonly FactorRoute[];
 }

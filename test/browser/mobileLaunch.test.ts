@@ -95,9 +95,9 @@ describe('Moodle app browser sign-in in Chromium (phone-sized)', { skip: skip ??
     await setupPage.goto(`${server.origin}/login`);
     await logIn(setupPage, 'phoneuser');
     await setupPage.goto(`${server.origin}/user/security`);
-    await setupPage.fill('#label', 'Phone');
+    await setupPage.fill('#totp-label', 'Phone');
     await submit(setupPage, 'form[action="/user/security/totp/setup"] button');
-    const secret = ((await setupPage.locator('[data-testid="totp-secret"]').textContent()) ?? '').replace(/\s+/g, '');
+    const secret = ((await setupPage.locator('[data-testid="setup-secret"]').textContent()) ?? '').replace(/\s+/g, '');
     await setupPage.fill('#setup-code', await currentCode(secret, -1));
     await submit(setupPage, 'form[action="/user/security/totp/confirm"] button');
     await setup.close();
@@ -136,7 +136,7 @@ describe('Moodle app browser sign-in in Chromium (phone-sized)', { skip: skip ??
     await logIn(page, 'keyuser');
     await page.goto(`${server.origin}/user/security`);
     await page.fill('#webauthn-label', 'Phone passkey');
-    await submit(page, '#webauthn-register [data-webauthn-start]');
+    await submit(page, '#webauthn-register [data-start]');
     assert.match((await page.locator('.flash').textContent()) ?? '', /security key is registered/);
     await submit(page, 'form[action="/logout"] button');
 
@@ -147,7 +147,7 @@ describe('Moodle app browser sign-in in Chromium (phone-sized)', { skip: skip ??
     assert.equal(new URL(page.url()).pathname, '/mfa');
     assert.equal(await page.locator('input[name="code"]').count(), 0, 'the key, not a code');
     await page.screenshot({ path: artifactPath('mobile-launch-mfa-webauthn.png'), fullPage: true });
-    const handOffUrl = await submitToHandOff(page, '#webauthn-login [data-webauthn-start]', watch.url);
+    const handOffUrl = await submitToHandOff(page, '#webauthn-login [data-start]', watch.url);
     await assertAppAccepts(server, handOffUrl, passport, 'keyuser');
     assert.deepEqual(watch.consoleErrors.filter((e) => /user gesture|Content Security Policy/.test(e)), []);
     await phone.close();

@@ -40,7 +40,7 @@ describe('the security page in Chromium', { skip: skip ?? false }, () => {
     // Add an authenticator app: the first factor needs no recent pass (there is nothing to verify with yet).
     await page.getByLabel('Name for this device').fill('Work phone');
     await submit(page, 'form[action="/user/security/totp/setup"] button[type="submit"]');
-    const secret = ((await page.locator('[data-testid="totp-secret"]').textContent()) ?? '').replace(/\s+/g, '');
+    const secret = ((await page.locator('[data-testid="setup-secret"]').textContent()) ?? '').replace(/\s+/g, '');
     await page.getByLabel('Enter the code the app now shows').fill(await codeFor(secret, clock.time));
     await submit(page, 'form[action="/user/security/totp/confirm"] button[type="submit"]');
     assert.match((await page.getByRole('status').textContent()) ?? '', /authenticator app is set up/);

@@ -40,10 +40,10 @@ describe('TOTP journey in Chromium', { skip: skip ?? false }, () => {
     assert.equal(new URL(page.url()).pathname, '/my');
 
     await page.goto(`${server.origin}/user/security`);
-    await page.fill('#label', 'Test phone');
+    await page.fill('#totp-label', 'Test phone');
     await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('form[action="/user/security/totp/setup"] button')]);
     assert.ok(await page.locator('.qr svg').isVisible(), 'the QR code is on the page');
-    const secret = ((await page.locator('[data-testid="totp-secret"]').textContent()) ?? '').replace(/\s+/g, '');
+    const secret = ((await page.locator('[data-testid="setup-secret"]').textContent()) ?? '').replace(/\s+/g, '');
     assert.match(secret, /^[A-Z2-7]{32}$/, '20-byte secret in base32');
     // Confirm with the previous step's code (inside the ±1 window), so the current step stays free for the login below.
     await page.fill('#setup-code', await currentCode(secret, -1));

@@ -63,7 +63,7 @@ async function useKey(page: Page, formId: 'webauthn-login' | 'webauthn-register'
   await Promise.all([
     page.waitForResponse((r) => r.request().method() === 'POST' && r.request().postData()?.includes('response=') === true),
     page.waitForNavigation({ waitUntil: 'load' }),
-    page.click(`#${formId} [data-webauthn-start]`),
+    page.click(`#${formId} [data-start]`),
   ]);
 }
 
@@ -126,7 +126,7 @@ describe('WebAuthn in Chromium with a virtual authenticator', { skip: skip ?? fa
     await logOut(page);
     assert.equal(await logIn(page, server.origin, 'alice'), '/mfa');
     assert.equal(await page.locator('input[name="code"]').count(), 0, 'no code box for a security key');
-    assert.equal(await page.locator('#webauthn-login [data-webauthn-start]').textContent(), 'Use your security key or passkey');
+    assert.equal(await page.locator('#webauthn-login [data-start]').textContent(), 'Use your security key or passkey');
     const capture = async (route: Route) => {
       if (route.request().method() === 'POST') {
         spentAnswer = JSON.parse(new URLSearchParams(route.request().postData() ?? '').get('response') ?? '{}') as Record<string, unknown>;
@@ -180,7 +180,7 @@ describe('WebAuthn in Chromium with a virtual authenticator', { skip: skip ?? fa
     const { page } = alice;
     assert.equal(new URL(page.url()).pathname, '/mfa');
     let offered: string[] = [];
-    await page.route('**/mfa/webauthn/options', async (route) => {
+    await page.route('**/mfa/challenge', async (route) => {
       const answer = await route.fetch();
       const body = (await answer.json()) as { options: { allowCredentials?: Array<{ id: string; type: string }> } };
       offered = (body.options.allowCredentials ?? []).map((c) => c.id);
@@ -188,7 +188,7 @@ describe('WebAuthn in Chromium with a virtual authenticator', { skip: skip ?? fa
       await route.fulfill({ response: answer, json: body });
     });
     await useKey(page, 'webauthn-login');
-    await page.unroute('**/mfa/webauthn/options');
+    await page.unroute('**/mfa/challenge');
     assert.equal(offered.includes(bobsId), false, 'the server offered only Alice’s keys');
     assert.equal(offered.length, 1);
     assert.equal(new URL(page.url()).pathname, '/mfa');

@@ -39,7 +39,7 @@ describe('the mfa-bridge binary', () => {
   it('exits 2 for an unknown command and says which exist', async () => {
     const run = await runBinary(['reset-everything'], databaseUrl);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /unknown command "reset-everything"; the commands are: migrate, user, settings, mfa, help/);
+    assert.match(run.stderr, /unknown command "reset-everything"; the commands are: migrate, user, settings, mfa, keys, help/);
   });
 
   it('exits 1 for an unknown setting, without a stack trace', async () => {

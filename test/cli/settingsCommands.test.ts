@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { CommandArgs } from '../../adapters/cli/cliCommand.ts';
+import type { Knex } from 'knex';
+import type { CliHost, CommandArgs } from '../../adapters/cli/cliCommand.ts';
 import { settingsGet, settingsList, settingsSet } from '../../adapters/cli/settingsCommands.ts';
 import { AuditLog } from '../../plugin/audit/auditLog.ts';
 import { migratePlugin } from '../../plugin/store/migratePlugin.ts';
@@ -8,6 +9,16 @@ import { createTestDatabase, databaseKinds, type TestDatabase } from '../support
 import { runCliInProcess } from './runCliInProcess.ts';
 
 const args = (...positionals: string[]): CommandArgs => ({ positionals, options: {} });
+
+/** Settings commands need no users and no key: a host that knows nobody, and keys that are never asked for. */
+const NO_USERS: CliHost = { findUserById: async () => null, findUserByUsername: async () => null };
+const settingsOnly = (db: Knex) => ({
+  db,
+  host: NO_USERS,
+  secretKeys: () => {
+    throw new Error('settings commands never read the keys');
+  },
+});
 
 for (const kind of databaseKinds) {
   describe(`mfa-bridge settings on ${kind}`, () => {
@@ -29,8 +40,8 @@ for (const kind of databaseKinds) {
     });
 
     it('lists every setting with value and default, marking only the changed ones', async () => {
-      await settingsSet.run({ db: t.db, args: args('lockout_threshold', '5'), out: () => {} });
-      await settingsList.run({ db: t.db, args: args(), out });
+      await settingsSet.run({ ...settingsOnly(t.db), args: args('lockout_threshold', '5'), out: () => {} });
+      await settingsList.run({ ...settingsOnly(t.db), args: args(), out });
       const line = (name: string) => lines.find((l) => l.slice(2).startsWith(`${name} `)) ?? '';
       assert.match(line('lockout_threshold'), /^\* lockout_threshold +5 +\(default: 10\)$/);
       assert.match(line('mobile_app_mfa'), /^ {2}mobile_app_mfa +false +\(default: false\)$/);
@@ -39,15 +50,15 @@ for (const kind of databaseKinds) {
     });
 
     it('gets one value as it would be typed back', async () => {
-      await settingsGet.run({ db: t.db, args: args('lockout_threshold'), out });
-      await settingsSet.run({ db: t.db, args: args('factor.ip_range.ranges', '192.0.2.0/24,2001:db8::/32'), out: () => {} });
-      await settingsGet.run({ db: t.db, args: args('factor.ip_range.ranges'), out });
+      await settingsGet.run({ ...settingsOnly(t.db), args: args('lockout_threshold'), out });
+      await settingsSet.run({ ...settingsOnly(t.db), args: args('factor.ip_range.ranges', '192.0.2.0/24,2001:db8::/32'), out: () => {} });
+      await settingsGet.run({ ...settingsOnly(t.db), args: args('factor.ip_range.ranges'), out });
       assert.deepEqual(lines, ['10', '192.0.2.0/24, 2001:db8::/32']);
     });
 
     it('sets a validated value and audits it with actor cli and old and new value', async () => {
-      await settingsSet.run({ db: t.db, args: args('mobile_app_mfa', 'true'), out });
-      await settingsSet.run({ db: t.db, args: args('mobile_app_mfa', 'yes'), out });
+      await settingsSet.run({ ...settingsOnly(t.db), args: args('mobile_app_mfa', 'true'), out });
+      await settingsSet.run({ ...settingsOnly(t.db), args: args('mobile_app_mfa', 'yes'), out });
       assert.deepEqual(lines, ['mobile_app_mfa: false -> true', 'mobile_app_mfa is already true']);
       const rows = await new AuditLog(t.db).recent({ event: 'settings_changed' });
       assert.equal(rows.length, 1);
@@ -118,7 +129,7 @@ describe('mfa-bridge command line', () => {
   it('refuses an unknown command or subcommand with exit code 2, naming what exists', async () => {
     const unknown = await runCliInProcess(['frobnicate'], 'sqlite::memory:');
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /unknown command "frobnicate"; the commands are: migrate, user, settings, mfa, help/);
+    assert.match(unknown.stderr, /unknown command "frobnicate"; the commands are: migrate, user, settings, mfa, keys, help/);
     const sub = await runCliInProcess(['settings', 'delete', 'enabled'], 'sqlite::memory:');
     assert.equal(sub.code, 2);
     assert.match(sub.stderr, /settings has no subcommand "delete"; use one of: list, get, set/);

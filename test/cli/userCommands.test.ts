@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { userAdd } from '../../adapters/cli/userCommands.ts';
+import { lmsAdminHost } from '../../adapters/lms/lmsAdminHost.ts';
+import { userAdd } from '../../adapters/lms/lmsUserCommands.ts';
 import { checkPassword } from '../../adapters/lms/users.ts';
 import { migrateSite } from '../../adapters/lms/migrateSite.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.ts';
@@ -32,6 +33,10 @@ for (const kind of databaseKinds) {
         db: t.db,
         args: { positionals: ['grace'], options: { email: 'grace@example.edu', password: 'a long password', admin: true } },
         out: (line) => lines.push(line),
+        host: lmsAdminHost(t.db),
+        secretKeys: () => {
+          throw new Error('user add never reads the keys');
+        },
       });
       assert.deepEqual(lines, ['Added administrator grace <grace@example.edu>.']);
       assert.equal((await checkPassword(t.db, 'grace', 'a long password'))?.isAdmin, true);

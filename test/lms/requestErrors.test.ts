@@ -37,7 +37,7 @@ describe('the request’s own faults are 4xx, never 500 (issue 11 finding 12)', 
     });
   }
 
-  for (const path of ['/mfa/vendor/simplewebauthn-browser/%E0%A4%A', '/mfa/vendor/simplewebauthn-browser/%', '/mfa/vendor/simplewebauthn-browser/%zz.js']) {
+  for (const path of ['/mfa/assets/webauthn/%E0%A4%A', '/mfa/assets/webauthn/%', '/mfa/assets/webauthn/%zz.js']) {
     it(`answers a bad % escape in a route parameter (${path}) with 400`, async () => {
       const res = await supertest(site.app).get(path).set('Accept', 'text/html');
       assertClientError(res, path);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { keyIdOf } from '../../plugin/crypto/keyRing.ts';
 import { after, before, describe, it } from 'node:test';
 import { isMfaError } from '../../plugin/errors.ts';
 import { createTestPlugin, type TestPlugin } from '../support/testPlugin.ts';
@@ -186,7 +187,8 @@ for (const kind of databaseKinds) {
       assert.equal(rows.length, 1);
       const dump = JSON.stringify(rows);
       assert.ok(!dump.includes(secret), 'the base32 secret is not in the row');
-      assert.match(String(rows[0].secret), /^v1:/);
+      // Sealed in the format that names its key (v2), under the current key's id (issue 13: per-purpose keys).
+      assert.ok(String(rows[0].secret).startsWith(`v2:${keyIdOf(t.secretKey)}:`), String(rows[0].secret));
     });
 
     it('refuses to confirm a set-up with a wrong code, or after its QR code expired', async () => {

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { KnownSignIns, networkPrefix, signInKey } from '../../plugin/notifications/index.ts';
+import { createHmac } from 'node:crypto';
+import { keyedHash } from '../../plugin/crypto/keyedHash.ts';
+import { KeyRing } from '../../plugin/crypto/keyRing.ts';
+import { KnownSignIns, networkPrefix, signInKey, signInKeys } from '../../plugin/notifications/index.ts';
 import { migratePlugin } from '../../plugin/store/migratePlugin.ts';
 import { createTestDatabase, databaseKinds } from '../support/databases.ts';
 import { TestClock } from '../support/testPlugin.ts';
@@ -18,12 +21,12 @@ describe('what makes a sign-in "seen before"', () => {
   });
 
   it('is the same for a new address in the same network and differs for another network or browser', () => {
-    const key = randomBytes(32);
+    const key = keyedHash(new KeyRing(randomBytes(32)), 'known-sign-in');
     const home = signInKey(key, { browser: 'Firefox on Linux', ip: '198.51.100.10' });
     assert.equal(signInKey(key, { browser: 'Firefox on Linux', ip: '198.51.100.200' }), home);
     assert.notEqual(signInKey(key, { browser: 'Firefox on Linux', ip: '198.51.101.10' }), home);
     assert.notEqual(signInKey(key, { browser: 'Chrome on Linux', ip: '198.51.100.10' }), home);
-    assert.notEqual(signInKey(randomBytes(32), { browser: 'Firefox on Linux', ip: '198.51.100.10' }), home, 'keyed with the server key');
+    assert.notEqual(signInKey(keyedHash(new KeyRing(randomBytes(32)), 'known-sign-in'), { browser: 'Firefox on Linux', ip: '198.51.100.10' }), home, 'keyed with the server key');
     assert.match(home, /^[0-9a-f]{64}$/);
   });
 });
@@ -46,6 +49,31 @@ for (const kind of databaseKinds) {
         const row = await t.db('mfa_known_sign_ins').where({ user_id: '1', sign_in_key: 'a'.repeat(64) }).first();
         assert.equal(Number(row.last_seen_at), clock.time);
         assert.equal(Number(row.first_seen_at), clock.time - 60_000);
+      } finally {
+        await t.drop();
+      }
+    });
+
+    it('still knows a sign-in stored before subkeys, or under a rotated key, and moves it to the current key', async () => {
+      const t = await createTestDatabase(kind);
+      try {
+        await migratePlugin(t.db);
+        const [before, between, after] = [randomBytes(32), randomBytes(32), randomBytes(32)];
+        const sighting = { browser: 'Firefox on Linux', ip: '198.51.100.10' };
+        const known = new KnownSignIns(t.db, new TestClock().now);
+        // What the version before subkeys stored: HMAC under the raw MFA_SECRET_KEY.
+        const legacy = createHmac('sha256', before).update('known-sign-in\0').update(sighting.browser).update('\0').update('198.51.100.0/24').digest('hex');
+        assert.equal(await known.remember('1', legacy), 'first_ever');
+        const upgraded = keyedHash(new KeyRing(between, [before]), 'known-sign-in');
+        assert.equal(await known.remember('1', signInKeys(upgraded, sighting)), 'known', 'the raw key still recognises it');
+        const rotated = keyedHash(new KeyRing(after, [between]), 'known-sign-in');
+        assert.equal(await known.remember('1', signInKeys(rotated, sighting)), 'known', 'the old subkey still recognises it');
+        const rows = await t.db('mfa_known_sign_ins').where({ user_id: '1' }).select('sign_in_key');
+        assert.deepEqual(rows.map((row: { sign_in_key: string }) => row.sign_in_key), [signInKey(rotated, sighting)], 'one row, under the current key');
+        const alone = keyedHash(new KeyRing(after), 'known-sign-in');
+        assert.equal(await known.remember('1', signInKeys(alone, sighting)), 'known', 'known once the old keys are dropped');
+        const other = keyedHash(new KeyRing(randomBytes(32)), 'known-sign-in');
+        assert.equal(await known.remember('1', signInKeys(other, sighting)), 'new', 'under an unrelated key it is not known');
       } finally {
         await t.drop();
       }

@@ -147,7 +147,7 @@ for (const kind of databaseKinds) {
       const setup = site.browser();
       await setup.login('rescued');
       const security = await setup.agent.get('/user/security').expect(200);
-      const shown = await setup.agent.post('/user/security/recovery-codes/generate').type('form').send({ _csrf: csrfFrom(security.text) }).expect(200);
+      const shown = await setup.agent.post('/user/security/recovery-codes/setup').type('form').send({ _csrf: csrfFrom(security.text) }).expect(200);
       const code = /<li><code>([a-z2-7-]{19})<\/code><\/li>/.exec(shown.text)?.[1];
       assert.ok(code, 'a recovery code is shown');
       const setupId = /name="setupId" value="(\d+)"/.exec(shown.text)?.[1];

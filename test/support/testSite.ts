@@ -8,6 +8,7 @@ import { migrateSite } from '../../adapters/lms/migrateSite.ts';
 import { createUser } from '../../adapters/lms/users.ts';
 import { wireSite } from '../../adapters/lms/wireSite.ts';
 import type { MfaPlugin } from '../../plugin/createMfaPlugin.ts';
+import type { FactorProviderFactory } from '../../plugin/spi/factor.ts';
 import type { MailMessage } from '../../plugin/spi/host.ts';
 import { createTestDatabase, type TestDatabase } from './databases.ts';
 import { TestClock } from './testPlugin.ts';
@@ -21,9 +22,9 @@ export function csrfFrom(page: string): string {
   return token;
 }
 
-/** The base32 key shown for manual entry on the TOTP set-up page. */
+/** The base32 key shown for manual entry on a set-up page (the authenticator app's). */
 export function totpSecretFrom(page: string): string {
-  const grouped = /data-testid="totp-secret">([A-Z2-7 ]+)</.exec(page)?.[1];
+  const grouped = /data-testid="setup-secret">([A-Z2-7 ]+)</.exec(page)?.[1];
   assert.ok(grouped, 'the set-up page shows the key');
   return grouped.replace(/\s+/g, '');
 }
@@ -73,7 +74,7 @@ export function newSiteSecrets(): SiteSecrets {
 /** The reference site as `npm start` wires it (wireSite), over a test database, with a mail sink and the test's clock. */
 export function buildTestApp(
   database: Pick<TestDatabase, 'db'>,
-  options: { now?: () => number; mail?: MailMessage[]; logs?: string[]; mailOutage?: { on: boolean }; hostOrigin?: string; secrets?: SiteSecrets },
+  options: { now?: () => number; mail?: MailMessage[]; logs?: string[]; mailOutage?: { on: boolean }; hostOrigin?: string; secrets?: SiteSecrets; factors?: readonly FactorProviderFactory[] },
 ): { app: Express; mfa: MfaPlugin } {
   const secrets = options.secrets ?? newSiteSecrets();
   const { app, plugin } = wireSite({
@@ -90,6 +91,7 @@ export function buildTestApp(
     },
     now: options.now,
     log: (line) => void options.logs?.push(line),
+    factors: options.factors,
   });
   return { app, mfa: plugin };
 }
@@ -101,6 +103,8 @@ export interface TestSiteOptions {
    * @default 'http://localhost'
    */
   hostOrigin?: string;
+  /** The factors the site offers (a test factor among them). @default builtInFactors */
+  factors?: readonly FactorProviderFactory[];
 }
 
 /** The LMS reference site with the MFA web door, on a fresh database, the plugin on a movable clock. */
@@ -112,7 +116,7 @@ export async function createTestSite(kind: 'sqlite' | 'mysql', options: TestSite
   const mailOutage = { on: false };
   const clock = new TestClock();
   const secrets = newSiteSecrets();
-  const { app, mfa } = buildTestApp(database, { now: clock.now, mail, logs, mailOutage, hostOrigin: options.hostOrigin, secrets });
+  const { app, mfa } = buildTestApp(database, { now: clock.now, mail, logs, mailOutage, hostOrigin: options.hostOrigin, secrets, factors: options.factors });
   return {
     app,
     database,
@@ -175,13 +179,13 @@ export interface TestServer {
  * http://localhost so WebAuthn has a valid RP ID; the host reports that address, port
  * included, as its own (what the Moodle app would have as the site URL).
  */
-export async function startTestServer(options: { clock?: TestClock } = {}): Promise<TestServer> {
+export async function startTestServer(options: { clock?: TestClock; factors?: readonly FactorProviderFactory[] } = {}): Promise<TestServer> {
   const database = await createTestDatabase('sqlite');
   await migrateSite(database.db);
   const listener = createServer();
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', () => resolve()));
   const origin = `http://localhost:${(listener.address() as AddressInfo).port}`;
-  const { app, mfa } = buildTestApp(database, { now: options.clock?.now, hostOrigin: origin });
+  const { app, mfa } = buildTestApp(database, { now: options.clock?.now, hostOrigin: origin, factors: options.factors });
   listener.on('request', app);
   return {
     origin,

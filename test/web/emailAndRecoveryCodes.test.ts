@@ -109,7 +109,7 @@ for (const kind of databaseKinds) {
       await browser.login('rescue');
       const security = await browser.agent.get('/user/security').expect(200);
       assert.match(security.text, /Generate recovery codes/);
-      const shown = await browser.agent.post('/user/security/recovery-codes/generate').type('form').send({ _csrf: csrfFrom(security.text) }).expect(200);
+      const shown = await browser.agent.post('/user/security/recovery-codes/setup').type('form').send({ _csrf: csrfFrom(security.text) }).expect(200);
       assert.equal(shown.headers['cache-control'], 'no-store');
       const codes = recoveryCodesOn(shown.text);
       assert.equal(codes.length, 10);

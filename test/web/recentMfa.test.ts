@@ -40,9 +40,9 @@ for (const kind of databaseKinds) {
       assert.match(setup.text, /last 10 minutes/);
       const remove = await browser.agent.post('/user/security/devices/remove').type('form').send({ _csrf: csrf, factor: 'totp', id: device.id }).expect(403);
       assert.match(remove.text, /Verify it’s you/);
-      await browser.agent.post('/user/security/recovery-codes/generate').type('form').send({ _csrf: csrf }).expect(403);
+      await browser.agent.post('/user/security/recovery-codes/setup').type('form').send({ _csrf: csrf }).expect(403);
       await browser.agent.post('/user/security/email/setup').type('form').send({ _csrf: csrf }).expect(403);
-      const options = await browser.agent.post('/user/security/webauthn/options').set('Accept', 'application/json').set('X-CSRF-Token', csrf).send({}).expect(403);
+      const options = await browser.agent.post('/user/security/webauthn/setup').set('Accept', 'application/json').set('X-CSRF-Token', csrf).send({}).expect(403);
       assert.equal(options.body.code, 'RECENT_MFA_REQUIRED');
 
       const user = (await site.mfa.registry.host.findUserById(userId))!;
@@ -84,7 +84,7 @@ for (const kind of databaseKinds) {
       const security = await browser.agent.get('/user/security').expect(200);
       assert.doesNotMatch(security.text, /confirm it’s you first/);
       await browser.agent.post('/user/security/totp/setup').type('form').send({ _csrf: csrfFrom(security.text), label: 'Phone' }).expect(200);
-      await browser.agent.post('/user/security/recovery-codes/generate').type('form').send({ _csrf: csrfFrom(security.text) }).expect(200);
+      await browser.agent.post('/user/security/recovery-codes/setup').type('form').send({ _csrf: csrfFrom(security.text) }).expect(200);
     });
 
     it('does not block the first factor when setup is required (the session has not passed MFA at all)', async () => {
@@ -143,10 +143,10 @@ for (const kind of databaseKinds) {
       const userId = await userIdOf(site, 'halfdone');
       const stale = await browser.agent.post('/user/security/totp/confirm').type('form').send({ _csrf: csrf, setupId, code: await codeFor(secret, site.clock.time), label: 'Tablet' }).expect(403);
       assert.match(stale.text, /Verify it’s you/);
-      assert.doesNotMatch(stale.text, /data-testid="totp-secret"/, 'the secret is not shown again');
+      assert.doesNotMatch(stale.text, /data-testid="setup-secret"/, 'the secret is not shown again');
       assert.doesNotMatch(stale.text, /otpauth:/);
       const retyped = await browser.agent.post('/user/security/totp/confirm').type('form').send({ _csrf: csrf, setupId, code: '000000', label: 'Tablet' }).expect(403);
-      assert.doesNotMatch(retyped.text, /data-testid="totp-secret"/);
+      assert.doesNotMatch(retyped.text, /data-testid="setup-secret"/);
       await browser.agent.post('/user/security/email/confirm').type('form').send({ _csrf: csrf, code: '123456' }).expect(403);
       await browser.agent.post('/user/security/recovery-codes/confirm').type('form').send({ _csrf: csrf, setupId: '1' }).expect(403);
       await browser.agent.post('/user/security/webauthn/confirm').type('form').send({ _csrf: csrf, setupId: '1', response: '{}' }).expect(403);

@@ -19,7 +19,7 @@ for (const kind of databaseKinds) {
     async function registerKey(browser: TestBrowser, key: SoftAuthenticator, label: string): Promise<void> {
       const page = await browser.agent.get('/user/security').expect(200);
       const csrf = csrfFrom(page.text);
-      const begun = await browser.agent.post('/user/security/webauthn/options').set('X-CSRF-Token', csrf).send({ label }).expect(200);
+      const begun = await browser.agent.post('/user/security/webauthn/setup').set('X-CSRF-Token', csrf).send({ label }).expect(200);
       const { setupId, options } = begun.body as { setupId: number; options: PublicKeyCredentialCreationOptionsJSON };
       const response = JSON.stringify(key.register(options));
       await browser.agent
@@ -44,15 +44,18 @@ for (const kind of databaseKinds) {
       await keyholder('assets');
       const browser = site.browser();
       assert.equal((await browser.login('assets')).headers.location, '/mfa');
-      const entry = await browser.agent.get('/mfa/vendor/simplewebauthn-browser/index.js').expect(200).expect('content-type', /javascript/);
-      const nested = /from '\.\/(methods\/startAuthentication\.js)'/.exec(entry.text)?.[1];
-      assert.ok(nested, 'the entry module imports its siblings relatively');
-      await browser.agent.get(`/mfa/vendor/simplewebauthn-browser/${nested}`).expect(200).expect('content-type', /javascript/);
-      await browser.agent.get('/mfa/vendor/simplewebauthn-browser/../../package.json').expect(404);
-      const script = await browser.agent.get('/assets/webauthn.js').expect(200);
-      assert.match(script.text, /from '\/mfa\/vendor\/simplewebauthn-browser\/index\.js'/);
+      const library = await browser.agent.get('/mfa/assets/webauthn/simplewebauthn-browser.js').expect(200).expect('content-type', /javascript/);
+      assert.match(library.text, /SimpleWebAuthnBrowser/, '@simplewebauthn/browser, from this site');
+      assert.match(library.headers['cache-control'] ?? '', /max-age=\d+/);
+      const script = await browser.agent.get('/mfa/assets/webauthn/webauthn.js').expect(200).expect('content-type', /javascript/);
+      assert.match(script.text, /simplewebauthn-browser\.js/, 'the page script loads the library from beside itself');
+      // Only what the factor declared: no other file of its folder, of another factor, or above it.
+      await browser.agent.get('/mfa/assets/webauthn/webauthnFactor.ts').expect(404);
+      await browser.agent.get('/mfa/assets/webauthn/..%2f..%2fpackage.json').expect(404);
+      await browser.agent.get('/mfa/assets/totp/webauthn.js').expect(404);
       const page = await browser.agent.get('/mfa').expect(200);
       assert.match(page.text, /Use your security key or passkey/);
+      assert.match(page.text, /<script src="\/mfa\/assets\/webauthn\/webauthn\.js" defer><\/script>/);
       assert.doesNotMatch(page.text, /name="code"/);
       assert.doesNotMatch(page.text, /https?:\/\/(?!localhost)[^"']*\.js/, 'no script from another site');
     });
@@ -63,8 +66,8 @@ for (const kind of databaseKinds) {
       assert.equal((await browser.login('http-login', '/my?tab=keys')).headers.location, '/mfa');
       const page = await browser.agent.get('/mfa').expect(200);
       const csrf = csrfFrom(page.text);
-      await browser.agent.post('/mfa/webauthn/options').send({}).expect(403);
-      const asked = await browser.agent.post('/mfa/webauthn/options').set('X-CSRF-Token', csrf).send({}).expect(200);
+      await browser.agent.post('/mfa/challenge').send({ factor: 'webauthn' }).expect(403);
+      const asked = await browser.agent.post('/mfa/challenge').set('Accept', 'application/json').set('X-CSRF-Token', csrf).send({ factor: 'webauthn' }).expect(200);
       const { options } = asked.body as { options: PublicKeyCredentialRequestOptionsJSON };
       const response = JSON.stringify(key.assert(options));
       await browser.agent.post('/mfa').type('form').send({ _csrf: csrf, factor: 'webauthn', response }).expect(303).expect('location', '/my?tab=keys');
@@ -76,7 +79,7 @@ for (const kind of databaseKinds) {
       const browser = site.browser();
       await browser.login('http-refused');
       const csrf = csrfFrom((await browser.agent.get('/mfa').expect(200)).text);
-      const asked = await browser.agent.post('/mfa/webauthn/options').set('X-CSRF-Token', csrf).send({}).expect(200);
+      const asked = await browser.agent.post('/mfa/challenge').set('Accept', 'application/json').set('X-CSRF-Token', csrf).send({ factor: 'webauthn' }).expect(200);
       const response = JSON.stringify(key.assert(asked.body.options as PublicKeyCredentialRequestOptionsJSON, { origin: 'http://evil.test' }));
       const refused = await browser.agent.post('/mfa').type('form').send({ _csrf: csrf, factor: 'webauthn', response }).expect(401);
       assert.match(refused.text, /id="webauthn-error"[^>]*>[^<]*could not be verified\. 9 tries left\./);
@@ -91,7 +94,7 @@ for (const kind of databaseKinds) {
         const browser = site.browser();
         await browser.login('http-replay');
         const csrf = csrfFrom((await browser.agent.get('/mfa').expect(200)).text);
-        const asked = await browser.agent.post('/mfa/webauthn/options').set('X-CSRF-Token', csrf).send({}).expect(200);
+        const asked = await browser.agent.post('/mfa/challenge').set('Accept', 'application/json').set('X-CSRF-Token', csrf).send({ factor: 'webauthn' }).expect(200);
         const response = JSON.stringify(key.assert(asked.body.options as PublicKeyCredentialRequestOptionsJSON));
         const post = () => browser.agent.post('/mfa').type('form').send({ _csrf: csrf, factor: 'webauthn', response });
         await post().expect(200);
@@ -111,7 +114,7 @@ for (const kind of databaseKinds) {
         const page = await browser.agent.get('/user/security?setup=required').expect(200);
         assert.match(page.text, /Add a security key or passkey/);
         const csrf = csrfFrom(page.text);
-        const begun = await browser.agent.post('/user/security/webauthn/options').set('X-CSRF-Token', csrf).send({ label: 'First key' }).expect(200);
+        const begun = await browser.agent.post('/user/security/webauthn/setup').set('X-CSRF-Token', csrf).send({ label: 'First key' }).expect(200);
         const response = JSON.stringify(new SoftAuthenticator({ origin: ORIGIN }).register(begun.body.options as PublicKeyCredentialCreationOptionsJSON));
         await browser.agent.post('/user/security/webauthn/confirm').type('form').send({ _csrf: csrf, setupId: begun.body.setupId, label: 'First key', response }).expect(303).expect('location', '/my');
         await browser.agent.get('/my').expect(200);
@@ -136,7 +139,7 @@ for (const kind of databaseKinds) {
       const rename = (id: number, label: string) => browser.agent.post('/user/security/devices/rename').type('form').send({ _csrf: csrf, factor: 'webauthn', id, label });
       // Renaming is for a session that passed MFA: the gate answers before the route does.
       await rename(mine.id, 'Too early').expect(401);
-      const asked = await browser.agent.post('/mfa/webauthn/options').set('X-CSRF-Token', csrf).send({}).expect(200);
+      const asked = await browser.agent.post('/mfa/challenge').set('Accept', 'application/json').set('X-CSRF-Token', csrf).send({ factor: 'webauthn' }).expect(200);
       const response = JSON.stringify(key.assert(asked.body.options as PublicKeyCredentialRequestOptionsJSON));
       await browser.agent.post('/mfa').type('form').send({ _csrf: csrf, factor: 'webauthn', response }).expect(303);
       const fresh = csrfFrom((await browser.agent.get('/user/security').expect(200)).text);

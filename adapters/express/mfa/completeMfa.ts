@@ -1,9 +1,8 @@
 import type { Request, Response } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import { loginPassTime } from '../../../plugin/engine/recentMfaPass.ts';
-import { describeBrowser } from '../../../plugin/net/describeBrowser.ts';
 import { safeReturnPath } from '../safeReturnPath.ts';
-import { TRUSTED_DEVICE_COOKIE } from './requestFacts.ts';
+import { trustThisBrowser } from './trustThisBrowser.ts';
 import { regenerateSession } from './webSession.ts';
 
 export interface CompleteMfaOptions {
@@ -52,17 +51,7 @@ export async function completeMfa(plugin: MfaPlugin, req: Request, res: Response
   const passedAt = loginPassTime({ mfaChecked: login.attempt !== null, now: plugin.now() });
   const loginAt = req.session.mfa?.loginAt;
   await regenerateSession(req, { userId, mfa: { state: 'passed', passedAt, passedFor: returnTo, loginAt }, ...(landing ? { mfaFlash: landing.flash } : {}) });
-  if (options.trustDevice) {
-    const settings = await plugin.settings.snapshot();
-    if (settings.boolean('factor.trusted_device.enabled')) {
-      const hours = settings.integer('factor.trusted_device.expiry_hours');
-      const userAgent = req.get('user-agent') ?? null;
-      const { token } = await plugin.trustedDevices.trust(userId, { hours, label: describeBrowser(userAgent), ip, userAgent });
-      await plugin.audit.record({ event: 'trusted_device_added', userId, factor: 'trusted_device', door: 'web', ip, detail: { hours } });
-      res.cookie(TRUSTED_DEVICE_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: options.secureCookies, maxAge: hours * 3600_000, path: '/' });
-    }
-  }
+  if (options.trustDevice) await trustThisBrowser(plugin, req, res, { userId, ip, secureCookies: options.secureCookies });
   res.redirect(303, returnTo);
 }
 
-export { describeBrowser };

@@ -1,14 +1,15 @@
 import type { Request, Response } from 'express';
 import { ISSUED_WITHOUT_MFA } from '../../../plugin/credentials/appTokensWithoutMfa.ts';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
-import { codeFactors } from '../../../plugin/engine/codeFactors.ts';
 import type { AttemptStatus } from '../../../plugin/engine/mfaEngine.ts';
 import type { RequestFacts } from '../../../plugin/spi/factor.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
+import { approvalAnswer } from './approvalProgress.ts';
 import { authenticateFactor, createFactorPassport } from './factorStrategies.ts';
+import { factoryById, isApprovalFactor } from './factorViews.ts';
 import { requestFacts } from './requestFacts.ts';
 import { invalidField, MFA_REQUIRED_FOR_SERVICE, refusal, refusalForError, type RetryFields, type TokenDoorRefusal, tokenExpired } from './tokenDoorErrors.ts';
-import { chooseFactor } from './tokenDoorFactors.ts';
+import { appFactors as factorsForApps, chooseFactor } from './tokenDoorFactors.ts';
 
 export { MFA_REQUIRED_FOR_SERVICE } from './tokenDoorErrors.ts';
 
@@ -69,8 +70,8 @@ export function createMfaTokenDoor(options: { plugin: MfaPlugin }): MfaTokenDoor
   const engine = plugin.engine;
   const passport = createFactorPassport(plugin);
 
-  /** What an app can type here: codes it has, and codes the site mails on request (mfa_send). */
-  const appFactors = (status: AttemptStatus) => codeFactors(status.factors, { sentCodes: true });
+  /** What an app can use here: codes it has, codes the site sends on request, approvals it polls for (mfa_send). */
+  const appFactors = (status: AttemptStatus) => factorsForApps(plugin, status);
   const retryFor = (status: AttemptStatus, handle: string): RetryFields => ({ mfa_token: handle, mfa_factors: appFactors(status).usable.map((f) => f.id) });
 
   /** Where the attempt stands, as the app sees it: still a factor to give, or locked out here. */
@@ -85,21 +86,32 @@ export function createMfaTokenDoor(options: { plugin: MfaPlugin }): MfaTokenDoor
     return refusal('mfarequired', MFA_REQUIRED_FOR_SERVICE, retryFor(status, handle));
   }
 
-  /** Mails a code (email factor); the same mfa_token stays valid for the answer. */
+  /**
+   * Starts the factor (engine.challenge): mails a code, asks the phone. The same mfa_token
+   * stays valid for the answer: a code as mfa_code, or, for an approval, the same call
+   * again until the phone answered. What the factor says (its ChallengeView) goes along.
+   */
   async function send(status: AttemptStatus, handle: string, fields: MfaFields): Promise<TokenDoorReply | TokenDoorRefusal> {
     const retry = retryFor(status, handle);
-    const choice = chooseFactor(appFactors(status), fields.factor ?? 'email', retry);
+    const choice = chooseFactor(plugin, appFactors(status), fields.factor, 'send', retry);
     if ('allow' in choice) return choice;
     try {
       const sent = await engine.challenge(status.attempt.id, choice.factorId, {});
+      const factory = factoryById(plugin, choice.factorId);
+      const view = factory?.presentation?.presentChallenge?.(sent) ?? {};
+      const approval = isApprovalFactor(factory);
       const seconds = (at: unknown) => (typeof at === 'number' ? Math.floor(at / 1000) : null);
+      const next = approval ? 'Call again with this mfa_token (no mfa_code) until it is approved.' : 'Send it as mfa_code with this mfa_token.';
+      // A number to match on the other device, for the app to show.
+      const number = view.blocks?.find((block) => block.kind === 'number');
       return {
         allow: false,
         reply: {
           mfa_sent: true,
           mfa_token: handle,
           mfa_factor: choice.factorId,
-          message: `We sent a code to ${String(sent.sentTo ?? 'your email address')}. Send it as mfa_code with this mfa_token.`,
+          message: `${view.message ?? 'Sent.'} ${next}`,
+          ...(number && number.kind === 'number' ? { mfa_number: number.value } : {}),
           // Unix seconds, as Moodle's web services give times.
           mfa_code_expires: seconds(sent.expiresAt),
           mfa_resend_after: seconds(sent.resendAvailableAt),
@@ -110,12 +122,38 @@ export function createMfaTokenDoor(options: { plugin: MfaPlugin }): MfaTokenDoor
     }
   }
 
+  /**
+   * A call with mfa_token and nothing else, for a user with a factor approved elsewhere:
+   * approved → the token; denied → refused; still waiting → `mfapending` (call again).
+   * null when the user has no such factor (the call is then missing its mfa_code).
+   */
+  async function poll(call: TokenDoorCall, status: AttemptStatus, handle: string, facts: RequestFacts): Promise<TokenDoorContinuation | null> {
+    const approvals = appFactors(status).usable.filter((f) => isApprovalFactor(factoryById(plugin, f.id)));
+    if (approvals.length === 0) return null;
+    const retry = retryFor(status, handle);
+    for (const factor of approvals) {
+      let answer: Awaited<ReturnType<typeof approvalAnswer>>;
+      try {
+        answer = await approvalAnswer(plugin, status.attempt.id, factor.id, facts);
+      } catch (error) {
+        return refusalForError(error, retry, factor.id);
+      }
+      if (answer === 'approved') return verify(call, status, handle, '', factor.id, facts);
+      if (answer === 'denied') {
+        await engine.cancel(status.attempt.id);
+        return refusal('mfadenied', 'This login was denied on your device. If it was not you, change your password.');
+      }
+    }
+    const ids = approvals.map((f) => f.id).join(' or ');
+    return refusal('mfapending', `Waiting for your approval on your device (start it with mfa_send=1 and mfa_factor=${ids} if you have not). Call again with this mfa_token in a few seconds.`, retry, 2);
+  }
+
   /** Checks the code through the factor's Passport strategy; a pass is spent once (engine.consume) before any token. */
   async function verify(call: TokenDoorCall, status: AttemptStatus, handle: string, code: string, factor: string | undefined, facts: RequestFacts): Promise<TokenDoorContinuation> {
     const retry = retryFor(status, handle);
     const service = status.attempt.service;
     if (!service) return tokenExpired();
-    const choice = chooseFactor(appFactors(status), factor, retry);
+    const choice = chooseFactor(plugin, appFactors(status), factor, isApprovalFactor(factoryById(plugin, factor)) ? 'send' : 'code', retry);
     if ('allow' in choice) return choice;
     try {
       const after = await authenticateFactor(passport, plugin, choice.factorId, { attemptId: status.attempt.id, input: { code }, facts }, call.req, call.res);
@@ -165,7 +203,7 @@ export function createMfaTokenDoor(options: { plugin: MfaPlugin }): MfaTokenDoor
       if (status.attempt.status !== 'pending') return tokenExpired();
       if (status.outcome !== 'pending') return required(status, handle);
       if (fields.send) return send(status, handle, fields);
-      if (fields.code === undefined) return refusal('missingparam', 'A required parameter (mfa_code) was missing', retryFor(status, handle));
+      if (fields.code === undefined) return (await poll(call, status, handle, facts)) ?? refusal('missingparam', 'A required parameter (mfa_code) was missing', retryFor(status, handle));
       return verify(call, status, handle, fields.code, fields.factor, facts);
     },
   };

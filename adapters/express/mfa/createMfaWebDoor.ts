@@ -3,16 +3,16 @@ import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import { loginPassTime } from '../../../plugin/engine/recentMfaPass.ts';
 import { MfaError } from '../../../plugin/errors.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
-import { emailRoutes } from './emailRoutes.ts';
-import { identityTokenRoutes } from './identityTokenRoutes.ts';
 import { activeAccountOnly } from './activeAccount.ts';
+import { challengeRoutes } from './challengeRoutes.ts';
+import { factorAssets } from './factorAssets.ts';
+import { exemptFromCsrf, factorRoutes } from './factorRoutes.ts';
 import { createFactorPassport } from './factorStrategies.ts';
+import { identityTokenRoutes } from './identityTokenRoutes.ts';
 import { mfaGate, requirePassedMfa } from './mfaGate.ts';
-import { recoveryCodeRoutes } from './recoveryCodeRoutes.ts';
 import { requestFacts } from './requestFacts.ts';
 import { secondFactorRoutes } from './secondFactorRoutes.ts';
 import { securityRoutes } from './securityRoutes.ts';
-import { webauthnRoutes } from './webauthnRoutes.ts';
 
 export interface MfaWebDoorOptions {
   plugin: MfaPlugin;
@@ -26,6 +26,11 @@ export interface MfaWebDoorOptions {
 export interface MfaWebDoor {
   /** Mounts the gate and the MFA pages; call it before the host's own routes. */
   mount(app: Express): void;
+  /**
+   * For the host's CSRF middleware: requests that need no CSRF token (JSON posts to a
+   * factor's public routes, from a device that signs what it sends).
+   */
+  csrfExempt(req: Request): boolean;
   /**
    * The `web_session_login` hook: the host calls it after a correct password (and after
    * giving the session a new id). Returns where to send the browser, or undefined when
@@ -44,16 +49,20 @@ export function createMfaWebDoor(options: MfaWebDoorOptions): MfaWebDoor {
 
   return {
     mount(app) {
+      // Files need no account: before the account check, so a page of a factor loads its script for anyone.
+      app.use(factorAssets(plugin));
       app.use(activeAccountOnly(plugin, { loginPath }));
       app.use(mfaGate(plugin));
       // The security pages check the MFA state themselves too, whatever the exclusions say.
       app.use('/user/security', requirePassedMfa(plugin));
       app.use(secondFactorRoutes({ plugin, passport, homePath, loginPath, secureCookies }));
+      app.use(challengeRoutes({ plugin, homePath, loginPath }));
       app.use(securityRoutes({ plugin, homePath, loginPath, secureCookies }));
-      app.use(emailRoutes({ plugin, homePath, loginPath, secureCookies }), recoveryCodeRoutes({ plugin, loginPath }));
-      app.use(webauthnRoutes({ plugin, homePath, loginPath, secureCookies }));
+      app.use(factorRoutes({ plugin, loginPath }));
       app.use(identityTokenRoutes({ plugin, loginPath }));
     },
+
+    csrfExempt: exemptFromCsrf(plugin),
 
     async afterPasswordLogin(req, _res, user, returnTo) {
       const settings = await plugin.settings.snapshot();

@@ -2,14 +2,18 @@ import { type Request, type Response, Router } from 'express';
 import type { Passport } from 'passport';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import type { AttemptStatus } from '../../../plugin/engine/mfaEngine.ts';
-import { isMfaError, type MfaError } from '../../../plugin/errors.ts';
+import { isMfaError, MfaError } from '../../../plugin/errors.ts';
+import { drawQrCodes } from '../../../web/pages/mfa/displayBlocks.ts';
+import { factorView } from '../../../web/pages/mfa/factorView.ts';
+import { type OfferedFactor, renderLockedPage, renderSecondFactorPage } from '../../../web/pages/mfa/secondFactorPage.ts';
 import { csrfToken } from '../csrf.ts';
-import { renderLockedPage, renderSecondFactorPage } from '../../../web/pages/mfa/secondFactorPage.ts';
+import { approvalAnswer } from './approvalProgress.ts';
 import { completeMfa } from './completeMfa.ts';
 import { authenticateFactor } from './factorStrategies.ts';
-import { landingAfterRecoveryCode } from './recoveryCodeRoutes.ts';
+import { factoryById, isApprovalFactor } from './factorViews.ts';
 import { requestFacts } from './requestFacts.ts';
-import { saveSession, sessionUserId, sessionHostUser } from './webSession.ts';
+import { trustOfferHours } from './trustThisBrowser.ts';
+import { saveSession, sessionHostUser, sessionUserId } from './webSession.ts';
 
 export interface SecondFactorRoutesOptions {
   plugin: MfaPlugin;
@@ -25,9 +29,38 @@ const STATUS_BY_CODE: Partial<Record<MfaError['code'], number>> = {
   FACTOR_LOCKED: 403,
   FACTOR_NOT_AVAILABLE: 400,
   RATE_LIMITED: 429,
+  // An approval asked for before it was given.
+  MFA_REQUIRED: 409,
 };
 
-/** `/mfa`: the second-factor page of the web door. */
+/** Back to the password, with the login page's notice for why (a key, never free text: see LOGIN_NOTICES). */
+export async function restartLogin(req: Request, res: Response, loginPath: string, reason: 'expired' | 'refused'): Promise<void> {
+  await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
+  res.redirect(303, `${loginPath}?notice=${reason}`);
+}
+
+/** The login is gone (expired, used, refused): the error that sends the user back to the password. */
+export function endedLogin(error: unknown): 'expired' | 'refused' | null {
+  if (isMfaError(error, 'ATTEMPT_FAILED')) return 'refused';
+  if (isMfaError(error, 'ATTEMPT_EXPIRED')) return 'expired';
+  return null;
+}
+
+/**
+ * The user's factors as /mfa offers them: set up, asking for input; phishing-resistant
+ * ones (security keys, push) first, since a phishing page cannot relay them; otherwise in
+ * registration order.
+ */
+function offeredFactors(plugin: MfaPlugin, status: AttemptStatus): OfferedFactor[] {
+  const offered: OfferedFactor[] = [];
+  for (const standing of status.factors) {
+    const factory = factoryById(plugin, standing.id);
+    if (factory && standing.requiresInput && standing.configured) offered.push({ standing, view: factorView(factory) });
+  }
+  return offered.sort((a, b) => Number(b.view.capabilities.phishingResistant) - Number(a.view.capabilities.phishingResistant));
+}
+
+/** `/mfa`: the second-factor page of the web door, for every factor alike. */
 export function secondFactorRoutes(options: SecondFactorRoutesOptions): Router {
   const { plugin } = options;
   const router = Router();
@@ -46,41 +79,41 @@ export function secondFactorRoutes(options: SecondFactorRoutesOptions): Router {
     return opened;
   }
 
-  /** Back to the password, with the login page's notice for why (a key, never free text: see LOGIN_NOTICES). */
-  async function restart(req: Request, res: Response, reason: 'expired' | 'refused'): Promise<void> {
-    await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
-    res.redirect(303, `${options.loginPath}?notice=${reason}`);
-  }
-
   async function show(req: Request, res: Response, status: AttemptStatus, error?: MfaError): Promise<void> {
     if (status.outcome === 'locked') {
       res.status(403).send(renderLockedPage({ csrf: csrfToken(req), username: status.user.username }));
       return;
     }
-    const usable = status.factors.filter((f) => f.requiresInput && f.configured);
+    const usable = offeredFactors(plugin, status);
     const wanted = String(req.body?.factor ?? req.query.factor ?? '');
-    const current = usable.find((f) => f.id === wanted && f.state !== 'locked') ?? usable.find((f) => f.state !== 'locked');
+    const current = usable.find((f) => f.view.id === wanted && f.standing.state !== 'locked') ?? usable.find((f) => f.standing.state !== 'locked');
+    const started = req.session.mfaChallenge;
+    const challenge = started && current && started.factor === current.view.id && started.attemptId === status.attempt.id ? started.view : undefined;
     const settings = await plugin.settings.snapshot();
     const html = renderSecondFactorPage({
       csrf: csrfToken(req),
       username: status.user.username,
       current: current ?? null,
-      others: usable.filter((f) => f.id !== current?.id),
-      offerTrustDevice: settings.boolean('factor.trusted_device.enabled'),
-      trustHours: settings.integer('factor.trusted_device.expiry_hours'),
+      others: usable.filter((f) => f !== current),
+      trustHours: trustOfferHours(settings),
+      challenge,
+      qr: await drawQrCodes(challenge?.blocks ?? []),
       error: error?.message,
       flash: takeFlash(req),
     });
     res.status(error ? (STATUS_BY_CODE[error.code] ?? 400) : 200).send(html);
   }
 
-  async function decide(
-    req: Request,
-    res: Response,
-    status: AttemptStatus | 'not_required',
-    trustDevice: boolean,
-    landing?: { path: string; flash: string },
-  ): Promise<void> {
+  /** Where a login that passed with this factor lands (the factor's landingAfterPass: after a recovery code, the security page). */
+  async function landingFor(factorId: string, status: AttemptStatus): Promise<{ path: string; flash: string } | undefined> {
+    const settings = await plugin.settings.snapshot();
+    const factory = factoryById(plugin, factorId);
+    if (!factory) return undefined;
+    const landing = await plugin.registry.provider(factory, settings).landingAfterPass?.(status.user);
+    return landing ? { path: '/user/security', flash: landing.message } : undefined;
+  }
+
+  async function decide(req: Request, res: Response, status: AttemptStatus | 'not_required', trustDevice: boolean, landing?: { path: string; flash: string }): Promise<void> {
     const complete = { homePath: options.homePath, loginPath: options.loginPath, secureCookies: options.secureCookies, trustDevice, landing };
     if (status === 'not_required') {
       return completeMfa(plugin, req, res, { userId: sessionUserId(req) ?? '', attempt: null }, complete);
@@ -93,7 +126,7 @@ export function secondFactorRoutes(options: SecondFactorRoutesOptions): Router {
         await saveSession(req);
         return res.redirect(303, '/user/security?setup=required');
       case 'failed':
-        return restart(req, res, 'refused');
+        return restartLogin(req, res, options.loginPath, 'refused');
       default:
         await saveSession(req);
         return show(req, res, status);
@@ -106,7 +139,8 @@ export function secondFactorRoutes(options: SecondFactorRoutesOptions): Router {
       if (req.session.mfa?.state === 'passed') return res.redirect(303, options.homePath);
       await decide(req, res, await currentStatus(req), false);
     } catch (error) {
-      if (isMfaError(error, 'ATTEMPT_EXPIRED') || isMfaError(error, 'ATTEMPT_FAILED')) return restart(req, res, error.code === 'ATTEMPT_FAILED' ? 'refused' : 'expired');
+      const ended = endedLogin(error);
+      if (ended) return restartLogin(req, res, options.loginPath, ended);
       next(error);
     }
   });
@@ -120,17 +154,29 @@ export function secondFactorRoutes(options: SecondFactorRoutesOptions): Router {
     try {
       const settings = await plugin.settings.snapshot();
       const facts = requestFacts(req, settings);
+      if (isApprovalFactor(factoryById(plugin, factorId))) {
+        const answer = await approvalAnswer(plugin, attemptId, factorId, facts);
+        // An approval not given yet is no wrong answer: nothing is counted, the page keeps waiting.
+        if (answer === 'waiting') throw new MfaError('MFA_REQUIRED', 'Not approved yet: answer on your other device, then continue.');
+        // Denied on the device: this login is over.
+        if (answer === 'denied') {
+          await plugin.engine.cancel(attemptId);
+          return await restartLogin(req, res, options.loginPath, 'refused');
+        }
+      }
       const status = await authenticateFactor(options.passport, plugin, factorId, { attemptId, input: { code, response: req.body?.response }, facts }, req, res);
-      const landing = factorId === 'recovery_codes' && status.outcome === 'passed' ? await landingAfterRecoveryCode(plugin, status.user.id) : undefined;
+      const landing = status.outcome === 'passed' ? await landingFor(factorId, status) : undefined;
       await decide(req, res, status, trustDevice, landing);
     } catch (error) {
-      if (isMfaError(error, 'ATTEMPT_EXPIRED') || isMfaError(error, 'ATTEMPT_FAILED')) return restart(req, res, error.code === 'ATTEMPT_FAILED' ? 'refused' : 'expired');
+      const ended = endedLogin(error);
+      if (ended) return restartLogin(req, res, options.loginPath, ended);
       if (isMfaError(error)) {
         try {
           const settings = await plugin.settings.snapshot();
           return await show(req, res, await plugin.engine.status(attemptId, requestFacts(req, settings)), error);
         } catch (inner) {
-          if (isMfaError(inner, 'ATTEMPT_EXPIRED')) return restart(req, res, 'expired');
+          const endedNow = endedLogin(inner);
+          if (endedNow) return restartLogin(req, res, options.loginPath, endedNow);
           return next(inner);
         }
       }

@@ -1,20 +1,19 @@
 import { type Request, type Response, Router } from 'express';
-import QRCode from 'qrcode';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import { recentUserActivity } from '../../../plugin/audit/userActivity.ts';
-import { isMfaError } from '../../../plugin/errors.ts';
-import { recoveryCodesLeft } from '../../../plugin/factors/recovery-codes/index.ts';
-import type { TotpSetup } from '../../../plugin/factors/totp/index.ts';
 import { listUserTokens } from '../../../plugin/credentials/userTokens.ts';
+import { recentPassRequired } from '../../../plugin/engine/recentMfaPass.ts';
+import type { CardStatus } from '../../../plugin/spi/factorPresentation.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
-import { type RenameError, renderSecurityPage, renderTotpSetupPage } from '../../../web/pages/mfa/securityPage.ts';
+import { type RenameError, renderSecurityPage } from '../../../web/pages/mfa/securityPage.ts';
 import { csrfToken } from '../csrf.ts';
 import { safeReturnPath } from '../safeReturnPath.ts';
 import { completeMfa } from './completeMfa.ts';
-import { requireRecentMfa } from './recentMfa.ts';
+import { deviceRoutes } from './deviceRoutes.ts';
+import { factorSetupRoutes } from './factorSetupRoutes.ts';
+import { enabledFactorViews } from './factorViews.ts';
 import { auditIp, requestFacts } from './requestFacts.ts';
 import { regenerateSession, saveSession, userRoute } from './webSession.ts';
-import { recentPassRequired } from '../../../plugin/engine/recentMfaPass.ts';
 
 export interface SecurityRoutesOptions {
   plugin: MfaPlugin;
@@ -23,7 +22,7 @@ export interface SecurityRoutesOptions {
   secureCookies: boolean;
 }
 
-/** `/user/security`: the user's own factors — set up, list, remove. Nobody can enrol a factor for someone else. */
+/** `/user/security`: the user's own factors — set up, list, rename, remove — for every factor alike. Nobody can enrol a factor for someone else. */
 export function securityRoutes(options: SecurityRoutesOptions): Router {
   const { plugin } = options;
   const router = Router();
@@ -35,9 +34,16 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
     const setupRequired = req.session.mfa?.setupRequired === true;
     const flash = req.session.mfaFlash;
     delete req.session.mfaFlash;
-    const setupOptions = await plugin.enrolment.setupOptions();
+    const setupOptions = (await plugin.enrolment.setupOptions()).map((o) => o.id);
     const settings = await plugin.settings.snapshot();
-    const recoveryCodes = setupOptions.some((o) => o.id === 'recovery_codes') ? await recoveryCodesLeft(plugin.registry.context(settings), user) : undefined;
+    const factors = enabledFactorViews(plugin, settings);
+    // Each factor's own line under its card ("7 of 10 recovery codes left").
+    const cardStatus = new Map<string, CardStatus>();
+    for (const factory of plugin.registry.enabled(settings)) {
+      if (!setupOptions.includes(factory.id)) continue;
+      const line = await plugin.registry.provider(factory, settings).cardStatus?.(user);
+      if (line) cardStatus.set(factory.id, line);
+    }
     const marker = req.session.mfa;
     // Said up front, so the user is not surprised by the question after filling in a form.
     const recentPass = marker?.state === 'passed' ? ((await recentPassRequired(plugin, user, { passedAt: marker.passedAt, loggedInAt: marker.loginAt }, 'web')) ?? undefined) : undefined;
@@ -46,8 +52,9 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
         csrf: csrfToken(req),
         username: user.username,
         devices,
+        factors,
         setupOptions,
-        recoveryCodes,
+        cardStatus,
         setupRequired,
         recentPass,
         renamable: await plugin.enrolment.renamableFactors(),
@@ -58,13 +65,6 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
         error,
       }),
     );
-  }
-
-  async function showTotpSetup(req: Request, res: Response, setup: TotpSetup, status = 200, error?: string, label = ''): Promise<void> {
-    // The QR code is drawn here, never by a third-party chart service: the secret stays on this site.
-    const qrSvg = await QRCode.toString(setup.otpauthUri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
-    // The page shows the secret: no browser cache or proxy may keep it (OWASP ASVS V14.3, sensitive data in caches).
-    res.status(status).set('Cache-Control', 'no-store').send(renderTotpSetupPage({ csrf: csrfToken(req), setup, qrSvg, error, label }));
   }
 
   router.get('/user/security', userRoute(plugin, signIn, (req, res, user) => showSecurityPage(req, res, user)));
@@ -90,73 +90,6 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
     res.redirect(303, '/mfa');
   }));
 
-  router.post('/user/security/totp/setup', requireRecentMfa(plugin), userRoute(plugin, signIn, async (req, res, user) => {
-    const label = typeof req.body?.label === 'string' ? req.body.label : '';
-    const setup = (await plugin.enrolment.beginSetup(user, 'totp', { label, ip: await auditIp(plugin, req) })) as TotpSetup;
-    await showTotpSetup(req, res, setup, 200, undefined, label);
-  }));
-
-  // Confirming is a set-up step too: a stale session must not read back (or finish) a set-up begun while it was fresh.
-  router.post('/user/security/totp/confirm', requireRecentMfa(plugin), userRoute(plugin, signIn, async (req, res, user) => {
-    const input = { setupId: req.body?.setupId, code: String(req.body?.code ?? ''), label: String(req.body?.label ?? '') };
-    try {
-      await plugin.enrolment.confirmSetup(user, 'totp', input, { actor: user.username, ip: await auditIp(plugin, req) });
-    } catch (error) {
-      if (isMfaError(error, 'INVALID_CODE') || isMfaError(error, 'INVALID_INPUT')) {
-        // Show the same QR code again, so the user can retry without rescanning.
-        const pending = await resumeSetup(plugin, user, Number(input.setupId));
-        if (pending) return await showTotpSetup(req, res, pending, error.code === 'INVALID_CODE' ? 401 : 400, error.message, input.label);
-      }
-      if (isMfaError(error, 'SETUP_EXPIRED')) return await showSecurityPage(req, res, user, 410, error.message);
-      throw error;
-    }
-    const marker = req.session.mfa;
-    if (marker?.setupRequired && marker.attemptId) {
-      // Setting the factor up proved possession: it counts for the login waiting on it.
-      const settings = await plugin.settings.snapshot();
-      const status = await plugin.engine.passBySetup(marker.attemptId, 'totp', requestFacts(req, settings));
-      if (status.outcome === 'passed') {
-        return completeMfa(plugin, req, res, { userId: user.id, attempt: status.attempt }, { trustDevice: false, homePath: options.homePath, loginPath: options.loginPath, secureCookies: options.secureCookies });
-      }
-      return res.redirect(303, '/mfa');
-    }
-    req.session.mfaFlash = 'Your authenticator app is set up. You will be asked for its code when you log in.';
-    res.redirect(303, '/user/security');
-  }));
-
-  /** A new name for one of the user's own devices (any factor whose provider can rename). */
-  router.post('/user/security/devices/rename', userRoute(plugin, signIn, async (req, res, user) => {
-    if (req.session.mfa?.state !== 'passed') return res.redirect(303, '/mfa');
-    const factor = typeof req.body?.factor === 'string' ? req.body.factor : '';
-    const id = Number(req.body?.id);
-    const label = typeof req.body?.label === 'string' ? req.body.label : '';
-    try {
-      const name = await plugin.enrolment.rename(user, factor, id, label, { actor: user.username, ip: await auditIp(plugin, req) });
-      req.session.mfaFlash = `Renamed to “${name}”.`;
-    } catch (error) {
-      if (isMfaError(error, 'INVALID_INPUT')) return await showSecurityPage(req, res, user, 400, undefined, { factor, id, message: error.message, value: label });
-      if (isMfaError(error)) return await showSecurityPage(req, res, user, error.code === 'NOT_FOUND' ? 404 : 400, error.message);
-      throw error;
-    }
-    res.redirect(303, '/user/security');
-  }));
-
-  // Stopping to trust a browser gives access up: it never waits for a recent pass.
-  router.post('/user/security/devices/remove', requireRecentMfa(plugin, { appliesTo: (req) => req.body?.factor !== 'trusted_device' }), userRoute(plugin, signIn, async (req, res, user) => {
-    if (req.session.mfa?.state !== 'passed') return res.redirect(303, '/mfa');
-    const factor = typeof req.body?.factor === 'string' ? req.body.factor : '';
-    const id = Number(req.body?.id);
-    if (!factor || !Number.isInteger(id)) return await showSecurityPage(req, res, user, 400, 'Choose a device to remove from the list.');
-    try {
-      await plugin.enrolment.remove(user, factor, id, { actor: user.username, ip: await auditIp(plugin, req) });
-    } catch (error) {
-      if (isMfaError(error)) return await showSecurityPage(req, res, user, error.code === 'NOT_FOUND' ? 404 : 400, error.message);
-      throw error;
-    }
-    req.session.mfaFlash = factor === 'trusted_device' ? 'That browser is no longer trusted.' : 'The device was removed from your account.';
-    res.redirect(303, '/user/security');
-  }));
-
   /**
    * "Log out everywhere": every other browser session and every API session of the user
    * ends; this one stays (the user is acting from it, and it has passed MFA) but gets a
@@ -178,12 +111,7 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
     res.redirect(303, '/user/security');
   }));
 
+  router.use(factorSetupRoutes({ ...options, showSecurityPage: (req, res, user, status, error) => showSecurityPage(req, res, user, status, error) }));
+  router.use(deviceRoutes({ plugin, loginPath: options.loginPath, showSecurityPage }));
   return router;
-}
-
-/** The pending set-up behind a form, re-read so a mistyped code does not cost the user a new QR code. */
-async function resumeSetup(plugin: MfaPlugin, user: HostUser, setupId: number): Promise<TotpSetup | null> {
-  if (!Number.isInteger(setupId)) return null;
-  const resumed = (await plugin.enrolment.resumeSetup(user, 'totp', { setupId })) as TotpSetup | null | undefined;
-  return resumed ?? null;
 }

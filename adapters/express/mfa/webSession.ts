@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
+import type { ChallengeView } from '../../../plugin/spi/factorPresentation.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
 import type {} from 'express-session';
 
@@ -33,6 +34,8 @@ declare module 'express-session' {
     mfa?: MfaSessionMarker;
     /** A one-time message for the next MFA page (e.g. "Authenticator app added"). */
     mfaFlash?: string;
+    /** An approval started on /mfa (prompt kind 'approval'): what its page shows while it waits (the number to match). */
+    mfaChallenge?: { attemptId: string; factor: string; view: ChallengeView };
   }
 }
 

@@ -1,4 +1,3 @@
-import { constantTimeEqual, hashCode } from '../../crypto/tokens.ts';
 import { MfaError } from '../../errors.ts';
 import type { FactorContext, FactorDevice } from '../../spi/factor.ts';
 import type { HostUser } from '../../spi/host.ts';
@@ -39,6 +38,9 @@ interface SetupState {
   lastSentAt: number;
   wrongCodes: number;
 }
+
+/** Set-up codes are hashed under a subkey of their own, apart from login codes (FactorContext.keyedHash). */
+const SETUP_CODE_PURPOSE = 'email/setup-code';
 
 const FRESH_SETUP: SetupState = { version: 0, codeHash: null, codeExpiresAt: 0, sends: 0, lastSentAt: 0, wrongCodes: 0 };
 
@@ -87,7 +89,7 @@ export class EmailEnrolment {
       const expiresAt = Math.min(now + rules.ttlMinutes * 60_000, pending.createdAt + EMAIL_SETUP_WINDOW_MS);
       const next: SetupState = {
         version: state.version + 1,
-        codeHash: hashCode(code, this.context.serverKey, `email-setup:${pending.id}`),
+        codeHash: this.context.keyedHash(SETUP_CODE_PURPOSE).digest([`email-setup:${pending.id}`, code]),
         codeExpiresAt: expiresAt,
         sends: state.sends + 1,
         lastSentAt: now,
@@ -146,8 +148,7 @@ export class EmailEnrolment {
       throw new MfaError('SETUP_EXPIRED', 'That code no longer works. Ask for a new code.');
     }
     if (now >= state.codeExpiresAt) throw new MfaError('SETUP_EXPIRED', 'That code has expired. Ask for a new code.');
-    const expected = hashCode(typed, this.context.serverKey, `email-setup:${pending.id}`);
-    if (!constantTimeEqual(expected, state.codeHash)) {
+    if (!this.context.keyedHash(SETUP_CODE_PURPOSE).matches(state.codeHash, [`email-setup:${pending.id}`, typed])) {
       const wrongCodes = state.wrongCodes + 1;
       const counted = await replaceUserFactorData(this.context.db, pending.id, rawOf(pending), { ...state, version: state.version + 1, wrongCodes });
       const left = counted ? EMAIL_SETUP_MAX_WRONG_CODES - wrongCodes : 0;

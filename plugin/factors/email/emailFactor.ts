@@ -1,4 +1,4 @@
-import { constantTimeEqual, hashCode, hashToken, randomToken } from '../../crypto/tokens.ts';
+import { hashToken, randomToken } from '../../crypto/tokens.ts';
 import { MfaError } from '../../errors.ts';
 import type { AttemptView, FactorContext, FactorDevice, FactorProvider, FactorProviderFactory, VerifyOutcome } from '../../spi/factor.ts';
 import type { HostUser } from '../../spi/host.ts';
@@ -10,6 +10,10 @@ import { loginCodeMail } from './emailMessages.ts';
 import { RateLimits } from '../../store/rateLimits.ts';
 import { assertMaySend, type ResendRules, takeUserSend } from './resendThrottle.ts';
 import { deliverCode } from './deliverCode.ts';
+import { emailCopy, emailPresentation } from './emailPresentation.ts';
+
+/** Login codes are hashed under a subkey of their own (FactorContext.keyedHash). */
+const LOGIN_CODE_PURPOSE = 'email/login-code';
 
 /** The hash context that binds a login code to its attempt: a code mailed for one login is worthless for another. */
 export function loginCodeContext(attemptId: string): string {
@@ -71,7 +75,7 @@ class EmailProvider implements FactorProvider {
       const expiresAt = Math.min(now + rules.ttlMinutes * 60_000, attempt.expiresAt);
       const sends = read.state.sends + 1;
       const written = await this.attempts.replace(attempt.id, read, {
-        codeHash: hashCode(code, this.context.serverKey, loginCodeContext(attempt.id)),
+        codeHash: this.context.keyedHash(LOGIN_CODE_PURPOSE).digest([loginCodeContext(attempt.id), code]),
         codeExpiresAt: expiresAt,
         usedAt: null,
         sends,
@@ -142,8 +146,7 @@ class EmailProvider implements FactorProvider {
     if (this.context.now() >= state.codeExpiresAt) {
       return { verified: false, reason: 'expired', message: 'That code has expired. Ask for a new code.' };
     }
-    const expected = typed === null ? '' : hashCode(typed, this.context.serverKey, loginCodeContext(attempt.id));
-    if (!constantTimeEqual(expected, state.codeHash)) {
+    if (typed === null || !this.context.keyedHash(LOGIN_CODE_PURPOSE).matches(state.codeHash, [loginCodeContext(attempt.id), typed])) {
       const message = state.sends > 1 ? 'That code is not right. Only the newest code you were sent works.' : 'That code is not right.';
       return { verified: false, reason: 'invalid', message };
     }
@@ -191,5 +194,7 @@ export const emailFactor: FactorProviderFactory = {
   requiresInput: true,
   userSetupAllowed: true,
   capabilities: { requiresInput: true, sendsChallenge: true, worksWithoutBrowser: true, phishingResistant: false, userSetupAllowed: true },
+  copy: emailCopy,
+  presentation: emailPresentation,
   create: (context) => new EmailProvider(context),
 };

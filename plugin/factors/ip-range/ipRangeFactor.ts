@@ -1,5 +1,6 @@
 import { networkMatcher } from '../../net/cidr.ts';
 import type { FactorContext, FactorProvider, FactorProviderFactory, FactorState } from '../../spi/factor.ts';
+import { ipRangeCopy } from './ipRangePresentation.ts';
 
 export const IP_RANGE_FACTOR_ID = 'ip_range';
 
@@ -23,5 +24,6 @@ export const ipRangeFactor: FactorProviderFactory = {
   requiresInput: false,
   userSetupAllowed: false,
   capabilities: { requiresInput: false, sendsChallenge: false, worksWithoutBrowser: true, phishingResistant: false, userSetupAllowed: false },
+  copy: ipRangeCopy,
   create: (context) => new IpRangeProvider(context),
 };

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { constantTimeEqual, hashCode, randomToken } from '../../crypto/tokens.ts';
+import type { KeyedHash } from '../../crypto/keyedHash.ts';
+import { randomToken } from '../../crypto/tokens.ts';
 
 /** How many codes a set holds (what GitHub, Google and Moodle's factor_backup offer). */
 export const RECOVERY_CODES_PER_SET = 10;
@@ -46,7 +47,7 @@ export interface HashedRecoveryCode {
 }
 
 /**
- * A salted HMAC-SHA-256 under the server key, not scrypt. NIST SP 800-63B §5.1.2.2 asks
+ * A salted HMAC-SHA-256 under the recovery codes' own subkey (RECOVERY_CODE_PURPOSE), not scrypt. NIST SP 800-63B §5.1.2.2 asks
  * for a slow KDF only for look-up secrets under 112 bits; ours have 80, but:
  * - an offline search of 2^80 HMACs per code is out of reach even with the key, and
  *   without the key (a database dump alone) there is nothing to search at all;
@@ -54,10 +55,19 @@ export interface HashedRecoveryCode {
  * - a login must test every unused code (up to 10): ten scrypt runs per guess would make
  *   each wrong guess cost the server half a second, a denial-of-service lever.
  */
-export function hashRecoveryCode(normalized: string, serverKey: Buffer, salt: string = randomToken(16)): HashedRecoveryCode {
-  return { salt, hash: hashCode(normalized, serverKey, `recovery:${salt}`) };
+export function hashRecoveryCode(normalized: string, codes: KeyedHash, salt: string = randomToken(16)): HashedRecoveryCode {
+  return { salt, hash: codes.digest([`recovery:${salt}`, normalized]) };
 }
 
-export function recoveryCodeMatches(normalized: string, stored: HashedRecoveryCode, serverKey: Buffer): boolean {
-  return constantTimeEqual(hashRecoveryCode(normalized, serverKey, stored.salt).hash, stored.hash);
+/**
+ * Checks a typed code against a stored hash. A code cannot be re-hashed under a new key
+ * (only its hash is kept, and using it spends it), so a hash made under an old key (or
+ * before subkeys) is checked under that key for as long as it is configured: the codes
+ * keep working through a rotation until the user makes a new set (SECURITY.md, "Keys").
+ */
+export function recoveryCodeMatches(normalized: string, stored: HashedRecoveryCode, codes: KeyedHash): boolean {
+  return codes.matches(stored.hash, [`recovery:${stored.salt}`, normalized]);
 }
+
+/** The purpose recovery codes are hashed under (FactorContext.keyedHash). */
+export const RECOVERY_CODE_PURPOSE = 'recovery-codes/code';

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { KeyedHash } from '../../crypto/keyedHash.ts';
 import { randomToken } from '../../crypto/tokens.ts';
 import { type UserFactorRecord, UserFactorRecords } from '../../store/userFactorRecords.ts';
 import { type HashedRecoveryCode, hashRecoveryCode, normalizeRecoveryCode } from './recoveryCode.ts';
@@ -19,7 +20,7 @@ export class RecoveryCodeStore {
 
   constructor(
     private readonly db: Knex,
-    private readonly serverKey: Buffer,
+    private readonly codeHash: KeyedHash,
   ) {
     this.records = new UserFactorRecords(db);
   }
@@ -46,7 +47,7 @@ export class RecoveryCodeStore {
       const records = new UserFactorRecords(trx);
       const ids: number[] = [];
       for (const code of codes) {
-        const { salt, hash } = hashRecoveryCode(normalizeRecoveryCode(code) ?? '', this.serverKey);
+        const { salt, hash } = hashRecoveryCode(normalizeRecoveryCode(code) ?? '', this.codeHash);
         ids.push(
           await records.insert({ userId, factor: RECOVERY_CODES_FACTOR_ID, label: 'Recovery code', secret: hash, data: { salt, setId }, createdAt, createdFromIp: ip }),
         );

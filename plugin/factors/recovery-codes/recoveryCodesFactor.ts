@@ -1,9 +1,11 @@
 import { MfaError } from '../../errors.ts';
 import type { AttemptView, FactorContext, FactorDevice, FactorProvider, FactorProviderFactory, VerifyOutcome } from '../../spi/factor.ts';
+import type { CardStatus } from '../../spi/factorPresentation.ts';
 import type { HostUser } from '../../spi/host.ts';
-import { generateRecoveryCode, normalizeRecoveryCode, RECOVERY_CODES_PER_SET, recoveryCodeMatches } from './recoveryCode.ts';
+import { generateRecoveryCode, normalizeRecoveryCode, RECOVERY_CODE_PURPOSE, RECOVERY_CODES_PER_SET, recoveryCodeMatches } from './recoveryCode.ts';
 import { recoveryCodeUsedMail } from './recoveryCodeMail.ts';
 import { RECOVERY_CODES_FACTOR_ID, RecoveryCodeStore, storedHashOf } from './recoveryCodeStore.ts';
+import { recoveryCodeUsedMessage, recoveryCodesCardStatus, recoveryCodesCopy, recoveryCodesPresentation } from './recoveryCodesPresentation.ts';
 
 /** At this many unused codes or fewer, the user is told to generate a new set. */
 export const RECOVERY_CODES_RUNNING_LOW_AT = 3;
@@ -31,7 +33,7 @@ class RecoveryCodesProvider implements FactorProvider {
   private readonly store: RecoveryCodeStore;
 
   constructor(private readonly context: FactorContext) {
-    this.store = new RecoveryCodeStore(context.db, context.serverKey);
+    this.store = new RecoveryCodeStore(context.db, context.keyedHash(RECOVERY_CODE_PURPOSE));
   }
 
   async configuredFor(user: HostUser): Promise<boolean> {
@@ -40,6 +42,15 @@ class RecoveryCodesProvider implements FactorProvider {
 
   async state(): Promise<'unknown'> {
     return 'unknown';
+  }
+
+  /** After a login with a recovery code: the security page, told how many are left (the user may have lost their device). */
+  async landingAfterPass(user: HostUser): Promise<{ place: 'security'; message: string }> {
+    return { place: 'security', message: recoveryCodeUsedMessage(await this.remaining(user)) };
+  }
+
+  async cardStatus(user: HostUser): Promise<CardStatus> {
+    return recoveryCodesCardStatus(await this.remaining(user));
   }
 
   async remaining(user: HostUser): Promise<RecoveryCodesLeft> {
@@ -59,7 +70,7 @@ class RecoveryCodesProvider implements FactorProvider {
     }
     const typed = normalizeRecoveryCode(input.code);
     const codes = await this.store.confirmed(user.id);
-    const match = typed === null ? undefined : codes.find((code) => recoveryCodeMatches(typed, storedHashOf(code), this.context.serverKey));
+    const match = typed === null ? undefined : codes.find((code) => recoveryCodeMatches(typed, storedHashOf(code), this.context.keyedHash(RECOVERY_CODE_PURPOSE)));
     if (!match) return { verified: false, reason: 'invalid', message: 'That is not one of your recovery codes.' };
     const now = this.context.now();
     if (match.counter !== 0 || !(await this.store.markUsed(match.id, now))) {
@@ -136,6 +147,8 @@ export const recoveryCodesFactor: FactorProviderFactory = {
   requiresInput: true,
   userSetupAllowed: true,
   capabilities: { requiresInput: true, sendsChallenge: false, worksWithoutBrowser: true, phishingResistant: false, userSetupAllowed: true },
+  copy: recoveryCodesCopy,
+  presentation: recoveryCodesPresentation,
   create: (context) => new RecoveryCodesProvider(context),
 };
 

@@ -2,8 +2,10 @@ import { generateSecret, generateURI } from 'otplib';
 import { MfaError } from '../../errors.ts';
 import type { HostUser } from '../../spi/host.ts';
 import type { AttemptView, FactorContext, FactorDevice, FactorProvider, FactorProviderFactory, VerifyOutcome } from '../../spi/factor.ts';
+import { recordSecretContext } from '../../store/sealedFactorSecrets.ts';
 import { UserFactorRecords, type UserFactorRecord } from '../../store/userFactorRecords.ts';
 import { type TotpAlgorithm, type TotpParameters, verifyTotpCode } from './totpCode.ts';
+import { totpCopy, totpPresentation } from './totpPresentation.ts';
 
 export const TOTP_FACTOR_ID = 'totp';
 
@@ -21,8 +23,9 @@ export interface TotpSetup {
   parameters: TotpParameters;
 }
 
+/** `totp:<user id>`: the rule for every sealed record secret, so `keys rotate` can re-seal it. */
 function secretContext(userId: string): string {
-  return `totp:${userId}`;
+  return recordSecretContext(TOTP_FACTOR_ID, userId);
 }
 
 function parametersOf(record: UserFactorRecord): TotpParameters {
@@ -193,5 +196,7 @@ export const totpFactor: FactorProviderFactory = {
   requiresInput: true,
   userSetupAllowed: true,
   capabilities: { requiresInput: true, sendsChallenge: false, worksWithoutBrowser: true, phishingResistant: false, userSetupAllowed: true },
+  copy: totpCopy,
+  presentation: totpPresentation,
   create: (context) => new TotpProvider(context),
 };

@@ -1,6 +1,7 @@
 import type { FactorContext, FactorProvider, FactorProviderFactory, FactorState } from '../../spi/factor.ts';
 import type { HostUser } from '../../spi/host.ts';
 import { TRUSTED_DEVICE_FACTOR_ID, TrustedDevices } from './trustedDevices.ts';
+import { trustedDeviceCopy, trustedDevicePresentation } from './trustedDevicePresentation.ts';
 
 class TrustedDeviceProvider implements FactorProvider {
   private readonly devices: TrustedDevices;
@@ -31,5 +32,7 @@ export const trustedDeviceFactor: FactorProviderFactory = {
   requiresInput: false,
   userSetupAllowed: false,
   capabilities: { requiresInput: false, sendsChallenge: false, worksWithoutBrowser: false, phishingResistant: false, userSetupAllowed: false, removalGivesAccessUp: true },
+  copy: trustedDeviceCopy,
+  presentation: trustedDevicePresentation,
   create: (context) => new TrustedDeviceProvider(context),
 };

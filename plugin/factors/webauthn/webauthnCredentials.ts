@@ -1,5 +1,5 @@
-import { createHmac } from 'node:crypto';
 import type { WebAuthnCredential } from '@simplewebauthn/server';
+import type { KeyedHash } from '../../crypto/keyedHash.ts';
 import type { FactorDevice } from '../../spi/factor.ts';
 import type { UserFactorRecord } from '../../store/userFactorRecords.ts';
 
@@ -24,13 +24,26 @@ export interface PendingRegistrationData {
   userHandle: string;
 }
 
+/** The purpose user handles are derived under (FactorContext.keyedHash). */
+export const USER_HANDLE_PURPOSE = 'webauthn/user-handle';
+
 /**
- * The user handle (user.id) we give authenticators: opaque and stable per user, derived
- * with the server key so it needs no table and never carries the username (§14.6.1:
- * "It is RECOMMENDED to let the user handle be 64 random bytes" and hold no PII).
+ * The user handle (user.id) we give authenticators: opaque per user, derived with a
+ * subkey so it needs no table and never carries the username (§14.6.1: "It is
+ * RECOMMENDED to let the user handle be 64 random bytes" and hold no PII).
+ *
+ * It must stay the same for a user across keys (an authenticator keeps one passkey per
+ * user handle), so a user who already has a credential keeps that credential's handle
+ * (`existingUserHandle`); a derived one is only for a user's first.
  */
-export function userHandleFor(serverKey: Buffer, userId: string): Uint8Array {
-  return new Uint8Array(createHmac('sha256', serverKey).update('webauthn-user-handle\0').update(userId).digest());
+export function userHandleFor(handles: KeyedHash, userId: string): Uint8Array {
+  return new Uint8Array(handles.bytes(['webauthn-user-handle', userId]));
+}
+
+/** The user handle the user's credentials were made with (base64url), if they have one: kept through key changes. */
+export function existingUserHandle(credentials: readonly UserFactorRecord[]): Uint8Array | null {
+  const handle = credentials.map((record) => credentialDataOf(record).userHandle).find((value) => value !== '');
+  return handle ? new Uint8Array(Buffer.from(handle, 'base64url')) : null;
 }
 
 export function credentialDataOf(record: UserFactorRecord): StoredCredentialData {

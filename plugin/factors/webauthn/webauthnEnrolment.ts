@@ -11,11 +11,13 @@ import type { RelyingParty } from './relyingParty.ts';
 import { readRegistrationResponse } from './webauthnResponses.ts';
 import {
   credentialDataOf,
+  existingUserHandle,
   isRegisteredCredential,
   type PendingRegistrationData,
   type StoredCredentialData,
   SUPPORTED_ALGORITHM_IDS,
   toDevice,
+  USER_HANDLE_PURPOSE,
   userHandleFor,
   WEBAUTHN_FACTOR_ID,
 } from './webauthnCredentials.ts';
@@ -45,7 +47,7 @@ export async function beginRegistration(context: FactorContext, rp: RelyingParty
   const now = context.now();
   await records.removeStalePending(user.id, WEBAUTHN_FACTOR_ID, now - rp.timeoutMs);
   const existing = (await records.list(user.id, WEBAUTHN_FACTOR_ID)).filter(isRegisteredCredential);
-  const userHandle = userHandleFor(context.serverKey, user.id);
+  const userHandle = existingUserHandle(existing) ?? userHandleFor(context.keyedHash(USER_HANDLE_PURPOSE), user.id);
   const options = await generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,

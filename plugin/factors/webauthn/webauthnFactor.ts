@@ -5,6 +5,7 @@ import { type RelyingParty, relyingPartyFrom } from './relyingParty.ts';
 import { isRegisteredCredential, toDevice, WEBAUTHN_FACTOR_ID } from './webauthnCredentials.ts';
 import { beginRegistration, confirmRegistration, renameCredential, type WebauthnSetup } from './webauthnEnrolment.ts';
 import { createLoginChallenge, verifyLoginAssertion, type WebauthnLoginChallenge } from './webauthnLogin.ts';
+import { webauthnCopy, webauthnPresentation } from './webauthnPresentation.ts';
 
 class WebauthnProvider implements FactorProvider {
   private readonly records: UserFactorRecords;
@@ -70,6 +71,8 @@ export const webauthnFactor: FactorProviderFactory = {
   requiresInput: true,
   userSetupAllowed: true,
   capabilities: { requiresInput: true, sendsChallenge: true, worksWithoutBrowser: false, phishingResistant: true, userSetupAllowed: true },
+  copy: webauthnCopy,
+  presentation: webauthnPresentation,
   create: (context) => new WebauthnProvider(context),
 };
 

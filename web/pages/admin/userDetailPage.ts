@@ -3,7 +3,7 @@ import { MAX_REASON_LENGTH } from '../../../plugin/admin/index.ts';
 import type { AuditRecord } from '../../../plugin/audit/auditLog.ts';
 import { html, type SafeHtml } from '../../html.ts';
 import type { UserToken } from '../../../plugin/credentials/userTokens.ts';
-import { formatTime } from '../mfa/factorCopy.ts';
+import { formatTime } from '../../formatTime.ts';
 import { renderTokenList } from '../mfa/tokenList.ts';
 import { renderAdminPage } from './adminLayout.ts';
 

@@ -1,20 +1,13 @@
 import type { AuditRecord } from '../../../plugin/audit/auditLog.ts';
 import { html, type SafeHtml } from '../../html.ts';
-import { formatTime } from './factorCopy.ts';
-
-const FACTOR_WORDS: Record<string, string> = {
-  totp: 'authenticator app',
-  email: 'email codes',
-  recovery_codes: 'recovery codes',
-  webauthn: 'security key or passkey',
-  trusted_device: 'trusted browser',
-  ip_range: 'trusted network',
-};
+import type { FactorView } from './factorView.ts';
+import { formatTime } from '../../formatTime.ts';
 
 const DOOR_WORDS: Record<string, string> = { web: 'in a browser', token: 'from the mobile app', api: 'through the API' };
 
-function factorWords(factor: string | null | undefined): string {
-  return factor ? (FACTOR_WORDS[factor] ?? factor) : 'a way of verifying';
+/** A factor's name inside a sentence, from its own copy (a factor no longer installed keeps its id). */
+function wordsFor(factors: readonly FactorView[]) {
+  return (factor: string | null | undefined): string => (factor ? (factors.find((f) => f.id === factor)?.inSentence ?? factor) : 'a way of verifying');
 }
 
 function capitalised(text: string): string {
@@ -31,9 +24,14 @@ function quoted(value: unknown): string {
  * `detail` (labels, counts, the browser family): never a secret, code or token, and
  * never an administrator's free-text reason.
  */
-export function describeActivity(record: AuditRecord): string {
+export function describeActivity(record: AuditRecord, factors: readonly FactorView[] = []): string {
   const detail = record.detail ?? {};
+  const factorWords = wordsFor(factors);
   const factor = factorWords(record.factor);
+  const view = factors.find((f) => f.id === record.factor);
+  // A factor's own events, in its own words.
+  const own = (view ?? factors.find((f) => f.copy.activity?.[record.event]))?.copy.activity?.[record.event];
+  if (own !== undefined) return typeof own === 'string' ? own : own(detail);
   switch (record.event) {
     case 'mfa_passed': {
       const used = Array.isArray(detail.factors) && detail.factors.length > 0 ? ` with your ${detail.factors.map((f) => factorWords(String(f))).join(' and ')}` : ' without a second step';
@@ -49,25 +47,15 @@ export function describeActivity(record: AuditRecord): string {
     case 'factor_unlocked':
       return `An administrator unlocked your ${factor}`;
     case 'factor_added':
-      return record.factor === 'recovery_codes' ? 'New recovery codes were made (older ones stopped working)' : `${capitalised(factor)}${quoted(detail.label)} was added`;
+      return view?.copy.addedActivity ?? `${capitalised(factor)}${quoted(detail.label)} was added`;
     case 'factor_removed':
       return `${capitalised(factor)} was removed`;
     case 'factor_renamed':
       return `${capitalised(factor)} was renamed to${quoted(detail.label)}`;
     case 'factor_reset':
       return record.factor ? `An administrator reset your ${factor}` : 'An administrator reset all your ways of verifying';
-    case 'totp_code_reused':
-      return 'A code from your authenticator app was used a second time (refused)';
-    case 'trusted_device_added':
-      return 'A browser was trusted to skip the second step';
-    case 'trusted_device_revoked':
-      return 'A browser is no longer trusted';
-    case 'recovery_code_used':
-      return typeof detail.remaining === 'number' ? `A recovery code was used (${detail.remaining} left)` : 'A recovery code was used';
     case 'not_me_reported':
       return '“This wasn’t me” was reported for a sign-in, and it was stopped';
-    case 'webauthn_counter_regressed':
-      return 'A security key answered in a way that suggests it was copied';
     case 'identity_token_created':
       return `An identity token was made:${quoted(detail.name)}`;
     case 'identity_token_used':
@@ -102,14 +90,14 @@ function sessionsEndedWords(detail: Record<string, unknown>): string {
 }
 
 /** "Recent activity" on /user/security: the last MFA events with when, where from, and how; and what to do if one is not theirs. */
-export function renderRecentActivity(activity: readonly AuditRecord[]): SafeHtml {
+export function renderRecentActivity(activity: readonly AuditRecord[], factors: readonly FactorView[] = []): SafeHtml {
   return html`<section aria-labelledby="activity-heading">
     <h2 id="activity-heading">Recent activity</h2>
     ${
       activity.length === 0
         ? html`<p>Nothing yet.</p>`
         : html`<ol class="activity">${activity.map(
-            (record) => html`<li><span class="what">${describeActivity(record)}</span>
+            (record) => html`<li><span class="what">${describeActivity(record, factors)}</span>
               <span class="when">${formatTime(record.at)} · ${record.ip ? `from ${record.ip}` : 'address not known'}${record.door && DOOR_WORDS[record.door] ? ` · ${DOOR_WORDS[record.door]}` : ''}</span></li>`,
           )}</ol>`
     }

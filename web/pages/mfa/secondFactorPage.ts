@@ -1,19 +1,28 @@
 import type { FactorStanding } from '../../../plugin/engine/decideOutcome.ts';
-import { html } from '../../html.ts';
+import type { ChallengeView, FactorPrompt } from '../../../plugin/spi/factorPresentation.ts';
+import { html, type SafeHtml } from '../../html.ts';
 import { renderPage } from '../../layout.ts';
-import { renderSendCodeForm } from './emailPages.ts';
-import { promptFor } from './factorCopy.ts';
-import { renderWebauthnLoginForm } from './webauthnPages.ts';
+import { type DrawnQrCodes, renderBlocks } from './displayBlocks.ts';
+import { assetPath, type FactorView } from './factorView.ts';
+
+export interface OfferedFactor {
+  standing: FactorStanding;
+  view: FactorView;
+}
 
 export interface SecondFactorPageModel {
   csrf: string;
   username: string;
+  siteName?: string;
   /** The factor asked for now; null when none is usable. */
-  current: FactorStanding | null;
+  current: OfferedFactor | null;
   /** The user's other factors ("try another way"). */
-  others: FactorStanding[];
-  offerTrustDevice: boolean;
-  trustHours: number;
+  others: OfferedFactor[];
+  /** "Trust this device for N hours", when the site allows it. */
+  trustHours: number | null;
+  /** What the current factor said when it was started (an approval waiting on a phone: the number to match). */
+  challenge?: ChallengeView;
+  qr?: DrawnQrCodes;
   error?: string;
   flash?: string;
 }
@@ -23,48 +32,119 @@ function triesNote(factor: FactorStanding): string {
   return `${factor.triesLeft} ${factor.triesLeft === 1 ? 'try' : 'tries'} left before this way of verifying is locked.`;
 }
 
-/** `/mfa`: the second step of logging in. */
+function trustCheckbox(hours: number | null): SafeHtml | '' {
+  return hours === null
+    ? ''
+    : html`<p class="checkbox"><input type="checkbox" id="trust_device" name="trust_device" value="1">
+        <label for="trust_device">Trust this device for ${hours} hours</label></p>`;
+}
+
+/** A factor without a declared prompt still takes a typed code: its name is the label. */
+function promptOf(view: FactorView): FactorPrompt {
+  return view.presentation.prompt ?? { kind: 'code', label: view.name, hint: '' };
+}
+
+function hidden(csrf: string, factorId: string): SafeHtml {
+  return html`<input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="factor" value="${factorId}">`;
+}
+
+function codePrompt(model: SecondFactorPageModel, factor: OfferedFactor, prompt: Extract<FactorPrompt, { kind: 'code' }>, note: string): SafeHtml {
+  const describedBy = ['code-hint', model.error ? 'code-error' : '', note ? 'code-tries' : ''].filter(Boolean).join(' ');
+  const text = prompt.inputMode === 'text';
+  return html`${
+    prompt.send
+      ? html`<form method="post" action="/mfa/challenge" class="inline">${hidden(model.csrf, factor.view.id)}<button type="submit" class="secondary">${prompt.send.button}</button></form>`
+      : ''
+  }
+    <form method="post" action="/mfa" class="card" novalidate>
+      ${hidden(model.csrf, factor.view.id)}
+      <label for="code">${prompt.label}</label>
+      <p id="code-hint" class="hint">${prompt.hint}</p>
+      ${model.error ? html`<p id="code-error" class="error" role="alert">${model.error}</p>` : ''}
+      <input id="code" name="code" type="text" autocomplete="${text ? 'off' : 'one-time-code'}" inputmode="${prompt.inputMode ?? 'numeric'}"
+        ${text ? '' : html`pattern="[0-9 ]*"`} maxlength="${String(prompt.maxLength ?? 12)}" required autofocus aria-describedby="${describedBy}" ${model.error ? html`aria-invalid="true"` : ''}>
+      ${note ? html`<p id="code-tries" class="hint">${note}</p>` : ''}
+      ${trustCheckbox(model.trustHours)}
+      <button type="submit">Verify</button>
+    </form>`;
+}
+
+/** A button that runs the factor's browser script; the script asks /mfa/challenge and posts the answer to /mfa like any input. */
+function browserPrompt(model: SecondFactorPageModel, factor: OfferedFactor, prompt: Extract<FactorPrompt, { kind: 'browser' }>, note: string): SafeHtml {
+  const id = factor.view.id;
+  return html`<form method="post" action="/mfa" class="card" id="${id}-login" data-browser-prompt="${id}" data-options-url="/mfa/challenge">
+      ${hidden(model.csrf, id)}
+      <input type="hidden" name="response" value="">
+      <p id="${id}-hint" class="hint">${prompt.hint}</p>
+      ${model.error ? html`<p id="${id}-error" class="error" role="alert">${model.error}</p>` : ''}
+      <p class="error" role="alert" data-status hidden></p>
+      ${note ? html`<p class="hint">${note}</p>` : ''}
+      ${trustCheckbox(model.trustHours)}
+      <button type="button" data-start aria-describedby="${id}-hint">${prompt.button}</button>
+    </form>
+    <script src="${assetPath(id, prompt.script)}" defer></script>`;
+}
+
+/**
+ * Approval on another device: first a button that starts it; once started, what the factor
+ * shows (the number to match) and a form the page posts by itself when /mfa/status says the
+ * answer is in (the button is there for a browser without script).
+ */
+function approvalPrompt(model: SecondFactorPageModel, factor: OfferedFactor, prompt: Extract<FactorPrompt, { kind: 'approval' }>, note: string): SafeHtml {
+  const id = factor.view.id;
+  const errorLine = model.error ? html`<p class="error" role="alert">${model.error}</p>` : '';
+  if (!model.challenge) {
+    return html`<form method="post" action="/mfa/challenge" class="card">
+      ${hidden(model.csrf, id)}
+      <p id="${id}-hint" class="hint">${prompt.hint}</p>
+      ${errorLine}
+      ${note ? html`<p class="hint">${note}</p>` : ''}
+      <button type="submit" aria-describedby="${id}-hint">${prompt.button}</button>
+    </form>`;
+  }
+  const status = `/mfa/status?factor=${encodeURIComponent(id)}`;
+  return html`<form method="post" action="/mfa" class="card" id="approval-wait" data-status-url="${status}" data-events-url="/mfa/status/events?factor=${encodeURIComponent(id)}">
+      ${hidden(model.csrf, id)}
+      ${model.challenge.message ? html`<p role="status">${model.challenge.message}</p>` : ''}
+      ${renderBlocks(model.challenge.blocks ?? [], { csrf: model.csrf, siteName: model.siteName ?? '', qr: model.qr ?? new Map() })}
+      ${errorLine}
+      <p class="hint" data-status aria-live="polite">Waiting for your answer…</p>
+      ${trustCheckbox(model.trustHours)}
+      <button type="submit" class="secondary">I have approved it</button>
+    </form>
+    <script src="/assets/approvalWait.js" defer></script>
+    ${prompt.script ? html`<script src="${assetPath(id, prompt.script)}" defer></script>` : ''}`;
+}
+
+function renderPrompt(model: SecondFactorPageModel, factor: OfferedFactor): SafeHtml {
+  const prompt = promptOf(factor.view);
+  const note = triesNote(factor.standing);
+  switch (prompt.kind) {
+    case 'code':
+      return codePrompt(model, factor, prompt, note);
+    case 'browser':
+      return browserPrompt(model, factor, prompt, note);
+    case 'approval':
+      return approvalPrompt(model, factor, prompt, note);
+  }
+}
+
+/** `/mfa`: the second step of logging in, asking for one factor the way it declares, with the others under "Try another way". */
 export function renderSecondFactorPage(model: SecondFactorPageModel): string {
   const { current } = model;
-  const prompt = current ? promptFor(current.id, current.displayName) : null;
-  const note = current ? triesNote(current) : '';
-  const describedBy = ['code-hint', model.error ? 'code-error' : '', note ? 'code-tries' : ''].filter(Boolean).join(' ');
   const body = html`
     <h1>Verify it’s you</h1>
     <p>You are logging in as <strong>${model.username}</strong>.</p>
     ${model.flash ? html`<p class="flash" role="status">${model.flash}</p>` : ''}
-    ${current?.id === 'email' ? renderSendCodeForm(model.csrf) : ''}
-    ${
-      current?.id === 'webauthn'
-        ? renderWebauthnLoginForm({ csrf: model.csrf, error: model.error, note, offerTrustDevice: model.offerTrustDevice, trustHours: model.trustHours })
-        : current && prompt
-        ? html`<form method="post" action="/mfa" class="card" novalidate>
-            <input type="hidden" name="_csrf" value="${model.csrf}">
-            <input type="hidden" name="factor" value="${current.id}">
-            <label for="code">${prompt.label}</label>
-            <p id="code-hint" class="hint">${prompt.hint}</p>
-            ${model.error ? html`<p id="code-error" class="error" role="alert">${model.error}</p>` : ''}
-            <input id="code" name="code" type="text" autocomplete="${prompt.inputMode === 'text' ? 'off' : 'one-time-code'}" inputmode="${prompt.inputMode ?? 'numeric'}"
-              ${prompt.inputMode === 'text' ? '' : html`pattern="[0-9 ]*"`} maxlength="${String(prompt.maxLength ?? 12)}" required autofocus aria-describedby="${describedBy}" ${model.error ? html`aria-invalid="true"` : ''}>
-            ${note ? html`<p id="code-tries" class="hint">${note}</p>` : ''}
-            ${
-              model.offerTrustDevice
-                ? html`<p class="checkbox"><input type="checkbox" id="trust_device" name="trust_device" value="1">
-                    <label for="trust_device">Trust this device for ${model.trustHours} hours</label></p>`
-                : ''
-            }
-            <button type="submit">Verify</button>
-          </form>`
-        : html`<p class="error" role="alert">${model.error ?? 'None of your ways of verifying can be used now.'}</p>`
-    }
+    ${current ? renderPrompt(model, current) : html`<p class="error" role="alert">${model.error ?? 'None of your ways of verifying can be used now.'}</p>`}
     ${
       model.others.length > 0
         ? html`<h2>Try another way</h2>
           <ul class="factor-list">
             ${model.others.map((f) =>
-              f.state === 'locked'
-                ? html`<li>${f.displayName} <span class="badge">locked</span></li>`
-                : html`<li><a href="/mfa?factor=${encodeURIComponent(f.id)}">${f.displayName}</a></li>`,
+              f.standing.state === 'locked'
+                ? html`<li>${f.view.name} <span class="badge">locked</span></li>`
+                : html`<li><a href="/mfa?factor=${encodeURIComponent(f.view.id)}">${f.view.name}</a></li>`,
             )}
           </ul>`
         : ''
@@ -74,7 +154,7 @@ export function renderSecondFactorPage(model: SecondFactorPageModel): string {
       <p>Ask your site administrator to reset your second factor. After that you can log in with your password and set up a new device.</p>
     </details>
     <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${model.csrf}"><button type="submit" class="link">Log out</button></form>`;
-  return renderPage({ title: 'Verify it’s you', body });
+  return renderPage({ title: 'Verify it’s you', body, siteName: model.siteName });
 }
 
 /** Every usable factor is locked: say so, and what to do. */

@@ -1,24 +1,25 @@
 import type { AuditRecord } from '../../../plugin/audit/auditLog.ts';
 import type { UserToken } from '../../../plugin/credentials/userTokens.ts';
-import type { RecoveryCodesLeft } from '../../../plugin/factors/recovery-codes/index.ts';
-import type { TotpSetup } from '../../../plugin/factors/totp/index.ts';
 import type { FactorDevice } from '../../../plugin/spi/factor.ts';
-import { html, raw, type SafeHtml } from '../../html.ts';
+import type { CardStatus } from '../../../plugin/spi/factorPresentation.ts';
+import { formatTime } from '../../formatTime.ts';
+import { html, type SafeHtml } from '../../html.ts';
 import { renderPage } from '../../layout.ts';
-import { formatTime } from './factorCopy.ts';
+import { assetPath, type FactorView, setupPath } from './factorView.ts';
 import { renderRecentActivity } from './recentActivitySection.ts';
-import { renderRecoveryCodesCard } from './recoveryCodesPages.ts';
 import { renderTokenList } from './tokenList.ts';
-import { renderWebauthnSecurityCard } from './webauthnPages.ts';
 
 export interface SecurityPageModel {
   csrf: string;
   username: string;
   devices: FactorDevice[];
-  setupOptions: Array<{ id: string; displayName: string }>;
+  /** Every enabled factor, in the order they are offered. */
+  factors: readonly FactorView[];
+  /** Factors the user may set up themselves now. */
+  setupOptions: readonly string[];
+  /** A factor's line about the user's own state ("7 of 10 recovery codes left"), by factor id. */
+  cardStatus?: ReadonlyMap<string, CardStatus>;
   setupRequired: boolean;
-  /** Recovery codes left, when the factor is on. */
-  recoveryCodes?: RecoveryCodesLeft;
   /** Set when the last MFA pass is older than recent_pass_minutes: changes will ask for a factor again. */
   recentPass?: { minutes: number };
   /** Factors whose devices the user can rename. */
@@ -50,8 +51,6 @@ export interface SecurityPageSection {
   render(model: SecurityPageModel): SafeHtml | '';
 }
 
-export const FACTOR_NAMES: Record<string, string> = { totp: 'Authenticator app', trusted_device: 'Trusted browser', email: 'Email code', recovery_codes: 'Recovery codes', webauthn: 'Security key or passkey' };
-
 function removeForm(csrf: string, device: FactorDevice, action: string) {
   return html`<form method="post" action="/user/security/devices/remove" class="inline">
     <input type="hidden" name="_csrf" value="${csrf}">
@@ -79,8 +78,13 @@ function renameForm(csrf: string, device: FactorDevice, error: RenameError | und
   </details>`;
 }
 
-function inputFactors(model: SecurityPageModel): FactorDevice[] {
-  return model.devices.filter((d) => d.factor !== 'trusted_device');
+function viewOf(model: SecurityPageModel, factorId: string): FactorView | undefined {
+  return model.factors.find((f) => f.id === factorId);
+}
+
+/** Devices listed in the main table: those of factors without a section of their own. */
+function tableDevices(model: SecurityPageModel): FactorDevice[] {
+  return model.devices.filter((d) => !viewOf(model, d.factor)?.presentation.deviceSection);
 }
 
 function renderRecentPassNotice(csrf: string, minutes: number) {
@@ -104,13 +108,13 @@ const messagesSection: SecurityPageSection = {
 const factorsSection: SecurityPageSection = {
   id: 'factors',
   render(model) {
-    const factors = inputFactors(model);
+    const factors = tableDevices(model);
     const renamable = new Set(model.renamable ?? []);
     const actions = (d: FactorDevice) =>
       model.setupRequired
         ? ''
         : html`${renamable.has(d.factor) ? renameForm(model.csrf, d, model.renameError?.factor === d.factor && model.renameError.id === d.id ? model.renameError : undefined) : ''}
-          ${removeForm(model.csrf, d, 'Remove')}`;
+          ${removeForm(model.csrf, d, viewOf(model, d.factor)?.copy.removeButton ?? 'Remove')}`;
     return html`<h2>Ways to verify it’s you</h2>
     ${
       factors.length === 0
@@ -118,7 +122,7 @@ const factorsSection: SecurityPageSection = {
         : html`<table>
             <thead><tr><th scope="col">Name</th><th scope="col">Type</th><th scope="col">Added</th><th scope="col">Last used</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
             <tbody>${factors.map(
-              (d) => html`<tr><td>${d.label}</td><td>${FACTOR_NAMES[d.factor] ?? d.factor}</td><td>${formatTime(d.createdAt)}</td>
+              (d) => html`<tr><td>${d.label}</td><td>${viewOf(model, d.factor)?.name ?? d.factor}</td><td>${formatTime(d.createdAt)}</td>
                 <td>${formatTime(d.lastUsedAt)}</td><td>${actions(d)}</td></tr>`,
             )}</tbody>
           </table>`
@@ -126,56 +130,78 @@ const factorsSection: SecurityPageSection = {
   },
 };
 
-const addTotpSection: SecurityPageSection = {
-  id: 'add-totp',
+/** A card offering to set a factor up: a form to `/setup`, or a form a browser script fills and posts to `/confirm` (WebAuthn). */
+function renderCard(model: SecurityPageModel, view: FactorView): SafeHtml | '' {
+  const card = view.presentation.card;
+  if (!card) return '';
+  const status = model.cardStatus?.get(view.id);
+  const fieldId = `${view.id}-label`;
+  const asked = card.askLabel === true ? { label: 'Name for this device', placeholder: 'e.g. My phone' } : card.askLabel || null;
+  const label = asked
+    ? html`<label for="${fieldId}">${asked.label}</label>
+      <input id="${fieldId}" name="label" type="text" maxlength="100" placeholder="${asked.placeholder ?? ''}">`
+    : '';
+  const lines = html`${card.text ? html`<p>${card.text}</p>` : ''}
+    ${status?.line ? html`<p data-testid="${view.id}-status">${status.line}</p>` : ''}
+    ${status?.warning ? html`<p class="notice" role="alert">${status.warning}</p>` : ''}`;
+  const button = status?.button ?? card.button;
+  if (card.script) {
+    return html`<section class="card" aria-labelledby="${view.id}-heading">
+      <h3 id="${view.id}-heading">${card.title}</h3>
+      ${lines}
+      <form method="post" action="${setupPath(view.id, 'confirm')}" id="${view.id}-register" data-browser-setup="${view.id}" data-options-url="${setupPath(view.id, 'setup')}">
+        <input type="hidden" name="_csrf" value="${model.csrf}">
+        <input type="hidden" name="setupId" value="">
+        <input type="hidden" name="response" value="">
+        ${label}
+        <p class="error" role="alert" data-status hidden></p>
+        <button type="button" data-start>${button}</button>
+      </form>
+    </section>
+    <script src="${assetPath(view.id, card.script)}" defer></script>`;
+  }
+  return html`<form method="post" action="${setupPath(view.id, 'setup')}" class="card">
+    <input type="hidden" name="_csrf" value="${model.csrf}">
+    <h3>${card.title}</h3>
+    ${lines}
+    ${label}
+    <button type="submit">${button}</button>
+  </form>`;
+}
+
+/**
+ * The cards of the factors the user may set up now: one they have (onlyOne) is not offered
+ * again, and a backup (recovery codes) waits until the user has a way in.
+ */
+const cardsSection: SecurityPageSection = {
+  id: 'cards',
   render: (model) =>
-    model.setupOptions.some((o) => o.id === 'totp')
-      ? html`<form method="post" action="/user/security/totp/setup" class="card">
-          <input type="hidden" name="_csrf" value="${model.csrf}">
-          <h3>Add an authenticator app</h3>
-          <label for="label">Name for this device</label>
-          <input id="label" name="label" type="text" maxlength="100" placeholder="e.g. My phone">
-          <button type="submit">Set up authenticator app</button>
-        </form>`
-      : '',
+    html`${model.factors
+      .filter((view) => model.setupOptions.includes(view.id))
+      .filter((view) => !(view.presentation.card?.onlyOne && model.devices.some((d) => d.factor === view.id)))
+      .filter((view) => !(view.presentation.card?.backup && model.setupRequired))
+      .map((view) => renderCard(model, view))}`,
 };
 
-const emailSection: SecurityPageSection = {
-  id: 'email',
-  render: (model) =>
-    model.setupOptions.some((o) => o.id === 'email') && !inputFactors(model).some((d) => d.factor === 'email')
-      ? html`<form method="post" action="/user/security/email/setup" class="card">
-          <input type="hidden" name="_csrf" value="${model.csrf}">
-          <h3>Email codes</h3>
-          <p>Get a code by email when you log in. We send a code to your account’s address first, to check you receive it.</p>
-          <button type="submit">Turn on email codes</button>
-        </form>`
-      : '',
-};
-
-const webauthnSection: SecurityPageSection = {
-  id: 'webauthn',
-  render: (model) => (model.setupOptions.some((o) => o.id === 'webauthn') ? renderWebauthnSecurityCard({ csrf: model.csrf }) : ''),
-};
-
-const recoveryCodesSection: SecurityPageSection = {
-  id: 'recovery-codes',
-  render: (model) => (model.recoveryCodes && !model.setupRequired ? renderRecoveryCodesCard({ csrf: model.csrf, left: model.recoveryCodes }) : ''),
-};
-
-const trustedBrowsersSection: SecurityPageSection = {
-  id: 'trusted-browsers',
+/** Factors whose devices are listed under their own heading (trusted browsers), each with its removal. */
+const deviceSections: SecurityPageSection = {
+  id: 'device-sections',
   render(model) {
     if (model.setupRequired) return '';
-    const browsers = model.devices.filter((d) => d.factor === 'trusted_device');
-    return html`<h2>Trusted browsers</h2>
-      ${
-        browsers.length === 0
-          ? html`<p>No browser is trusted. Tick “Trust this device” when you verify to skip the code on a browser you own.</p>`
-          : html`<ul class="device-list">${browsers.map(
-              (d) => html`<li>${d.label}, trusted since ${formatTime(d.createdAt)}, until ${formatTime(d.expiresAt)} ${removeForm(model.csrf, d, 'Stop trusting')}</li>`,
-            )}</ul>`
-      }`;
+    return html`${model.factors.map((view) => {
+      const section = view.presentation.deviceSection;
+      if (!section) return '';
+      const devices = model.devices.filter((d) => d.factor === view.id);
+      return html`<h2>${section.heading}</h2>
+        ${
+          devices.length === 0
+            ? html`<p>${section.empty}</p>`
+            : html`<ul class="device-list">${devices.map(
+                (d) =>
+                  html`<li>${d.label}, since ${formatTime(d.createdAt)}${d.expiresAt ? `, until ${formatTime(d.expiresAt)}` : ''} ${removeForm(model.csrf, d, view.copy.removeButton ?? 'Remove')}</li>`,
+              )}</ul>`
+        }`;
+    })}`;
   },
 };
 
@@ -209,18 +235,15 @@ const sessionsSection: SecurityPageSection = {
 
 const recentActivitySection: SecurityPageSection = {
   id: 'recent-activity',
-  render: (model) => (model.activity ? renderRecentActivity(model.activity) : ''),
+  render: (model) => (model.activity ? renderRecentActivity(model.activity, model.factors) : ''),
 };
 
 /** The security page's parts, top to bottom. */
 export const SECURITY_PAGE_SECTIONS: readonly SecurityPageSection[] = [
   messagesSection,
   factorsSection,
-  addTotpSection,
-  emailSection,
-  webauthnSection,
-  recoveryCodesSection,
-  trustedBrowsersSection,
+  cardsSection,
+  deviceSections,
   tokensSection,
   sessionsSection,
   recentActivitySection,
@@ -231,46 +254,4 @@ export function renderSecurityPage(model: SecurityPageModel, sections: readonly 
   const body = html`<h1>Security</h1>
     ${sections.map((section) => section.render(model))}`;
   return renderPage({ title: 'Security', body, username: model.username, csrf: model.csrf });
-}
-
-export interface TotpSetupPageModel {
-  csrf: string;
-  setup: TotpSetup;
-  /** SVG made on this server by the qrcode package from the otpauth URI. */
-  qrSvg: string;
-  label: string;
-  error?: string;
-}
-
-/** Scan, or type the key; then prove it with a code. */
-export function renderTotpSetupPage(model: TotpSetupPageModel): string {
-  const groupedKey = model.setup.secret.replace(/(.{4})/g, '$1 ').trim();
-  const describedBy = model.error ? 'setup-code-hint setup-code-error' : 'setup-code-hint';
-  const body = html`
-    <h1>Set up your authenticator app</h1>
-    <ol class="steps">
-      <li>
-        <p>Open an authenticator app on your phone (for example Google Authenticator, Microsoft Authenticator, 2FAS or Aegis) and scan this code:</p>
-        <div class="qr" role="img" aria-label="QR code for setting up your authenticator app">${raw(model.qrSvg)}</div>
-        <details><summary>Can’t scan it?</summary>
-          <p>Choose “enter a setup key” in the app and type this key (time-based, ${model.setup.parameters.digits} digits):</p>
-          <p><code class="secret" data-testid="totp-secret">${groupedKey}</code></p>
-        </details>
-      </li>
-      <li>
-        <form method="post" action="/user/security/totp/confirm" class="card" novalidate>
-          <input type="hidden" name="_csrf" value="${model.csrf}">
-          <input type="hidden" name="setupId" value="${String(model.setup.setupId)}">
-          <input type="hidden" name="label" value="${model.label}">
-          <label for="setup-code">Enter the code the app now shows</label>
-          <p id="setup-code-hint" class="hint">This QR code works until ${formatTime(model.setup.expiresAt)}. After that, start again.</p>
-          ${model.error ? html`<p id="setup-code-error" class="error" role="alert">${model.error}</p>` : ''}
-          <input id="setup-code" name="code" type="text" autocomplete="one-time-code" inputmode="numeric" pattern="[0-9 ]*" maxlength="12" required
-            aria-describedby="${describedBy}">
-          <button type="submit">Confirm and turn on</button>
-        </form>
-      </li>
-    </ol>
-    <p><a href="/user/security">Cancel</a></p>`;
-  return renderPage({ title: 'Set up your authenticator app', body });
 }

@@ -1,6 +1,6 @@
 import type { UserToken } from '../../../plugin/credentials/userTokens.ts';
 import { html, type SafeHtml } from '../../html.ts';
-import { formatTime } from './factorCopy.ts';
+import { formatTime } from '../../formatTime.ts';
 
 export interface TokenListModel {
   tokens: readonly UserToken[];

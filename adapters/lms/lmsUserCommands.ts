@@ -1,10 +1,13 @@
 import { AuditLog } from '../../plugin/audit/auditLog.ts';
 import { UserSessions } from '../../plugin/credentials/userSessions.ts';
-import { lmsAdminHost } from '../lms/lmsAdminHost.ts';
-import { createUser, setUserSuspended } from '../lms/users.ts';
-import { existingUser } from './mfaCommands.ts';
-import { CLI_ACTOR } from './settingsCommands.ts';
-import { type CliCommand, requirePositionals, UsageError } from './cliCommand.ts';
+import { type CliCommand, requirePositionals, UsageError } from '../cli/cliCommand.ts';
+import { existingUser } from '../cli/mfaCommands.ts';
+import { CLI_ACTOR } from '../cli/settingsCommands.ts';
+import { createUser, setUserSuspended } from './users.ts';
+
+// The LMS's own commands: its users live in its tables, which the Host contract does not
+// write (a host creates and suspends accounts its own way). Registered by the reference
+// site's CLI (lmsCli.ts), not part of the generic one.
 
 function requiredOption(command: CliCommand, options: Record<string, string | boolean | undefined>, name: string): string {
   const value = options[name];
@@ -23,7 +26,7 @@ export const userAdd: CliCommand = {
     password: { type: 'string' },
     admin: { type: 'boolean', default: false },
   },
-  migrations: 'site',
+  migrations: 'host',
   async run({ db, args, out }) {
     const [username = ''] = requirePositionals(this, args, ['username']);
     const email = requiredOption(this, args.options, 'email');
@@ -39,13 +42,13 @@ export const userSuspend: CliCommand = {
   arguments: '<username>',
   summary: 'suspends a user: they cannot log in, and every browser and API session of theirs ends at once (audited)',
   options: {},
-  migrations: 'site',
-  async run({ db, args, out }) {
+  migrations: 'host',
+  async run({ db, args, out, host }) {
     const [username = ''] = requirePositionals(this, args, ['username']);
-    const user = await existingUser(db, username);
+    const user = await existingUser(host, username);
     const changed = await setUserSuspended(db, user.id, true);
     // Ended even when the account was already suspended: a session left by an earlier, partial suspension goes too.
-    const sessions = new UserSessions({ db, host: lmsAdminHost(db), audit: new AuditLog(db), now: Date.now });
+    const sessions = new UserSessions({ db, host, audit: new AuditLog(db), now: Date.now });
     const ended = await sessions.endAll(user.id, { cause: 'account_suspended', actor: CLI_ACTOR });
     out(`${changed ? 'Suspended' : 'Already suspended:'} ${user.username}; ${ended.webSessions + ended.apiSessions} sessions signed out.`);
   },
@@ -56,13 +59,13 @@ export const userReinstate: CliCommand = {
   arguments: '<username>',
   summary: 'lifts a suspension: the user can log in again (their old sessions stay ended)',
   options: {},
-  migrations: 'site',
-  async run({ db, args, out }) {
+  migrations: 'host',
+  async run({ db, args, out, host }) {
     const [username = ''] = requirePositionals(this, args, ['username']);
-    const user = await existingUser(db, username);
+    const user = await existingUser(host, username);
     const changed = await setUserSuspended(db, user.id, false);
     out(changed ? `Reinstated ${user.username}: they can log in again.` : `${user.username} was not suspended.`);
   },
 };
 
-export const userCommands: readonly CliCommand[] = [userAdd, userSuspend, userReinstate];
+export const lmsUserCommands: readonly CliCommand[] = [userAdd, userSuspend, userReinstate];

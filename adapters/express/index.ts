@@ -1,0 +1,16 @@
+/**
+ * `mfa-bridge/express`: the doors, for an Express host. Each takes the plugin
+ * (`createMfaPlugin` from `mfa-bridge`) and mounts on the host's app.
+ *
+ * @example
+ * const door = createMfaWebDoor({ plugin: mfa, homePath: '/' });
+ * door.mount(app); // the gate, /mfa, /user/security
+ */
+export { createMfaAdmin, type MfaAdmin, type MfaAdminOptions } from './admin/createMfaAdmin.ts';
+export { API_BASE, createMfaApi, type MfaApiOptions } from './api/createMfaApi.ts';
+export { csrfProtection, type CsrfProtectionOptions, csrfToken } from './csrf.ts';
+export { errorHandler } from './errorHandler.ts';
+export { KnexSessionStore, type KnexSessionStoreOptions } from './knexSessionStore.ts';
+export { createMfaTokenDoor, type MfaTokenDoor, MFA_REQUIRED_FOR_SERVICE } from './mfa/createMfaTokenDoor.ts';
+export { createMfaWebDoor, type MfaWebDoor, type MfaWebDoorOptions } from './mfa/createMfaWebDoor.ts';
+export { type PasswordCheckHook, passwordCheckHook } from './mfa/passwordCheckHook.ts';

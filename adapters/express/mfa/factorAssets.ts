@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { Router } from 'express';
+import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
+
+/** By extension: what a factor may ship for browsers. Anything else is served as bytes, never as a page. */
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.webmanifest': 'application/manifest+json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+interface Asset {
+  body: Buffer;
+  type: string;
+}
+
+/**
+ * `GET /mfa/assets/<factor id>/<name>`: the files each factor declares in
+ * `presentation.assets`, and nothing else (no path is built from the request, so no `..`
+ * can reach another file). Read once at start: a factor that declares a missing file
+ * stops the site from starting, rather than failing in a user's browser.
+ */
+export function factorAssets(plugin: MfaPlugin): Router {
+  const assets = new Map<string, Asset>();
+  for (const factory of plugin.registry.all()) {
+    for (const [name, path] of Object.entries(factory.presentation?.assets ?? {})) {
+      assets.set(`${factory.id}/${name}`, { body: readFileSync(path), type: CONTENT_TYPES[extname(name).toLowerCase()] ?? 'application/octet-stream' });
+    }
+  }
+  const router = Router();
+  router.get('/mfa/assets/:factor/:name', (req, res) => {
+    const asset = assets.get(`${req.params.factor}/${req.params.name}`);
+    if (!asset) return void res.status(404).type('text/plain').send('Not found');
+    // Not immutable: the names carry no version, so a new release must reach browsers within the hour.
+    res.type(asset.type).set('Cache-Control', 'public, max-age=3600').send(asset.body);
+  });
+  return router;
+}

@@ -1,0 +1,151 @@
+import { type NextFunction, type Request, type Response, Router } from 'express';
+import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
+import { isMfaError, MfaError } from '../../../plugin/errors.ts';
+import type { FactorProviderFactory } from '../../../plugin/spi/factor.ts';
+import type { SetupStep } from '../../../plugin/spi/factorPresentation.ts';
+import type { HostUser } from '../../../plugin/spi/host.ts';
+import { drawQrCodes } from '../../../web/pages/mfa/displayBlocks.ts';
+import { factorView } from '../../../web/pages/mfa/factorView.ts';
+import { renderSetupStepPage } from '../../../web/pages/mfa/setupStepPage.ts';
+import { csrfToken } from '../csrf.ts';
+import { STATUS_BY_ERROR_CODE } from '../errorHandler.ts';
+import { completeMfa } from './completeMfa.ts';
+import { factoryBySlug } from './factorViews.ts';
+import { requireRecentMfa } from './recentMfa.ts';
+import { auditIp, requestFacts } from './requestFacts.ts';
+import { saveSession, userRoute } from './webSession.ts';
+
+export interface FactorSetupRoutesOptions {
+  plugin: MfaPlugin;
+  homePath: string;
+  loginPath: string;
+  secureCookies: boolean;
+  /** The security page with an error (a set-up that expired), from securityRoutes. */
+  showSecurityPage(req: Request, res: Response, user: HostUser, status: number, error: string): Promise<void>;
+}
+
+/** Fields a confirmation carries: the step's own (setupId, label) and the user's answer (code, response). Text only. */
+function confirmationInput(body: unknown): Record<string, string> {
+  const input: Record<string, string> = {};
+  for (const [name, value] of Object.entries((body ?? {}) as Record<string, unknown>)) {
+    if (name !== '_csrf' && typeof value === 'string') input[name] = value;
+  }
+  return input;
+}
+
+/** A page or JSON 404, as the caller asked, from the site's error handler. */
+function noSuchFactor(): MfaError {
+  return new MfaError('NOT_FOUND', 'There is no way of verifying by that name to set up here.');
+}
+
+function wantsJson(req: Request): boolean {
+  return req.accepts(['html', 'json']) === 'json';
+}
+
+/**
+ * Setting a factor up from /user/security, for every factor alike:
+ * `POST /user/security/<slug>/setup` (beginSetup, then the factor's SetupStep as a page, or
+ * JSON for a card run by a browser script), `POST .../confirm` (confirmSetup; with set-up
+ * required, the new factor passes the login waiting on it), and `GET .../setup/status` for a
+ * step that waits on another device. Every step asks for a recent MFA pass first.
+ */
+export function factorSetupRoutes(options: FactorSetupRoutesOptions): Router {
+  const { plugin } = options;
+  const router = Router();
+  const signIn = { loginPath: options.loginPath, returnTo: '/user/security' };
+  const recentForPages = requireRecentMfa(plugin);
+  const recentForScripts = requireRecentMfa(plugin, { respond: 'json' });
+  const recent = (req: Request, res: Response, next: NextFunction) => (scripted(req) ? recentForScripts : recentForPages)(req, res, next);
+
+  /** A set-up step asked by a page script (a card with `script`, or a client asking for JSON): answered in JSON. */
+  function scripted(req: Request): boolean {
+    return wantsJson(req) || (req.path.endsWith('/setup') && factoryBySlug(plugin, String(req.params.slug))?.presentation?.card?.script !== undefined);
+  }
+
+  /** The factor named in the URL, when users may set it up: anything else is no page here. */
+  function settable(req: Request): FactorProviderFactory | undefined {
+    const factory = factoryBySlug(plugin, String(req.params.slug));
+    return factory?.capabilities.userSetupAllowed ? factory : undefined;
+  }
+
+  async function showStep(req: Request, res: Response, factory: FactorProviderFactory, setup: object, status: number, error?: string): Promise<void> {
+    const presented = factory.presentation?.presentSetup?.(setup);
+    if (!presented) throw new Error(`factor ${factory.id} began a set-up it cannot present (presentation.presentSetup)`);
+    // The name asked on the card rides along to the confirmation.
+    const label: Record<string, string> = typeof req.body?.label === 'string' && factory.presentation?.card?.askLabel ? { label: req.body.label } : {};
+    const step: SetupStep = { ...presented, carry: { ...presented.carry, ...label } };
+    const siteName = plugin.registry.host.siteName();
+    // Set-up pages may show a secret (a key, codes shown once): no browser cache or proxy may keep them (ASVS V14.3).
+    res.status(status).set('Cache-Control', 'no-store').send(renderSetupStepPage({ csrf: csrfToken(req), siteName, factorId: factory.id, step, qr: await drawQrCodes(step.blocks), error }));
+  }
+
+  async function flashBack(req: Request, res: Response, message: string): Promise<void> {
+    req.session.mfaFlash = message;
+    await saveSession(req);
+    res.redirect(303, '/user/security');
+  }
+
+  router.post('/user/security/:slug/setup', recent, userRoute(plugin, signIn, async (req, res, user) => {
+    const factory = settable(req);
+    if (!factory) throw noSuchFactor();
+    const label = typeof req.body?.label === 'string' ? req.body.label : '';
+    try {
+      const setup = await plugin.enrolment.beginSetup(user, factory.id, { label, ip: await auditIp(plugin, req) });
+      if (scripted(req)) return void res.set('Cache-Control', 'no-store').json(setup);
+      return await showStep(req, res, factory, setup, 200);
+    } catch (error) {
+      if (!isMfaError(error)) throw error;
+      if (scripted(req)) return void res.status(STATUS_BY_ERROR_CODE[error.code]).json({ error: error.message, code: error.code });
+      // Asked again too soon (a new email code): the step still open, with why and how long to wait.
+      const open = error.details.field === 'resend' ? await plugin.enrolment.resumeSetup(user, factory.id, {}) : null;
+      if (open) return showStep(req, res, factory, open, 429, error.message);
+      return flashBack(req, res, error.message);
+    }
+  }));
+
+  // Confirming is a set-up step too: a stale session must not read back (or finish) a set-up begun while it was fresh.
+  router.post('/user/security/:slug/confirm', recent, userRoute(plugin, signIn, async (req, res, user) => {
+    const factory = settable(req);
+    if (!factory) throw noSuchFactor();
+    const input = confirmationInput(req.body);
+    try {
+      await plugin.enrolment.confirmSetup(user, factory.id, input, { actor: user.username, ip: await auditIp(plugin, req) });
+    } catch (error) {
+      if (!isMfaError(error)) throw error;
+      return refused(req, res, user, factory, input, error);
+    }
+    const marker = req.session.mfa;
+    if (marker?.setupRequired && marker.attemptId && marker.state === 'pending') {
+      // Setting the factor up proved possession: it counts for the login waiting on it.
+      const settings = await plugin.settings.snapshot();
+      const status = await plugin.engine.passBySetup(marker.attemptId, factory.id, requestFacts(req, settings));
+      if (status.outcome === 'passed') {
+        return completeMfa(plugin, req, res, { userId: user.id, attempt: status.attempt }, { trustDevice: false, homePath: options.homePath, loginPath: options.loginPath, secureCookies: options.secureCookies });
+      }
+      return res.redirect(303, '/mfa');
+    }
+    return flashBack(req, res, factorView(factory).copy.addedMessage);
+  }));
+
+  /** A refused confirmation: the same step again when it is still open (a mistyped code costs no new QR code), else why. */
+  async function refused(req: Request, res: Response, user: HostUser, factory: FactorProviderFactory, input: Record<string, string>, error: MfaError): Promise<void> {
+    // A card run by a browser script has no step page to show again.
+    if (factory.presentation?.card?.script) return flashBack(req, res, error.message);
+    const open = error.code === 'SETUP_EXPIRED' ? null : await plugin.enrolment.resumeSetup(user, factory.id, input);
+    if (open) return showStep(req, res, factory, open, error.code === 'INVALID_CODE' ? 401 : (STATUS_BY_ERROR_CODE[error.code] ?? 400), error.message);
+    if (error.code === 'SETUP_EXPIRED') return options.showSecurityPage(req, res, user, 410, error.message);
+    return flashBack(req, res, error.message);
+  }
+
+  /** For a step that waits on another device: `waiting` while its confirm is still 'wait', `ready` once the factor presents it otherwise, `gone` when the set-up is over. */
+  router.get('/user/security/:slug/setup/status', recent, userRoute(plugin, signIn, async (req, res, user) => {
+    const factory = settable(req);
+    if (!factory) throw noSuchFactor();
+    const carry = confirmationInput(req.query);
+    const open = await plugin.enrolment.resumeSetup(user, factory.id, carry);
+    const step = open ? factory.presentation?.presentSetup?.(open) : undefined;
+    res.set('Cache-Control', 'no-store').json({ state: !step ? 'gone' : step.confirm.kind === 'wait' ? 'waiting' : 'ready' });
+  }));
+
+  return router;
+}

@@ -1,0 +1,16 @@
+/**
+ * `mfa-bridge`: the core a host builds once: the engine, the factors, settings, audit.
+ * It knows no HTTP; the doors (`mfa-bridge/express`, `mfa-bridge/passport`) take what
+ * `createMfaPlugin` returns.
+ *
+ * @example
+ * import { createMfaPlugin, migratePlugin } from 'mfa-bridge';
+ * await migratePlugin(db);
+ * const mfa = createMfaPlugin({ db, host, secretKey });
+ */
+export { builtInFactors, createMfaPlugin, type MfaPlugin, type MfaPluginOptions } from './createMfaPlugin.ts';
+export type { AttemptStatus, OpenAttemptResult } from './engine/mfaEngine.ts';
+export { isMfaError, MfaError, type MfaErrorCode, type MfaErrorDetails } from './errors.ts';
+export type { Host, HostUser, MailMessage, ServiceToken, ServiceTokenRecord } from './spi/host.ts';
+export { migratePlugin } from './store/migratePlugin.ts';
+export { type DatabaseKind, openDatabase } from './store/openDatabase.ts';

@@ -1,0 +1,133 @@
+import type { Knex } from 'knex';
+import { type DigestKeyStatus, digestKeyStatus } from '../crypto/keyedHash.ts';
+import type { KeyRing } from '../crypto/keyRing.ts';
+import { SecretBox } from '../crypto/secretBox.ts';
+import { isMfaError } from '../errors.ts';
+
+const TABLE = 'mfa_user_factors';
+/** Rows read at a time by a rotation: bounded memory on a big site. */
+const PAGE = 500;
+/** A row another request changed between read and write is read again this many times. */
+const TRIES = 3;
+
+/**
+ * The associated data a sealed `secret` of mfa_user_factors is bound to: the row's factor
+ * and user. One rule for every factor, so a rotation can re-seal any factor's secrets
+ * without knowing the factor (and a ciphertext moved to another row does not open).
+ */
+export function recordSecretContext(factor: string, userId: string): string {
+  return `${factor}:${userId}`;
+}
+
+export type ResealOutcome = 'resealed' | 'current' | 'not_sealed' | 'gone' | 'failed';
+
+export interface ResealFailure {
+  id: number;
+  factor: string;
+  userId: string;
+  /** Why it could not be opened (which key to put back); never the secret. */
+  reason: string;
+}
+
+/** What `keys rotate` did and found. */
+export interface RotationReport {
+  /** Sealed secrets moved to the current key now. */
+  resealed: number;
+  /** Sealed secrets already under the current key. */
+  alreadyCurrent: number;
+  /** Sealed secrets no configured key opens: left as they are. */
+  failed: ResealFailure[];
+  /**
+   * Keyed hashes at rest (recovery codes) by the key they depend on. Only a hash is kept,
+   * so they cannot be re-hashed: `old` and `legacy` ones work while their key is configured,
+   * `unknown-key` ones no longer do.
+   */
+  hashes: Record<DigestKeyStatus, number>;
+}
+
+interface SecretRow {
+  id: number;
+  user_id: string;
+  factor: string;
+  secret: string | null;
+}
+
+/**
+ * Re-seals factor secrets at rest under the current key: one row when it is used (a
+ * login with that device), every row for `mfa-bridge keys rotate`. Each row is one
+ * compare-and-swap UPDATE (`WHERE secret = <what was read>`), so a row is never half
+ * written and a request that changed it meanwhile wins; running again is harmless.
+ */
+export class SealedFactorSecrets {
+  private readonly box: SecretBox;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly keys: KeyRing,
+  ) {
+    this.box = new SecretBox(keys);
+  }
+
+  /** Moves one record's secret to the current key if it is sealed under another. A secret no key opens stays as it is ('failed'). */
+  async resealRecord(id: number, userId: string): Promise<ResealOutcome> {
+    for (let i = 0; i < TRIES; i++) {
+      const row = await this.db<SecretRow>(TABLE).where({ id, user_id: userId }).first('id', 'user_id', 'factor', 'secret');
+      if (!row) return 'gone';
+      const outcome = await this.resealRow(row);
+      if (outcome.kind !== 'changed') return outcome.kind;
+    }
+    return 'current'; // changed by others three times over: whoever wrote it last sealed it under the current key
+  }
+
+  /** Every sealed secret of every factor under the current key, page by page; counts what it did. */
+  async resealAll(): Promise<RotationReport> {
+    const report: RotationReport = { resealed: 0, alreadyCurrent: 0, failed: [], hashes: { current: 0, old: 0, legacy: 0, 'unknown-key': 0 } };
+    let after = 0;
+    for (;;) {
+      const rows = await this.db<SecretRow>(TABLE).where('id', '>', after).whereNotNull('secret').orderBy('id').limit(PAGE).select('id', 'user_id', 'factor', 'secret');
+      if (rows.length === 0) return report;
+      for (const row of rows) await this.rotateRow(row, report);
+      after = Number(rows.at(-1)?.id ?? after);
+    }
+  }
+
+  private async rotateRow(first: SecretRow, report: RotationReport): Promise<void> {
+    let row: SecretRow | undefined = first;
+    for (let i = 0; i < TRIES && row; i++) {
+      const outcome = await this.resealRow(row);
+      switch (outcome.kind) {
+        case 'resealed':
+          report.resealed++;
+          return;
+        case 'current':
+          report.alreadyCurrent++;
+          return;
+        case 'failed':
+          report.failed.push({ id: Number(row.id), factor: row.factor, userId: row.user_id, reason: outcome.reason });
+          return;
+        case 'not_sealed': {
+          const status = row.secret ? digestKeyStatus(this.keys, row.secret) : null;
+          if (status) report.hashes[status]++;
+          return;
+        }
+        case 'changed':
+          row = await this.db<SecretRow>(TABLE).where({ id: row.id }).first('id', 'user_id', 'factor', 'secret');
+      }
+    }
+  }
+
+  private async resealRow(row: SecretRow): Promise<{ kind: 'resealed' | 'current' | 'not_sealed' | 'changed' } | { kind: 'failed'; reason: string }> {
+    const sealed = row.secret;
+    if (!sealed || !SecretBox.isSealed(sealed)) return { kind: 'not_sealed' };
+    let next: string | null;
+    try {
+      next = this.box.reseal(sealed, recordSecretContext(row.factor, row.user_id));
+    } catch (error) {
+      if (isMfaError(error, 'CONFIGURATION')) return { kind: 'failed', reason: error.message };
+      throw error;
+    }
+    if (next === null) return { kind: 'current' };
+    const written = await this.db(TABLE).where({ id: row.id, secret: sealed }).update({ secret: next });
+    return { kind: written === 1 ? 'resealed' : 'changed' };
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * Issue 13: a stranger's Express + Passport app gains MFA by installing the packed
+ * package, as the README's "Add mfa-bridge to your app" says. The package is packed
+ * (`npm pack`, which builds dist/), installed into a temporary copy of
+ * examples/express-passport with npm, started with plain `node` (no tsx, no TypeScript
+ * anywhere at run time), and used over HTTP: password, set up an authenticator app,
+ * log out, password again, then the second factor through the `mfa-totp` strategy.
+ *
+ * One shortcut, said here: the app's own better-sqlite3 is linked from this checkout's
+ * node_modules instead of compiled again from source (a minute of node-gyp on a small
+ * machine); every other package, mfa-bridge's tarball included, is installed by npm.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { codeFor } from '../support/totpDevice.ts';
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..', '..');
+const EXAMPLE = join(ROOT, 'examples', 'express-passport');
+
+/** A browser's cookie jar, enough for one site on 127.0.0.1. */
+class Browser {
+  private readonly cookies = new Map<string, string>();
+  constructor(private readonly base: string) {}
+
+  get sessionCookie(): string | undefined {
+    return this.cookies.get('connect.sid');
+  }
+
+  async request(path: string, form?: Record<string, string>): Promise<{ status: number; location: string | null; body: string }> {
+    const response = await fetch(`${this.base}${path}`, {
+      method: form ? 'POST' : 'GET',
+      redirect: 'manual',
+      headers: { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      body: form ? new URLSearchParams(form).toString() : undefined,
+    });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const eq = pair!.indexOf('=');
+      this.cookies.set(pair!.slice(0, eq), pair!.slice(eq + 1));
+    }
+    return { status: response.status, location: response.headers.get('location'), body: await response.text() };
+  }
+
+  /** Opens a page and submits its form (the one posting to `action`) with its CSRF token and these fields. */
+  async submit(pagePath: string, action: string, fields: Record<string, string>) {
+    const page = await this.request(pagePath);
+    assert.equal(page.status, 200, `${pagePath} should show a form, got ${page.status}`);
+    const formHtml = page.body.slice(page.body.indexOf(`action="${action}"`));
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(formHtml)?.[1];
+    assert.ok(csrf, `the form posting to ${action} on ${pagePath} carries a CSRF token`);
+    return this.request(action, { _csrf: csrf, ...fields });
+  }
+}
+
+/** The lines between "mfa-bridge: begin" and "mfa-bridge: end" in the example's app.js. */
+function markedSnippets(source: string): string[] {
+  return [...source.matchAll(/\/\/ mfa-bridge: begin[^\n]*\n([\s\S]*?)\/\/ mfa-bridge: end/g)].map((m) => m[1]!.trimEnd());
+}
+
+describe('an existing Express + Passport app, with the packed package installed', { timeout: 600_000 }, () => {
+  const work = mkdtempSync(join(tmpdir(), 'mfa-example-'));
+  const password = `pw-${randomBytes(6).toString('hex')}`;
+  const serverKey = randomBytes(32).toString('base64');
+  let server: ChildProcess;
+  let base = '';
+
+  before(async () => {
+    const packed = await run('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+    const tarball = join(work, packed.stdout.trim().split('\n').pop()!);
+    const appDir = join(work, 'app');
+    cpSync(EXAMPLE, appDir, { recursive: true, filter: (src) => !src.includes('node_modules') && !src.endsWith('.sqlite') });
+    await run('npm', ['install', tarball, `better-sqlite3@file:${join(ROOT, 'node_modules', 'better-sqlite3')}`, '--prefer-offline', '--no-audit', '--no-fund'], {
+      cwd: appDir,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    server = spawn(process.execPath, ['app.js'], {
+      cwd: appDir,
+      env: { PATH: process.env.PATH, PORT: '0', MFA_SECRET_KEY: serverKey, SESSION_SECRET: randomBytes(24).toString('hex'), DEMO_PASSWORD: password },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let errors = '';
+    server.stderr!.on('data', (chunk) => (errors += String(chunk)));
+    base = await new Promise<string>((resolve, reject) => {
+      server.stdout!.on('data', (chunk) => {
+        const address = /http:\/\/127\.0\.0\.1:\d+/.exec(String(chunk))?.[0];
+        if (address) resolve(address);
+      });
+      server.once('exit', (code) => reject(new Error(`the example app exited (${code}): ${errors}`)));
+    });
+  });
+
+  after(() => {
+    server?.kill();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('the README shows, word for word, every line the example adds for mfa-bridge', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const snippets = markedSnippets(readFileSync(join(EXAMPLE, 'app.js'), 'utf8'));
+    assert.equal(snippets.length, 3, 'app.js marks its imports, the plugin, and the login routes');
+    for (const snippet of snippets) assert.ok(readme.includes(snippet), `README.md lacks this part of the example:\n${snippet}`);
+  });
+
+  it('installed the built package only: JavaScript and declarations, no TypeScript sources', () => {
+    const manifest = JSON.parse(readFileSync(join(work, 'app', 'node_modules', 'mfa-bridge', 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+    assert.deepEqual(Object.keys(manifest.exports).sort(), ['.', './cli', './express', './package.json', './passport', './spi']);
+    const installed = join(work, 'app', 'node_modules', 'mfa-bridge');
+    const sources = readdirSync(installed, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'));
+    assert.deepEqual(sources, [], 'no TypeScript to run');
+    assert.ok(readdirSync(join(installed, 'dist', 'plugin')).includes('index.js'));
+    const listing = readFileSync(join(work, 'app', 'package-lock.json'), 'utf8');
+    assert.doesNotMatch(listing, /"node_modules\/tsx"/, 'tsx is not installed with the package');
+  });
+
+  it('logs in with the password, sets up an authenticator app, and then needs its code to log in', async () => {
+    const browser = new Browser(base);
+    const first = await browser.submit('/login', '/login', { username: 'ada', password });
+    assert.deepEqual([first.status, first.location], [302, '/'], 'no factor set up yet: the password alone logs in');
+
+    const setup = await browser.submit('/account/mfa', '/account/mfa/totp', {});
+    const secret = /<code id="secret">([A-Z2-7]+)<\/code>/.exec(setup.body)?.[1];
+    assert.ok(secret, 'the set-up page shows the key');
+    const setupId = /name="setupId" value="(\d+)"/.exec(setup.body)?.[1]!;
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(setup.body)?.[1]!;
+    const confirmed = await browser.request('/account/mfa/totp/confirm', { _csrf: csrf, setupId, code: await codeFor(secret, Date.now()) });
+    assert.deepEqual([confirmed.status, confirmed.location], [302, '/account/mfa']);
+    await browser.submit('/', '/logout', {});
+
+    const password2 = await browser.submit('/login', '/login', { username: 'ada', password });
+    assert.deepEqual([password2.status, password2.location], [302, '/login/mfa'], 'now the password leads to the second factor');
+    const home = await browser.request('/');
+    assert.equal(home.location, '/login', 'and nobody is logged in until it passes');
+
+    const sessionBefore = browser.sessionCookie;
+    const now = Date.now();
+    const validNearby = new Set(await Promise.all([-30_000, 0, 30_000, 60_000].map((shift) => codeFor(secret, now + shift))));
+    const wrong = ['123456', '654321', '111111'].find((code) => !validNearby.has(code))!;
+    const refused = await browser.submit('/login/mfa', '/login/mfa', { factor: 'totp', code: wrong });
+    assert.deepEqual([refused.status, refused.location], [302, '/login/mfa']);
+    const again = await browser.request('/login/mfa');
+    assert.match(again.body, /role="alert">[^<]*(not right|wrong)/i, 'the wrong code is refused with the plugin’s message');
+
+    // The set-up spent this time step's code: the next step's is what the app shows soon after.
+    const passed = await browser.submit('/login/mfa', '/login/mfa', { factor: 'totp', code: await codeFor(secret, now + 30_000) });
+    assert.deepEqual([passed.status, passed.location], [302, '/'], 'the mfa-totp strategy passed the login');
+    assert.notEqual(browser.sessionCookie, sessionBefore, 'a new session id after the second factor');
+    const welcome = await browser.request('/');
+    assert.match(welcome.body, /Hello ada/);
+  });
+
+  it('the package’s mfa-bridge command runs the app’s CLI over its own users: an admin reset, and the password alone logs in again', async () => {
+    const appDir = join(work, 'app');
+    const env = { PATH: process.env.PATH, MFA_CLI_MODULE: './mfa-cli.js', MFA_SECRET_KEY: serverKey };
+    const bin = join(appDir, 'node_modules', '.bin', 'mfa-bridge');
+    const setting = await run(bin, ['settings', 'get', 'factor.totp.enabled'], { cwd: appDir, env });
+    assert.equal(setting.stdout.trim(), 'true');
+    const reset = await run(bin, ['mfa', 'reset', 'ada', '--reason', 'Lost phone, checked at the desk'], { cwd: appDir, env });
+    assert.match(reset.stdout, /ada/);
+    const browser = new Browser(base);
+    const login = await browser.submit('/login', '/login', { username: 'ada', password });
+    assert.deepEqual([login.status, login.location], [302, '/'], 'after the reset ada has no factor: the password alone logs in');
+    const withoutHost = await run(bin, ['help'], { cwd: appDir, env: { PATH: process.env.PATH } }).catch((error: { code: number; stderr: string }) => error);
+    assert.equal((withoutHost as { code: number }).code, 2);
+    assert.match((withoutHost as { stderr: string }).stderr, /MFA_CLI_MODULE/, 'without the app’s CLI module, the command says how to make one');
+  });
+});
