@@ -1,5 +1,5 @@
 import type { FactorContext } from '../../spi/factor.ts';
-import { canonicalMessage, readNonceIsFresh, verifyDeviceSignature } from './deviceSignature.ts';
+import { canonicalMessage, READ_NONCE_PURPOSE, readNonceIsFresh, verifyDeviceSignature } from './deviceSignature.ts';
 import { isDevice, isPairedDevice, parseDeviceHandle, type PublicKeyJwk, type PushDeviceRecord, pushStorage } from './pushRecords.ts';
 
 export type PairedDevice = PushDeviceRecord & { data: { key: PublicKeyJwk } };
@@ -40,7 +40,7 @@ export async function findPairedDevice(context: FactorContext, handle: string): 
  * guessed, reads nothing.
  */
 export async function authenticateRead(context: FactorContext, request: { device: string; nonce: string; signature: string }): Promise<PairedDevice | DeviceRefusal> {
-  if (!readNonceIsFresh(context.serverKey, request.nonce, context.now())) {
+  if (!readNonceIsFresh(context.keyedHash(READ_NONCE_PURPOSE), request.nonce, context.now())) {
     return { status: 401, error: 'stale_nonce', message: 'The phone’s request was too old. It asks again by itself; if this stays, reload the page.' };
   }
   const device = await findPairedDevice(context, request.device);

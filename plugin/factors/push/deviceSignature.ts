@@ -1,6 +1,6 @@
-import { createHmac, createPublicKey, type KeyObject, verify } from 'node:crypto';
+import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { z } from 'zod';
-import { constantTimeEqual } from '../../crypto/tokens.ts';
+import type { KeyedHash } from '../../crypto/keyedHash.ts';
 import type { PublicKeyJwk } from './pushRecords.ts';
 
 /**
@@ -47,27 +47,25 @@ export function verifyDeviceSignature(jwk: PublicKeyJwk, message: string, signat
 }
 
 /**
- * A server nonce for a phone's signed read: `<server time>.<HMAC of it>`. Stateless (any
- * app instance checks it with the server key) and good for `READ_NONCE_MS`, so a phone's
- * clock does not matter and a signature seen once is worthless a minute later. Reads only
- * show what the phone may see anyway; answers are single-use through the attempt's state.
+ * A server nonce for a phone's signed read: `<server time>.<keyed hash of it>`. Stateless
+ * (any app instance checks it, under the push factor's own subkey, old keys included while
+ * they are kept) and good for `READ_NONCE_MS`, so a phone's clock does not matter and a
+ * signature seen once is worthless a minute later. Reads only show what the phone may see
+ * anyway; answers are single-use through the attempt's state.
  */
 export const READ_NONCE_MS = 60_000;
 /** App instances' clocks may differ a little. */
 const CLOCK_SLACK_MS = 5_000;
+export const READ_NONCE_PURPOSE = 'push/read-nonce';
 
-export function issueReadNonce(serverKey: Buffer, now: number): string {
-  return `${now}.${nonceMac(serverKey, now)}`;
+export function issueReadNonce(nonces: KeyedHash, now: number): string {
+  return `${now}.${nonces.digest([String(now)])}`;
 }
 
-export function readNonceIsFresh(serverKey: Buffer, nonce: string, now: number): boolean {
-  const match = /^([0-9]{1,16})\.([A-Za-z0-9_-]{43})$/.exec(nonce);
+export function readNonceIsFresh(nonces: KeyedHash, nonce: string, now: number): boolean {
+  const match = /^([0-9]{1,16})\.([A-Za-z0-9_.-]{1,120})$/.exec(nonce);
   if (!match) return false;
   const issuedAt = Number(match[1]);
-  if (!constantTimeEqual(nonceMac(serverKey, issuedAt), match[2] ?? '')) return false;
+  if (!nonces.matches(match[2] ?? '', [String(issuedAt)])) return false;
   return issuedAt <= now + CLOCK_SLACK_MS && now - issuedAt <= READ_NONCE_MS;
-}
-
-function nonceMac(serverKey: Buffer, issuedAt: number): string {
-  return createHmac('sha256', serverKey).update(`mfa-bridge push read nonce\n${issuedAt}`).digest('base64url');
 }

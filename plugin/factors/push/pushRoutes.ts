@@ -4,13 +4,13 @@ import type { FactorRoute, FactorRouteRequest, FactorRouteResponse } from '../..
 import { answerPush } from './deviceAnswer.ts';
 import { authenticateRead } from './deviceAuth.ts';
 import { deviceEvents, pendingPushes } from './deviceFeed.ts';
-import { issueReadNonce, publicKeyJwkSchema, signatureSchema } from './deviceSignature.ts';
+import { issueReadNonce, publicKeyJwkSchema, READ_NONCE_PURPOSE, signatureSchema } from './deviceSignature.ts';
 import { DEVICE_PAGE_PATH, pairDevice } from './pairing.ts';
 import { pushEnabled } from './pushSettings.ts';
 import { approvalEvents, approvalState } from './waitingLogin.ts';
 
 const deviceHandle = z.string().min(3).max(420);
-const nonce = z.string().min(3).max(80);
+const nonce = z.string().min(3).max(200);
 const readQuery = z.object({ device: deviceHandle, nonce, signature: signatureSchema });
 const pairBody = z.object({
   pair: z.string().min(10).max(600),
@@ -55,7 +55,7 @@ export const pushRoutes: readonly FactorRoute[] = [
       manifest: 'device.webmanifest',
     },
   })),
-  route('GET', `${DEVICE_PAGE_PATH}/nonce`, 'public', async (_request, context) => ({ json: { nonce: issueReadNonce(context.serverKey, context.now()) } })),
+  route('GET', `${DEVICE_PAGE_PATH}/nonce`, 'public', async (_request, context) => ({ json: { nonce: issueReadNonce(context.keyedHash(READ_NONCE_PURPOSE), context.now()) } })),
   route('POST', `${DEVICE_PAGE_PATH}/pair`, 'public', async (request, context) => {
     const body = pairBody.safeParse(request.body);
     if (!body.success) return invalid(body.error);
