@@ -182,21 +182,25 @@ export interface PushStandIn {
   context(): Promise<FactorContext>;
 }
 
-/** The push factory with the stand-in storage and logins in its context (the engine's will be there by itself). */
-export function pushStandIn(db: Knex, plugin: () => MfaPlugin, now: () => number): PushStandIn {
-  const storage = standInStorage(db, pushFactor.id, now);
-  const logins = standInLogins(db, plugin, pushFactor.id);
+/**
+ * The push factory with the stand-in storage and logins in its context (the engine's will be
+ * there by itself). `db` and `plugin` are asked for on first use, so the factory can be
+ * handed to a site that is still being built.
+ */
+export function pushStandIn(db: () => Knex, plugin: () => MfaPlugin, now: () => number): PushStandIn {
+  let made: { storage: FactorStorage; logins: FactorLogins } | undefined;
+  const parts = () => (made ??= { storage: standInStorage(db(), pushFactor.id, now), logins: standInLogins(db(), plugin, pushFactor.id) });
   const presentation = pushFactor.presentation && {
     ...pushFactor.presentation,
     // The door hands routes the registry's context; the stand-in's storage goes in with it.
-    routes: pushFactor.presentation.routes?.map((route) => ({ ...route, handle: (request: FactorRouteRequest) => route.handle({ ...request, context: { ...request.context, storage, logins } }) })),
+    routes: pushFactor.presentation.routes?.map((route) => ({ ...route, handle: (request: FactorRouteRequest) => route.handle({ ...request, context: { ...request.context, ...parts() } }) })),
   };
-  const factory: FactorProviderFactory = { ...pushFactor, presentation, create: (context) => pushFactor.create({ ...context, storage, logins }) };
+  const factory: FactorProviderFactory = { ...pushFactor, presentation, create: (context) => pushFactor.create({ ...context, ...parts() }) };
   return {
     factory,
     async context() {
       const mfa = plugin();
-      return { ...mfa.registry.context(await mfa.settings.snapshot()), storage, logins };
+      return { ...mfa.registry.context(await mfa.settings.snapshot()), ...parts() };
     },
   };
 }

@@ -36,7 +36,7 @@ export async function createPushTestPlugin(kind: 'sqlite' | 'mysql'): Promise<Pu
     if (!mfa) throw new Error('plugin not built yet');
     return mfa;
   };
-  const standIn = pushStandIn(database.db, plugin, clock.now);
+  const standIn = pushStandIn(() => database.db, plugin, clock.now);
   mfa = createMfaPlugin({ db: database.db, host, secretKey: randomBytes(32), now: clock.now, factors: [...builtInFactors, standIn.factory] });
   await mfa.settings.set('factor.push.enabled', true, 'test');
   return {
