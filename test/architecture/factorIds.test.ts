@@ -15,7 +15,7 @@ const IDS = new Set(builtInFactors.map((factory) => factory.id));
 const NOT_THE_FACTOR: ReadonlyArray<{ file: string; literal: string; why: string }> = [
   { file: 'adapters/lms/users.ts', literal: 'email', why: 'the LMS user’s address field, in a validation error' },
   { file: 'adapters/lms/migrations/001_lms_tables.ts', literal: 'email', why: 'the LMS users table’s column' },
-  { file: 'adapters/cli/userCommands.ts', literal: 'email', why: 'the `user add --email` option' },
+  { file: 'adapters/lms/lmsUserCommands.ts', literal: 'email', why: 'the LMS CLI’s `user add --email` option' },
 ];
 
 function sourceFiles(dir: string): string[] {

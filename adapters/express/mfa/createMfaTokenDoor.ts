@@ -5,7 +5,7 @@ import type { AttemptStatus } from '../../../plugin/engine/mfaEngine.ts';
 import type { RequestFacts } from '../../../plugin/spi/factor.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
 import { approvalAnswer } from './approvalProgress.ts';
-import { authenticateFactor, createFactorPassport } from './factorStrategies.ts';
+import { authenticateFactor } from '../passport/doorPassport.ts';
 import { factoryById, isApprovalFactor } from './factorViews.ts';
 import { requestFacts } from './requestFacts.ts';
 import { invalidField, MFA_REQUIRED_FOR_SERVICE, refusal, refusalForError, type RetryFields, type TokenDoorRefusal, tokenExpired } from './tokenDoorErrors.ts';
@@ -68,7 +68,6 @@ function readFields(call: TokenDoorCall): MfaFields | TokenDoorRefusal {
 export function createMfaTokenDoor(options: { plugin: MfaPlugin }): MfaTokenDoor {
   const { plugin } = options;
   const engine = plugin.engine;
-  const passport = createFactorPassport(plugin);
 
   /** What an app can use here: codes it has, codes the site sends on request, approvals it polls for (mfa_send). */
   const appFactors = (status: AttemptStatus) => factorsForApps(plugin, status);
@@ -156,7 +155,7 @@ export function createMfaTokenDoor(options: { plugin: MfaPlugin }): MfaTokenDoor
     const choice = chooseFactor(plugin, appFactors(status), factor, isApprovalFactor(factoryById(plugin, factor)) ? 'send' : 'code', retry);
     if ('allow' in choice) return choice;
     try {
-      const after = await authenticateFactor(passport, plugin, choice.factorId, { attemptId: status.attempt.id, input: { code }, facts }, call.req, call.res);
+      const after = await authenticateFactor(plugin, choice.factorId, { attemptId: status.attempt.id, input: { code }, facts }, call.req, call.res);
       if (after.outcome !== 'passed') return required(after, handle);
       // Of two calls that both passed the check, only one spends the attempt.
       return (await engine.consume(after.attempt.id)) ? { allow: true, user: after.user, service } : tokenExpired();

@@ -7,7 +7,7 @@ import { activeAccountOnly } from './activeAccount.ts';
 import { challengeRoutes } from './challengeRoutes.ts';
 import { factorAssets } from './factorAssets.ts';
 import { exemptFromCsrf, factorRoutes } from './factorRoutes.ts';
-import { createFactorPassport } from './factorStrategies.ts';
+import { type PassportInstance, shareFactorPassport } from '../passport/doorPassport.ts';
 import { identityTokenRoutes } from './identityTokenRoutes.ts';
 import { mfaGate, requirePassedMfa } from './mfaGate.ts';
 import { requestFacts } from './requestFacts.ts';
@@ -21,6 +21,8 @@ export interface MfaWebDoorOptions {
   loginPath?: string;
   /** Mark cookies Secure (the site is served over https). */
   secureCookies?: boolean;
+  /** The host's Passport (or an instance of it): the `mfa-*` strategies are registered on it and the doors run them there. */
+  passport?: PassportInstance;
 }
 
 export interface MfaWebDoor {
@@ -45,7 +47,8 @@ export function createMfaWebDoor(options: MfaWebDoorOptions): MfaWebDoor {
   const homePath = options.homePath ?? '/';
   const loginPath = options.loginPath ?? '/login';
   const secureCookies = options.secureCookies ?? false;
-  const passport = createFactorPassport(plugin);
+  // The host's own Passport, when it has one, runs the doors' strategies too: one instance, one set of strategies.
+  if (options.passport) shareFactorPassport(plugin, options.passport);
 
   return {
     mount(app) {
@@ -55,7 +58,7 @@ export function createMfaWebDoor(options: MfaWebDoorOptions): MfaWebDoor {
       app.use(mfaGate(plugin));
       // The security pages check the MFA state themselves too, whatever the exclusions say.
       app.use('/user/security', requirePassedMfa(plugin));
-      app.use(secondFactorRoutes({ plugin, passport, homePath, loginPath, secureCookies }));
+      app.use(secondFactorRoutes({ plugin, homePath, loginPath, secureCookies }));
       app.use(challengeRoutes({ plugin, homePath, loginPath }));
       app.use(securityRoutes({ plugin, homePath, loginPath, secureCookies }));
       app.use(factorRoutes({ plugin, loginPath }));

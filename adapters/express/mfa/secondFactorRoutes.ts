@@ -1,5 +1,4 @@
 import { type Request, type Response, Router } from 'express';
-import type { Passport } from 'passport';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import type { AttemptStatus } from '../../../plugin/engine/mfaEngine.ts';
 import { isMfaError, MfaError } from '../../../plugin/errors.ts';
@@ -9,7 +8,7 @@ import { type OfferedFactor, renderLockedPage, renderSecondFactorPage } from '..
 import { csrfToken } from '../csrf.ts';
 import { approvalAnswer } from './approvalProgress.ts';
 import { completeMfa } from './completeMfa.ts';
-import { authenticateFactor } from './factorStrategies.ts';
+import { authenticateFactor } from '../passport/doorPassport.ts';
 import { factoryById, isApprovalFactor } from './factorViews.ts';
 import { requestFacts } from './requestFacts.ts';
 import { trustOfferHours } from './trustThisBrowser.ts';
@@ -17,7 +16,6 @@ import { saveSession, sessionHostUser, sessionUserId } from './webSession.ts';
 
 export interface SecondFactorRoutesOptions {
   plugin: MfaPlugin;
-  passport: InstanceType<typeof Passport>;
   homePath: string;
   loginPath: string;
   secureCookies: boolean;
@@ -164,7 +162,7 @@ export function secondFactorRoutes(options: SecondFactorRoutesOptions): Router {
           return await restartLogin(req, res, options.loginPath, 'refused');
         }
       }
-      const status = await authenticateFactor(options.passport, plugin, factorId, { attemptId, input: { code, response: req.body?.response }, facts }, req, res);
+      const status = await authenticateFactor(plugin, factorId, { attemptId, input: { code, response: req.body?.response }, facts }, req, res);
       const landing = status.outcome === 'passed' ? await landingFor(factorId, status) : undefined;
       await decide(req, res, status, trustDevice, landing);
     } catch (error) {

@@ -6,6 +6,8 @@ import { MfaError } from '../../../plugin/errors.ts';
 import { attachVerification, type FactorVerificationRequest, type MfaStrategyFailure, strategyName } from './mfaStrategy.ts';
 import { type PassportInstance, useMfaStrategies } from './index.ts';
 
+export type { PassportInstance };
+
 const instances = new WeakMap<MfaPlugin, PassportInstance>();
 
 /**
