@@ -138,6 +138,21 @@ for (const kind of databaseKinds) {
       assert.equal((await events.next()).done, true);
     });
 
+    it('stops a quiet stream as soon as the client leaves (the door calls return() while the stream waits)', async () => {
+      const user = t.host.addUser('leaves');
+      const phone = await pairPhone(t, user);
+      const context = await t.context();
+      const response = await callPushRoute(context, 'GET', '/push/device/events', { query: await phone.readQuery(context) });
+      assert.ok('events' in response);
+      const events = response.events[Symbol.asyncIterator]();
+      assert.equal((await events.next()).value?.event, 'pushes');
+      const waiting = events.next(); // nothing changes: this waits
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await events.return?.();
+      const ended = await Promise.race([waiting, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 3000))]);
+      assert.deepEqual(ended, { value: undefined, done: true });
+    });
+
     it('streams the waiting login page its state until it stops waiting', async () => {
       const user = t.host.addUser('waits');
       const phone = await pairPhone(t, user);

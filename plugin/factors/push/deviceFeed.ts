@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FactorContext } from '../../spi/factor.ts';
 import type { PairedDevice } from './deviceAuth.ts';
 import { isInbox } from './openPush.ts';
 import { isPairedDevice, pushStorage } from './pushRecords.ts';
+import { pollingStream } from './pollingStream.ts';
 import { isAnswerable } from './pushState.ts';
 
 /** One login waiting for the user's answer, as the phone shows it. Never which number is right. */
@@ -47,28 +47,30 @@ export interface FeedTiming {
  * removed. Reads the shared database, so a push opened on another app instance arrives too.
  * Times here are real time (the stream's pace), not the plugin's clock (what is open).
  */
-export async function* deviceEvents(context: FactorContext, device: PairedDevice, timing: FeedTiming = {}): AsyncGenerator<{ event: string; data: unknown }> {
-  const checkEveryMs = timing.checkEveryMs ?? 1000;
+export function deviceEvents(context: FactorContext, device: PairedDevice, timing: FeedTiming = {}): AsyncIterableIterator<{ event: string; data: unknown }> {
   const keepAliveMs = timing.keepAliveMs ?? 20_000;
-  const endAt = Date.now() + (timing.lifetimeMs ?? 300_000);
   let last: string | null = null;
   let quietSince = Date.now();
-  while (Date.now() < endAt) {
-    const still = await pushStorage(context).records.get(device.userId, device.id);
-    if (!still || !isPairedDevice(still)) {
-      yield { event: 'unpaired', data: { message: 'This phone was removed from your account. Pair it again from your security page.' } };
-      return;
-    }
-    const pushes = await pendingPushes(context, device);
-    const shown = JSON.stringify(pushes.map((push) => push.pushId));
-    if (shown !== last) {
-      last = shown;
+  let unpaired = false;
+  return pollingStream(
+    async () => {
+      if (unpaired) return 'end';
+      const still = await pushStorage(context).records.get(device.userId, device.id);
+      if (!still || !isPairedDevice(still)) {
+        unpaired = true;
+        return { event: 'unpaired', data: { message: 'This phone was removed from your account. Pair it again from your security page.' } };
+      }
+      const pushes = await pendingPushes(context, device);
+      const shown = JSON.stringify(pushes.map((push) => push.pushId));
+      if (shown !== last) {
+        last = shown;
+        quietSince = Date.now();
+        return { event: 'pushes', data: { pushes } };
+      }
+      if (Date.now() - quietSince < keepAliveMs) return 'nothing';
       quietSince = Date.now();
-      yield { event: 'pushes', data: { pushes } };
-    } else if (Date.now() - quietSince >= keepAliveMs) {
-      quietSince = Date.now();
-      yield { event: 'ping', data: {} };
-    }
-    await sleep(checkEveryMs);
-  }
+      return { event: 'ping', data: {} };
+    },
+    { everyMs: timing.checkEveryMs ?? 1000, lifetimeMs: timing.lifetimeMs ?? 300_000 },
+  );
 }

@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FactorContext } from '../../spi/factor.ts';
+import { pollingStream } from './pollingStream.ts';
 import { pushStorage } from './pushRecords.ts';
 import { type ApprovalState, approvalStateOf } from './pushState.ts';
 
@@ -25,16 +25,16 @@ export async function approvalState(context: FactorContext, attemptId: string): 
  * changes (and once at the start), until the state is no longer `waiting` or the stream has
  * run `lifetimeMs` (the page then polls, or opens a new one).
  */
-export async function* approvalEvents(context: FactorContext, attemptId: string, timing: { checkEveryMs?: number; lifetimeMs?: number } = {}): AsyncGenerator<{ event: string; data: unknown }> {
-  const endAt = Date.now() + (timing.lifetimeMs ?? 300_000);
+export function approvalEvents(context: FactorContext, attemptId: string, timing: { checkEveryMs?: number; lifetimeMs?: number } = {}): AsyncIterableIterator<{ event: string; data: unknown }> {
   let last: ApprovalState | null = null;
-  while (Date.now() < endAt) {
-    const now = await approvalState(context, attemptId);
-    if (now.state !== last) {
+  return pollingStream(
+    async () => {
+      if (last !== null && last !== 'waiting') return 'end';
+      const now = await approvalState(context, attemptId);
+      if (now.state === last) return 'nothing';
       last = now.state;
-      yield { event: 'approval', data: now };
-    }
-    if (now.state !== 'waiting') return;
-    await sleep(timing.checkEveryMs ?? 1000);
-  }
+      return { event: 'approval', data: now };
+    },
+    { everyMs: timing.checkEveryMs ?? 1000, lifetimeMs: timing.lifetimeMs ?? 300_000 },
+  );
 }
