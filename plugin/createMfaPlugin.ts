@@ -15,6 +15,7 @@ import { MfaEngine } from './engine/mfaEngine.ts';
 import { PasswordLogins } from './engine/passwordLogins.ts';
 import { emailFactor } from './factors/email/index.ts';
 import { ipRangeFactor } from './factors/ip-range/index.ts';
+import { pushFactor } from './factors/push/index.ts';
 import { recoveryCodesFactor } from './factors/recovery-codes/index.ts';
 import { totpFactor } from './factors/totp/index.ts';
 import { TrustedDevices, trustedDeviceFactor } from './factors/trusted-device/index.ts';
@@ -28,7 +29,7 @@ import type { FactorProviderFactory } from './spi/factor.ts';
 import type { Host } from './spi/host.ts';
 
 /** The factors that ship with mfa-bridge, in the order they are offered. */
-export const builtInFactors: readonly FactorProviderFactory[] = [totpFactor, trustedDeviceFactor, ipRangeFactor, emailFactor, recoveryCodesFactor, webauthnFactor];
+export const builtInFactors: readonly FactorProviderFactory[] = [totpFactor, trustedDeviceFactor, ipRangeFactor, emailFactor, recoveryCodesFactor, webauthnFactor, pushFactor];
 
 export interface MfaPluginOptions {
   db: Knex;

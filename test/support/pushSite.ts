@@ -1,7 +1,7 @@
 import { builtInFactors } from '../../plugin/createMfaPlugin.ts';
 import type { MfaPlugin } from '../../plugin/createMfaPlugin.ts';
 import type { FactorContext } from '../../plugin/spi/factor.ts';
-import { createStandInTables, declarePushSettings, pushStandIn } from './pushStandIn.ts';
+import { createStandInTables, pushStandIn } from './pushStandIn.ts';
 import { TestClock } from './testPlugin.ts';
 import { createTestSite, startTestServer, type TestServer, type TestSite } from './testSite.ts';
 
@@ -11,7 +11,6 @@ import { createTestSite, startTestServer, type TestServer, type TestSite } from 
  * so the browsers' own clocks agree).
  */
 export async function startPushServer(): Promise<{ server: TestServer; clock: TestClock; context(): Promise<FactorContext> }> {
-  declarePushSettings();
   const clock = new TestClock(Date.now());
   let server: TestServer | undefined;
   const started = () => {
@@ -19,7 +18,7 @@ export async function startPushServer(): Promise<{ server: TestServer; clock: Te
     return server;
   };
   const standIn = pushStandIn(() => started().database.db, () => started().mfa, clock.now);
-  server = await startTestServer({ clock, factors: [...builtInFactors, standIn.factory] });
+  server = await startTestServer({ clock, factors: [...builtInFactors.filter((factory) => factory.id !== standIn.factory.id), standIn.factory] });
   await createStandInTables(server.database.db);
   await server.mfa.settings.set('factor.push.enabled', true, 'test');
   return { server, clock, context: () => standIn.context() };
@@ -27,7 +26,6 @@ export async function startPushServer(): Promise<{ server: TestServer; clock: Te
 
 /** The same for supertest: the site in process, with its mail and clock. */
 export async function createPushSite(kind: 'sqlite' | 'mysql'): Promise<{ site: TestSite; context(): Promise<FactorContext> }> {
-  declarePushSettings();
   let site: TestSite | undefined;
   const built = (): TestSite => {
     if (!site) throw new Error('the site is not built yet');
@@ -35,7 +33,7 @@ export async function createPushSite(kind: 'sqlite' | 'mysql'): Promise<{ site: 
   };
   const clock = { now: () => built().clock.now() };
   const standIn = pushStandIn(() => built().database.db, (): MfaPlugin => built().mfa, clock.now);
-  site = await createTestSite(kind, { factors: [...builtInFactors, standIn.factory] });
+  site = await createTestSite(kind, { factors: [...builtInFactors.filter((factory) => factory.id !== standIn.factory.id), standIn.factory] });
   await createStandInTables(site.database.db);
   await site.mfa.settings.set('factor.push.enabled', true, 'test');
   return { site, context: () => standIn.context() };

@@ -1,6 +1,6 @@
 /**
  * TEMPORARY, until the engine's factor storage (h-core, issue 12) is merged: what the engine
- * will give every factor (FactorContext.storage and .logins, factor-declared settings),
+ * will give every factor (FactorContext.storage and .logins),
  * stood in for over the real test database, so the push factor's tests run on SQLite and
  * MariaDB today. Compare-and-swap by a version column in one UPDATE, as the engine's does.
  * Delete this file (and its `withPushStandIn` calls) once `context.storage` is the engine's.
@@ -10,7 +10,6 @@ import type { MfaPlugin } from '../../plugin/createMfaPlugin.ts';
 import { UserSessions } from '../../plugin/credentials/userSessions.ts';
 import { AttemptStore } from '../../plugin/engine/attemptStore.ts';
 import { pushFactor } from '../../plugin/factors/push/index.ts';
-import { loadManifest } from '../../plugin/manifest/manifest.ts';
 import type { AttemptView, FactorContext, FactorLogins, FactorProviderFactory } from '../../plugin/spi/factor.ts';
 import type { FactorRouteRequest } from '../../plugin/spi/factorPresentation.ts';
 import type { AttemptState, FactorRecord, FactorStorage } from '../../plugin/spi/factorStorage.ts';
@@ -18,15 +17,6 @@ import { RateLimits } from '../../plugin/store/rateLimits.ts';
 
 const RECORDS = 'standin_factor_records';
 const STATES = 'standin_factor_attempt_states';
-
-/** The push factor's settings, under their full names, in the settings store's definitions (the engine merges them from the factory). */
-export function declarePushSettings(): void {
-  const manifest = loadManifest();
-  for (const setting of pushFactor.settings ?? []) {
-    const name = `factor.${pushFactor.id}.${setting.name}`;
-    if (!manifest.settings.some((known) => known.name === name)) manifest.settings.push({ ...setting, name });
-  }
-}
 
 export async function createStandInTables(db: Knex): Promise<void> {
   if (!(await db.schema.hasTable(RECORDS))) {

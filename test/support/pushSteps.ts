@@ -8,7 +8,7 @@ import { migratePlugin } from '../../plugin/store/migratePlugin.ts';
 import { createTestDatabase, type TestDatabase } from './databases.ts';
 import { MemoryHost } from './memoryHost.ts';
 import { SoftPhone } from './pushPhone.ts';
-import { createStandInTables, declarePushSettings, pushStandIn } from './pushStandIn.ts';
+import { createStandInTables, pushStandIn } from './pushStandIn.ts';
 import { TestClock } from './testPlugin.ts';
 
 export const LAPTOP = { ip: '203.0.113.7', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36' };
@@ -25,7 +25,6 @@ export interface PushTestPlugin {
 
 /** The plugin with push approval on, over a fresh database of `kind`. */
 export async function createPushTestPlugin(kind: 'sqlite' | 'mysql'): Promise<PushTestPlugin> {
-  declarePushSettings();
   const database = await createTestDatabase(kind);
   await migratePlugin(database.db);
   await createStandInTables(database.db);
@@ -37,7 +36,7 @@ export async function createPushTestPlugin(kind: 'sqlite' | 'mysql'): Promise<Pu
     return mfa;
   };
   const standIn = pushStandIn(() => database.db, plugin, clock.now);
-  mfa = createMfaPlugin({ db: database.db, host, secretKey: randomBytes(32), now: clock.now, factors: [...builtInFactors, standIn.factory] });
+  mfa = createMfaPlugin({ db: database.db, host, secretKey: randomBytes(32), now: clock.now, factors: [...builtInFactors.filter((factory) => factory.id !== standIn.factory.id), standIn.factory] });
   await mfa.settings.set('factor.push.enabled', true, 'test');
   return {
     database,
