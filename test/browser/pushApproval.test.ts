@@ -58,7 +58,7 @@ describe('push approval in Chromium: a laptop and a phone', { skip: skip ?? fals
 
   async function phoneRequest(): Promise<ReturnType<Page['getByTestId']>> {
     const request = phonePage.getByTestId('push-request');
-    await request.first().waitFor({ timeout: 15_000 });
+    await request.first().waitFor({ timeout: 30_000 });
     return request.first();
   }
 
@@ -85,10 +85,10 @@ describe('push approval in Chromium: a laptop and a phone', { skip: skip ?? fals
     assert.equal(await phonePage.evaluate(() => document.querySelector('link[rel="manifest"]')?.getAttribute('href')), '/mfa/assets/push/device.webmanifest');
 
     // The laptop's page confirms by itself once the phone paired.
-    await page.waitForURL(`${server.origin}/user/security`, { timeout: 15_000 });
+    await page.waitForURL(`${server.origin}/user/security`, { timeout: 30_000 });
     assert.match(await page.content(), /Your phone is paired/);
     assert.match(await page.content(), /Ada’s Pixel/);
-    await phonePage.getByText('No login is waiting for your approval').waitFor({ timeout: 15_000 });
+    await phonePage.getByText('No login is waiting for your approval').waitFor({ timeout: 30_000 });
     await phonePage.screenshot({ path: artifactPath('push-phone-paired.png') });
     await page.close();
   });
@@ -108,7 +108,7 @@ describe('push approval in Chromium: a laptop and a phone', { skip: skip ?? fals
     await phonePage.screenshot({ path: artifactPath('push-phone-request.png') });
     await request.getByRole('button', { name: `Pick ${number}` }).click();
     await phonePage.getByText('Approved. The login continues on the computer.').waitFor();
-    await page.waitForURL(`${server.origin}/my`, { timeout: 15_000 });
+    await page.waitForURL(`${server.origin}/my`, { timeout: 30_000 });
     await page.close();
   });
 
@@ -121,15 +121,15 @@ describe('push approval in Chromium: a laptop and a phone', { skip: skip ?? fals
     await request.getByRole('button', { name: `Pick ${wrong}` }).click();
     await phonePage.getByText('That was not the number on the login page').waitFor();
     const again = page.getByTestId('push-send-again');
-    await again.waitFor({ timeout: 15_000 });
+    await again.waitFor({ timeout: 30_000 });
     assert.match(await page.getByTestId('push-waiting').innerText(), /was not the one shown here/);
     assert.equal(new URL(page.url()).pathname, '/mfa', 'the laptop did not move on');
     await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), again.click()]);
     const next = (await page.getByTestId('match-number').textContent())?.trim() ?? '';
     const fresh = phonePage.getByTestId('push-request').filter({ has: phonePage.getByRole('button', { name: `Pick ${next}` }) });
-    await fresh.first().waitFor({ timeout: 15_000 });
+    await fresh.first().waitFor({ timeout: 30_000 });
     await fresh.first().getByRole('button', { name: `Pick ${next}` }).click();
-    await page.waitForURL(`${server.origin}/my`, { timeout: 15_000 });
+    await page.waitForURL(`${server.origin}/my`, { timeout: 30_000 });
     await page.close();
   });
 
@@ -140,7 +140,7 @@ describe('push approval in Chromium: a laptop and a phone', { skip: skip ?? fals
     const request = await phoneRequest();
     await request.getByTestId('push-deny').click();
     await phonePage.getByText('Denied. We stopped that login').waitFor();
-    await page.waitForURL(/\/login\?notice=(expired|refused)/, { timeout: 15_000 });
+    await page.waitForURL(/\/login\?notice=(expired|refused)/, { timeout: 30_000 });
     const [report] = await server.mfa.audit.recent({ event: 'not_me_reported' });
     assert.equal(report?.factor, 'push');
     await page.close();
@@ -152,8 +152,8 @@ describe('push approval in Chromium: a laptop and a phone', { skip: skip ?? fals
     await askPhone(page);
     await phoneRequest();
     clock.advance(121_000);
-    await phonePage.getByText('No login is waiting for your approval').waitFor({ timeout: 15_000 });
-    await page.getByTestId('push-send-again').waitFor({ timeout: 15_000 });
+    await phonePage.getByText('No login is waiting for your approval').waitFor({ timeout: 30_000 });
+    await page.getByTestId('push-send-again').waitFor({ timeout: 30_000 });
     assert.match(await page.getByTestId('push-waiting').innerText(), /expired/);
     await page.close();
   });
