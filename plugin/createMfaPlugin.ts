@@ -21,7 +21,7 @@ import { type SecurityNotifications, startSecurityNotifications } from './notifi
 import { SettingsStore } from './settings/settingsStore.ts';
 import { RateLimits } from './store/rateLimits.ts';
 import { SealedFactorSecrets } from './store/sealedFactorSecrets.ts';
-import type { AnyFactorProviderFactory } from './spi/factor.ts';
+import type { AnyFactorProviderFactory, RequestFacts } from './spi/factor.ts';
 import type { Host } from './spi/host.ts';
 
 export { builtInFactors };
@@ -105,7 +105,9 @@ export function createMfaPlugin(options: MfaPluginOptions): MfaPlugin {
   const secretBox = new SecretBox(keys);
   const attempts = new AttemptStore(options.db);
   const sessions = new UserSessions({ db: options.db, host: options.host, audit, now });
-  const registry = new FactorRegistry(factors, { db: options.db, host: options.host, audit, secretBox, keys, attempts, sessions, now });
+  // The engine's verify reaches factors late: the engine is built over this registry.
+  const verifyAnswer = (attemptId: string, factorId: string, input: Record<string, unknown>, facts: RequestFacts): Promise<unknown> => engine.verify(attemptId, factorId, input, facts);
+  const registry = new FactorRegistry(factors, { db: options.db, host: options.host, audit, secretBox, keys, attempts, sessions, verifyAnswer, now });
   const engine = new MfaEngine({
     host: options.host,
     settings,

@@ -1,9 +1,12 @@
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { UserSessions } from '../credentials/userSessions.ts';
-import type { AttemptView, FactorLogins, NotMeOutcome } from '../spi/factor.ts';
+import { MfaError } from '../errors.ts';
+import type { AttemptView, FactorLogins, NotMeOutcome, RequestFacts } from '../spi/factor.ts';
 import type { AttemptStore } from './attemptStore.ts';
 
 export interface FactorLoginsDependencies {
+  /** The engine's own verify (bound late: the engine is built over the registry that builds these). */
+  verifyAnswer(attemptId: string, factorId: string, input: Record<string, unknown>, facts: RequestFacts): Promise<unknown>;
   attempts: AttemptStore;
   sessions: UserSessions;
   audit: AuditLog;
@@ -54,6 +57,12 @@ export function factorLoginsFor(factor: string, deps: FactorLoginsDependencies):
       });
       const ended = await deps.sessions.endAll(attempt.userId, { cause: 'not_me_reported', actor: 'system', ip: by.ip, door: attempt.door });
       return { outcome: stopped ? 'stopped' : 'finished', attempt: view(attempt), sessionsEnded: ended.webSessions + ended.apiSessions };
+    },
+
+    async verify(attemptId, factorId, input, by) {
+      // A factor answers for itself only: it cannot pass (or lock) another factor of the attempt.
+      if (factorId !== factor) throw new MfaError('FORBIDDEN', `The ${factor} factor cannot answer for ${factorId}.`);
+      await deps.verifyAnswer(attemptId, factorId, input, { ip: by.ip, userAgent: null });
     },
   };
 }

@@ -6,7 +6,7 @@ import type { UserSessions } from '../credentials/userSessions.ts';
 import type { SecretBox } from '../crypto/secretBox.ts';
 import { MfaError } from '../errors.ts';
 import type { SettingsSnapshot } from '../settings/settingsStore.ts';
-import type { AnyFactorProviderFactory, FactorContext, FactorInput, FactorProvider, FactorProviderFactory, OwnTables } from '../spi/factor.ts';
+import type { AnyFactorProviderFactory, RequestFacts, FactorContext, FactorInput, FactorProvider, FactorProviderFactory, OwnTables } from '../spi/factor.ts';
 import type { Host } from '../spi/host.ts';
 import { ENGINE_TABLES } from '../store/engineTables.ts';
 import { FactorAttemptStates } from '../store/factorStorage/factorAttemptStates.ts';
@@ -26,6 +26,8 @@ export interface FactorRegistryDependencies {
   keys: KeyRing;
   attempts: AttemptStore;
   sessions: UserSessions;
+  /** engine.verify, for an answer a factor receives away from the login's client (a phone's wrong number): FactorLogins.verify. */
+  verifyAnswer(attemptId: string, factorId: string, input: Record<string, unknown>, facts: RequestFacts): Promise<unknown>;
   now: () => number;
 }
 
@@ -105,7 +107,7 @@ export class FactorRegistry {
         attempts: new FactorAttemptStates(db, factory.id, now),
         limits: new FactorLimitStore(new RateLimits(db), factory.id, now),
       },
-      logins: factorLoginsFor(factory.id, { attempts: this.deps.attempts, sessions: this.deps.sessions, audit, now }),
+      logins: factorLoginsFor(factory.id, { verifyAnswer: this.deps.verifyAnswer, attempts: this.deps.attempts, sessions: this.deps.sessions, audit, now }),
       ownTables: this.ownTables(factory),
       host,
       settings,

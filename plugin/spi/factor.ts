@@ -84,6 +84,19 @@ export interface FactorLogins {
    * user mailed. The engine's, so every factor reports alike. Null when there is no such attempt.
    */
   reportNotMe(attemptId: string, by: { ip: string | null }): Promise<NotMeOutcome | null>;
+  /**
+   * Hands an answer given away from the login's own client (a paired phone picking a number)
+   * to the engine, exactly as `engine.verify` would: a wrong answer counts toward the lockout
+   * (rejects with INVALID_CODE and the tries left, or FACTOR_LOCKED), a right one passes the
+   * factor. Resolves when it passed. `by.ip`: where the answer came from, for the audit trail.
+   *
+   * An approval factor (push) does NOT pass the attempt from the phone: the request that
+   * passes an attempt is the one that gets the session or token (engine.status refuses a
+   * passed attempt to everyone else), so the phone records its approval in the attempt's
+   * state and the waiting client's own `engine.verify` spends it. Only a wrong answer comes
+   * through here, so that it counts even when the waiting client (an attacker's) never asks.
+   */
+  verify(attemptId: string, factorId: string, input: Record<string, unknown>, by: { ip: string | null }): Promise<void>;
 }
 
 /** Queries on a factor's own tables: `ownTables('mfa_trusted_devices').where(...)`, and transactions over them. */

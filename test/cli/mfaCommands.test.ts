@@ -63,7 +63,7 @@ for (const kind of databaseKinds) {
       assert.deepEqual(nobody, { code: 1, stdout: '', stderr: 'error: There is no user "nobody".' });
       const typo = await runCliInProcess(['mfa', 'reset', 'cy', '--factor', 'topt'], t.url);
       assert.equal(typo.code, 1);
-      assert.match(typo.stderr, /^error: There is no factor "topt"; the factors are: totp, trusted_device, ip_range, email, recovery_codes, webauthn\.$/);
+      assert.match(typo.stderr, /^error: There is no factor "topt"; the factors are: totp, trusted_device, ip_range, email, recovery_codes, webauthn, push\.$/);
       const empty = await runCliInProcess(['mfa', 'reset', 'cy', '--reason', ' '], t.url);
       assert.equal(empty.code, 1);
       assert.match(empty.stderr, /Give a reason/);

@@ -174,6 +174,7 @@ export interface TestServer {
   origin: string;
   /** The plugin behind the site, e.g. to change a setting the way an admin would. */
   mfa: MfaPlugin;
+  database: TestDatabase;
   addUser(username: string, password: string, isAdmin?: boolean): Promise<void>;
   close(): Promise<void>;
 }
@@ -195,6 +196,7 @@ export async function startTestServer(options: { clock?: TestClock; factors?: re
   return {
     origin,
     mfa,
+    database,
     async addUser(username, password, isAdmin = false) {
       await createUser(database.db, { username, email: `${username}@example.test`, password, isAdmin, bcryptCost: 4 });
     },
