@@ -129,6 +129,9 @@ export function challengeRoutes(options: ChallengeRoutesOptions): Router {
           last = text;
           if (status.outcome !== 'pending') return;
           await new Promise((resolve) => setTimeout(resolve, pollMs));
+          // A generator hears return() only at its next yield, which an unchanged status never
+          // reaches: without this, a page left waiting would be polled for as long as the login lives.
+          if (req.socket.destroyed) return;
           status = await approvalStatus(req);
         }
       }
