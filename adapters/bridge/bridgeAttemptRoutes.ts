@@ -3,6 +3,7 @@ import type { Bridge } from '../../plugin/bridge/createBridge.ts';
 import { isMfaError, MfaError } from '../../plugin/errors.ts';
 import { asyncRoute } from '../express/asyncRoute.ts';
 import { attemptAnswer, notRequiredAnswer } from './bridgeAnswers.ts';
+import { bridgeService } from '../../plugin/bridge/platformUsers.ts';
 import { clientAttempt, currentAnswer } from './bridgeAttempts.ts';
 import { challengeInput, openAttemptInput, parseInput, verifyInput } from './bridgeInput.ts';
 import { answer, bridgeBody, bridgeClient, noteCall } from './bridgeRequests.ts';
@@ -16,7 +17,7 @@ export function requireOwnPlatform(platform: string, clientPlatform: string): vo
 
 /**
  * The attempt calls of /bridge/v1 (bridge-protocol.md): open one for a platform user
- * (provisioned on first sight), read it, send a challenge, verify an input, consume it.
+ * (the site's user or the platform's own, platformUsers.ts), read it, send a challenge, verify an input, consume it.
  * The engine decides everything, as for the site's own doors.
  */
 export function bridgeAttemptRoutes(bridge: Bridge): Router {
@@ -25,12 +26,13 @@ export function bridgeAttemptRoutes(bridge: Bridge): Router {
 
   router.post('/attempts', asyncRoute(async (req, res) => {
     const input = parseInput(openAttemptInput, bridgeBody(res));
-    requireOwnPlatform(input.platform, bridgeClient(res).platform);
-    const user = await bridge.users.provision(input);
+    const client = bridgeClient(res);
+    requireOwnPlatform(input.platform, client.platform);
+    const user = await bridge.platformUsers.resolve(input, client.userSource);
     noteCall(res, { userId: user.id, door: input.door });
     const facts = { ip: input.ip ?? null, userAgent: input.userAgent ?? null };
     // The token door obeys "Enable MFA for the mobile app" (mobile_app_mfa), as login/token.php does.
-    const opened = await engine.openAttempt({ user, door: input.door, facts, withHandle: true });
+    const opened = await engine.openAttempt({ user, door: input.door, facts, withHandle: true, service: bridgeService(client.platform) });
     if (opened.outcome === 'not_required' || !('handle' in opened) || !opened.handle) {
       noteCall(res, { outcome: 'not_required' });
       return answer(bridge, req, res, 200, notRequiredAnswer());

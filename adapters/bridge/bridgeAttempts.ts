@@ -1,8 +1,9 @@
 import type { Response } from 'express';
 import type { StoredAttempt } from '../../plugin/engine/attemptStore.ts';
 import type { Bridge } from '../../plugin/bridge/createBridge.ts';
-import type { BridgeUser } from '../../plugin/bridge/bridgeUsers.ts';
+import { bridgeService } from '../../plugin/bridge/platformUsers.ts';
 import { isMfaError, MfaError } from '../../plugin/errors.ts';
+import type { HostUser } from '../../plugin/spi/host.ts';
 import { type AttemptAnswer, attemptAnswer, passedAnswer } from './bridgeAnswers.ts';
 import { bridgeClient, noteCall } from './bridgeRequests.ts';
 
@@ -10,7 +11,7 @@ import { bridgeClient, noteCall } from './bridgeRequests.ts';
 export interface ClientAttempt {
   handle: string;
   attempt: StoredAttempt;
-  user: BridgeUser;
+  user: HostUser;
 }
 
 const unknownAttempt = () => new MfaError('NOT_FOUND', 'No attempt has that handle (or it is another platform\'s): open one with POST /bridge/v1/attempts.');
@@ -27,8 +28,9 @@ export async function clientAttempt(bridge: Bridge, res: Response, handle: strin
     // Only "no such handle" is unknown; a database outage stays one (503).
     throw isMfaError(error, 'ATTEMPT_EXPIRED') ? unknownAttempt() : error;
   }
-  const user = await bridge.users.findById(attempt.userId);
-  if (!user || user.platform !== bridgeClient(res).platform) throw unknownAttempt();
+  if (attempt.service !== bridgeService(bridgeClient(res).platform)) throw unknownAttempt();
+  const user = await bridge.host.findUserById(attempt.userId);
+  if (!user) throw unknownAttempt();
   noteCall(res, { userId: user.id, door: attempt.door });
   return { handle, attempt, user };
 }

@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import QRCode from 'qrcode';
 import type { Bridge } from '../../plugin/bridge/createBridge.ts';
-import type { BridgeUser } from '../../plugin/bridge/bridgeUsers.ts';
 import { MfaError } from '../../plugin/errors.ts';
 import type { FactorProviderFactory } from '../../plugin/spi/factor.ts';
+import type { HostUser } from '../../plugin/spi/host.ts';
 import type { DisplayBlock } from '../../plugin/spi/factorPresentation.ts';
 import { asyncRoute } from '../express/asyncRoute.ts';
 import { isHeldCodeFactor } from '../express/mfa/factorViews.ts';
@@ -34,7 +34,7 @@ function blockOf<K extends DisplayBlock['kind']>(blocks: readonly DisplayBlock[]
  * `require_setup`): with one, enrolling another here would let a password alone add a factor.
  * More are added on the site's security page, after MFA.
  */
-async function requireNothingSetUp(bridge: Bridge, user: BridgeUser): Promise<void> {
+async function requireNothingSetUp(bridge: Bridge, user: HostUser): Promise<void> {
   if (await bridge.plugin.enrolment.hasInputFactor(user)) {
     throw new MfaError('FORBIDDEN', 'This user already has a way to verify: set-up through the bridge is only for a first factor. They verify with it, or an administrator resets it (mfa-bridge mfa reset <platform>:<username>).');
   }
@@ -46,8 +46,9 @@ export function bridgeSetupRoutes(bridge: Bridge): Router {
 
   router.post('/users/setup/totp', asyncRoute(async (req, res) => {
     const input = parseInput(beginSetupInput, bridgeBody(res));
-    requireOwnPlatform(input.platform, bridgeClient(res).platform);
-    const user = await bridge.users.provision(input);
+    const client = bridgeClient(res);
+    requireOwnPlatform(input.platform, client.platform);
+    const user = await bridge.platformUsers.resolve(input, client.userSource);
     noteCall(res, { userId: user.id });
     await requireNothingSetUp(bridge, user);
     const factory = await authenticatorFactor(bridge);
@@ -71,7 +72,7 @@ export function bridgeSetupRoutes(bridge: Bridge): Router {
   router.post('/users/setup/totp/confirm', asyncRoute(async (req, res) => {
     const input = parseInput(confirmSetupInput, bridgeBody(res));
     requireOwnPlatform(input.platform, bridgeClient(res).platform);
-    const user = await bridge.users.findByPlatformId(input.platform, input.userId);
+    const user = await bridge.platformUsers.known(input.platform, input.userId);
     if (!user) throw new MfaError('NOT_FOUND', 'This user has not begun a set-up: call POST /bridge/v1/users/setup/totp first.');
     noteCall(res, { userId: user.id });
     const waiting = input.attempt ? await clientAttempt(bridge, res, input.attempt) : null;

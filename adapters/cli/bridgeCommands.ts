@@ -1,5 +1,5 @@
 import { AuditLog } from '../../plugin/audit/auditLog.ts';
-import { BridgeClients } from '../../plugin/bridge/bridgeClients.ts';
+import { BridgeClients, USER_SOURCES, type UserSource } from '../../plugin/bridge/bridgeClients.ts';
 import { SecretBox } from '../../plugin/crypto/secretBox.ts';
 import { MfaError } from '../../plugin/errors.ts';
 import type { KeyRing } from '../../plugin/crypto/keyRing.ts';
@@ -20,16 +20,19 @@ const iso = (at: number | null) => (at === null ? '-' : new Date(at).toISOString
 
 export const bridgeClientAdd: CliCommand = {
   name: 'bridge client add',
-  arguments: '<clientId> --platform <platform>',
-  summary: 'makes a client of the bridge API (/bridge/v1) for a platform such as keycloak and prints its secret, once; audited',
-  options: { platform: { type: 'string' } },
+  arguments: '<clientId> --platform <platform> [--users platform|site]',
+  summary: 'makes a client of the bridge API (/bridge/v1) for a platform such as keycloak and prints its secret, once; --users site: its users are this site\'s (same username and email: one enrolment, one lockout); audited',
+  options: { platform: { type: 'string' }, users: { type: 'string' } },
   migrations: 'plugin',
   async run({ db, args, out, secretKeys }) {
     const [clientId = ''] = requirePositionals(this, args, ['clientId']);
     const platform = args.options.platform;
     if (typeof platform !== 'string') throw new UsageError(`bridge client add: missing --platform <platform> (e.g. --platform keycloak); usage: mfa-bridge ${this.name} ${this.arguments}`);
-    const { client, secret } = await clientsOver(db, secretKeys).add({ clientId, platform, actor: CLI_ACTOR });
-    out(`Client ${client.clientId} (platform ${client.platform}) is made. Its secret, shown only now:`);
+    const users = args.options.users ?? 'platform';
+    if (typeof users !== 'string' || !USER_SOURCES.includes(users as UserSource)) throw new UsageError(`bridge client add: --users is "platform" (the platform's own users) or "site" (this site's users, matched by username and email)`);
+    const { client, secret } = await clientsOver(db, secretKeys).add({ clientId, platform, userSource: users as UserSource, actor: CLI_ACTOR });
+    const whose = client.userSource === 'site' ? 'this site\'s users' : 'its own users';
+    out(`Client ${client.clientId} (platform ${client.platform}, ${whose}) is made. Its secret, shown only now:`);
     out(secret);
   },
 };
@@ -37,14 +40,14 @@ export const bridgeClientAdd: CliCommand = {
 export const bridgeClientList: CliCommand = {
   name: 'bridge client list',
   arguments: '',
-  summary: 'lists the bridge API clients: id, platform, made, last used, revoked (never a secret)',
+  summary: 'lists the bridge API clients: id, platform, whose users, made, last used, revoked (never a secret)',
   options: {},
   migrations: 'plugin',
   async run({ db, out }) {
     const clients = await clientsOver(db).list();
     if (clients.length === 0) return out('No bridge clients. Make one with: mfa-bridge bridge client add <clientId> --platform <platform>');
-    out('client id\tplatform\tmade\tlast used\trevoked');
-    for (const c of clients) out([c.clientId, c.platform, iso(c.createdAt), iso(c.lastUsedAt), iso(c.revokedAt)].join('\t'));
+    out('client id\tplatform\tusers\tmade\tlast used\trevoked');
+    for (const c of clients) out([c.clientId, c.platform, c.userSource, iso(c.createdAt), iso(c.lastUsedAt), iso(c.revokedAt)].join('\t'));
   },
 };
 

@@ -62,8 +62,9 @@ export function wireSite(parts: SiteParts): WiredSite {
   const secureCookies = parts.secureCookies ?? parts.origin.startsWith('https:');
   const host = new LmsHost(db, { siteName: parts.siteName, origin: parts.origin, sendMail: (message) => parts.sendMail(message) });
   const plugin = createMfaPlugin({ db, host, secretKey: parts.secretKey, oldSecretKeys: parts.oldSecretKeys, now: parts.now, identityTokenScopes: LMS_API_SCOPES, log, factors: parts.factors });
-  // Other platforms (Keycloak) reach the same engine, factors and tables through /bridge/v1, with users of their own.
-  const bridge = createBridge({ db, secretKey: parts.secretKey, oldSecretKeys: parts.oldSecretKeys, siteName: parts.siteName, siteOrigin: parts.origin, sendMail: (message) => parts.sendMail(message), now: parts.now, log, factors: parts.factors });
+  // Other platforms (Keycloak) reach the same engine, factors and tables through /bridge/v1, with users of
+  // their own or, for a client whose users are the LMS's (user source "site"), the LMS's users themselves.
+  const bridge = createBridge({ db, secretKey: parts.secretKey, oldSecretKeys: parts.oldSecretKeys, siteName: parts.siteName, siteOrigin: parts.origin, sendMail: (message) => parts.sendMail(message), now: parts.now, log, factors: parts.factors, siteUsers: host });
   const bridgeApi = createBridgeApi({ bridge, log });
   const door = createMfaWebDoor({ plugin, homePath: '/my', secureCookies });
   const app = createLmsSite({

@@ -5,10 +5,18 @@ import { randomToken } from '../crypto/tokens.ts';
 import { MfaError } from '../errors.ts';
 import { signingKeyFromSecret } from './requestSignature.ts';
 
+/**
+ * Whose users a platform's are: `platform`, its own (provisioned on first sight); `site`,
+ * this site's (matched by username and email), so they share one enrolment and lockout.
+ */
+export type UserSource = 'platform' | 'site';
+export const USER_SOURCES: readonly UserSource[] = ['platform', 'site'];
+
 /** A client as admins see it: never its secret or key. */
 export interface BridgeClient {
   clientId: string;
   platform: string;
+  userSource: UserSource;
   createdAt: number;
   createdBy: string | null;
   lastUsedAt: number | null;
@@ -18,6 +26,7 @@ export interface BridgeClient {
 interface ClientRow {
   client_id: string;
   platform: string;
+  user_source: string;
   sealed_signing_key: string;
   created_at: number | string;
   created_by: string | null;
@@ -33,11 +42,13 @@ const SECRET_PREFIX = 'mbs_';
 const TOUCH_EVERY_MS = 60_000;
 
 const nullableNumber = (value: number | string | null) => (value === null ? null : Number(value));
+const userSourceOf = (value: string): UserSource => (value === 'site' ? 'site' : 'platform');
 
 function toClient(row: ClientRow): BridgeClient {
   return {
     clientId: row.client_id,
     platform: row.platform,
+    userSource: userSourceOf(row.user_source),
     createdAt: Number(row.created_at),
     createdBy: row.created_by,
     lastUsedAt: nullableNumber(row.last_used_at),
@@ -49,6 +60,7 @@ function toClient(row: ClientRow): BridgeClient {
 export interface ClientKey {
   clientId: string;
   platform: string;
+  userSource: UserSource;
   signingKey: Buffer;
   lastUsedAt: number | null;
 }
@@ -69,18 +81,23 @@ export class BridgeClients {
   ) {}
 
   /** Makes a client and returns its secret: the only time anyone sees it. */
-  async add(options: { clientId: string; platform: string; actor: string }): Promise<{ client: BridgeClient; secret: string }> {
+  async add(options: { clientId: string; platform: string; userSource?: UserSource; actor: string }): Promise<{ client: BridgeClient; secret: string }> {
+    const userSource = options.userSource ?? 'platform';
     if (!CLIENT_ID_PATTERN.test(options.clientId)) {
       throw new MfaError('INVALID_INPUT', 'A client id is 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit (e.g. keycloak-main).', { field: 'clientId' });
     }
     if (!PLATFORM_PATTERN.test(options.platform)) {
       throw new MfaError('INVALID_INPUT', 'A platform is 1 to 64 lowercase letters, digits, dashes or underscores (e.g. keycloak).', { field: 'platform' });
     }
+    if (!USER_SOURCES.includes(userSource)) {
+      throw new MfaError('INVALID_INPUT', `Users are "platform" (the platform's own) or "site" (this site's, matched by username and email), not "${String(userSource)}".`, { field: 'userSource' });
+    }
     const secret = SECRET_PREFIX + randomToken(32);
     const createdAt = this.now();
     const row = {
       client_id: options.clientId,
       platform: options.platform,
+      user_source: userSource,
       sealed_signing_key: this.box().seal(signingKeyFromSecret(secret).toString('base64'), sealContext(options.clientId)),
       created_at: createdAt,
       created_by: options.actor,
@@ -91,9 +108,9 @@ export class BridgeClients {
         throw new MfaError('INVALID_INPUT', `There is already a client "${options.clientId}" (revoked ones keep their id): choose another id.`, { field: 'clientId' });
       }
       await trx('mfa_bridge_clients').insert(row);
-      await this.audit.record({ event: 'bridge_client_added', actor: options.actor, detail: { clientId: options.clientId, platform: options.platform } }, trx);
+      await this.audit.record({ event: 'bridge_client_added', actor: options.actor, detail: { clientId: options.clientId, platform: options.platform, userSource } }, trx);
     });
-    return { client: { clientId: options.clientId, platform: options.platform, createdAt, createdBy: options.actor, lastUsedAt: null, revokedAt: null }, secret };
+    return { client: { clientId: options.clientId, platform: options.platform, userSource, createdAt, createdBy: options.actor, lastUsedAt: null, revokedAt: null }, secret };
   }
 
   /** Every client, live and revoked, oldest first. */
@@ -118,7 +135,7 @@ export class BridgeClients {
     const row = await this.db<ClientRow>('mfa_bridge_clients').where({ client_id: clientId }).whereNull('revoked_at').first();
     if (!row) return null;
     const signingKey = Buffer.from(this.box().open(row.sealed_signing_key, sealContext(clientId)), 'base64');
-    return { clientId, platform: row.platform, signingKey, lastUsedAt: nullableNumber(row.last_used_at) };
+    return { clientId, platform: row.platform, userSource: userSourceOf(row.user_source), signingKey, lastUsedAt: nullableNumber(row.last_used_at) };
   }
 
   /**

@@ -1,9 +1,12 @@
 import type { Host, HostUser, MailMessage, ServiceToken } from '../spi/host.ts';
 import { MfaError } from '../errors.ts';
-import type { BridgeUsers } from './bridgeUsers.ts';
+import { BRIDGE_USER_ID_PREFIX, type BridgeUsers } from './bridgeUsers.ts';
+import type { SiteUserLookup } from './platformUsers.ts';
 
 export interface BridgeHostOptions {
   users: BridgeUsers;
+  /** The site's users, met by the engine when a client's users are the site's. */
+  siteUsers: SiteUserLookup | null;
   siteName: string;
   siteOrigin: string;
   /** The site's mailer: codes and security mails to bridge users go out as the site's own. */
@@ -11,15 +14,17 @@ export interface BridgeHostOptions {
 }
 
 /**
- * The bridge's own Host: its users are the platforms' users (bridgeUsers.ts). The
+ * The bridge's own Host: its users are the platforms' users (bridgeUsers.ts), and the
+ * site's own for clients whose users are the site's (platformUsers.ts). The
  * platform checked their password and issues their tokens, so those parts refuse here;
  * the engine only finds users, mails them and names the site.
  */
 export class BridgeHost implements Host {
   constructor(private readonly options: BridgeHostOptions) {}
 
-  findUserById(id: string): Promise<HostUser | null> {
-    return this.options.users.findById(id);
+  async findUserById(id: string): Promise<HostUser | null> {
+    if (id.startsWith(BRIDGE_USER_ID_PREFIX)) return this.options.users.findById(id);
+    return (await this.options.siteUsers?.findUserById(id)) ?? null;
   }
   /** `<platform>:<username>`: a bare name could be the same person's on two platforms. */
   findUserByUsername(username: string): Promise<HostUser | null> {

@@ -15,6 +15,8 @@ export interface PlatformUser {
 export interface BridgeUser extends HostUser {
   platform: string;
   platformUserId: string;
+  /** The site's user they were matched to (a client whose users are the site's), else null. */
+  siteUserId: string | null;
 }
 
 interface UserRow {
@@ -23,13 +25,14 @@ interface UserRow {
   platform_user_id: string;
   username: string;
   email: string;
+  site_user_id: string | null;
 }
 
 /** Plugin user ids of bridge users: never a number, so never an LMS user's id. */
 export const BRIDGE_USER_ID_PREFIX = 'bridge-';
 
 function toUser(row: UserRow): BridgeUser {
-  return { id: `${BRIDGE_USER_ID_PREFIX}${row.id}`, username: row.username, email: row.email, suspended: false, isAdmin: false, platform: row.platform, platformUserId: row.platform_user_id };
+  return { id: `${BRIDGE_USER_ID_PREFIX}${row.id}`, username: row.username, email: row.email, suspended: false, isAdmin: false, platform: row.platform, platformUserId: row.platform_user_id, siteUserId: row.site_user_id ?? null };
 }
 
 /**
@@ -43,19 +46,24 @@ export class BridgeUsers {
     private readonly now: () => number,
   ) {}
 
-  /** The user, made on first sight and brought up to date otherwise. */
-  async provision(user: PlatformUser): Promise<BridgeUser> {
+  /**
+   * The user, made on first sight and brought up to date otherwise. `siteUserId` is the
+   * site's user they are matched to now (null: none), kept for calls that name only the
+   * platform's id.
+   */
+  async provision(user: PlatformUser, siteUserId: string | null = null): Promise<BridgeUser> {
     const key = { platform: user.platform, platform_user_id: user.userId };
     const existing = await this.db<UserRow>('mfa_bridge_users').where(key).first();
     const now = this.now();
+    const facts = { username: user.username, email: user.email, site_user_id: siteUserId };
     if (existing) {
-      if (existing.username !== user.username || existing.email !== user.email) {
-        await this.db('mfa_bridge_users').where({ id: existing.id }).update({ username: user.username, email: user.email, updated_at: now });
+      if (existing.username !== user.username || existing.email !== user.email || (existing.site_user_id ?? null) !== siteUserId) {
+        await this.db('mfa_bridge_users').where({ id: existing.id }).update({ ...facts, updated_at: now });
       }
-      return toUser({ ...existing, username: user.username, email: user.email });
+      return toUser({ ...existing, ...facts });
     }
     try {
-      await this.db('mfa_bridge_users').insert({ ...key, username: user.username, email: user.email, created_at: now, updated_at: now });
+      await this.db('mfa_bridge_users').insert({ ...key, ...facts, created_at: now, updated_at: now });
     } catch (error) {
       // Two first calls at once: the unique key lets one insert; the other reads its row.
       const found = await this.db<UserRow>('mfa_bridge_users').where(key).first();

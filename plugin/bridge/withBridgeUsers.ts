@@ -12,7 +12,11 @@ type UserLookup = Pick<Host, 'findUserByUsername' | 'findUserById'>;
 export function withBridgeUsers<T extends UserLookup>(host: T, db: Knex, now: () => number = Date.now): T {
   const users = new BridgeUsers(db, now);
   const findUserById = async (id: string) => (id.startsWith(BRIDGE_USER_ID_PREFIX) ? users.findById(id) : host.findUserById(id));
-  const findUserByUsername = async (name: string) => (await host.findUserByUsername(name)) ?? (await users.findByQualifiedName(name));
+  const findUserByUsername = async (name: string) => {
+    const found = (await host.findUserByUsername(name)) ?? (await users.findByQualifiedName(name));
+    // `keycloak:ada` matched to the site's ada is the site's ada: one set of factors and one lockout.
+    return found && 'siteUserId' in found && typeof found.siteUserId === 'string' ? host.findUserById(found.siteUserId) : found;
+  };
   // A Proxy, not a spread: a host may be a class instance whose methods live on its prototype.
   return new Proxy(host, {
     get(target, property) {

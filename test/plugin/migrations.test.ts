@@ -54,7 +54,7 @@ for (const kind of databaseKinds) {
         await t.db('mfa_trusted_devices').insert({ user_id: '7', token_hash: 'h'.repeat(64), created_at: now, expires_at: now + 3_600_000 });
 
         const applied = await migratePlugin(t.db);
-        assert.deepEqual(applied, ['007_factor_storage', '008_bridge', 'trusted_device_001_trusted_devices']);
+        assert.deepEqual(applied, ['007_factor_storage', '008_bridge', '009_bridge_site_users', 'trusted_device_001_trusted_devices']);
         const rows = await t.db('mfa_user_factors').orderBy('id');
         assert.deepEqual(JSON.parse(rows[0].data), { algorithm: 'SHA1', digits: 6, period: 30, secret: 'v1:sealed', counter: 5 });
         assert.deepEqual(JSON.parse(rows[1].data), { transports: ['usb'], userHandle: 'aGFuZA', secret: 'cHVibGlj', counter: 3 });

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { BridgeClients } from '../../../plugin/bridge/bridgeClients.ts';
+import type { BridgeClients, UserSource } from '../../../plugin/bridge/bridgeClients.ts';
 import { isMfaError } from '../../../plugin/errors.ts';
 import { renderBridgeClientsPage } from '../../../web/pages/admin/bridgeClientsPage.ts';
 import { csrfToken } from '../csrf.ts';
@@ -23,7 +23,7 @@ export function bridgeClientRoutes(clients: BridgeClients): Router {
 
   router.post('/bridge', async (req, res, next) => {
     try {
-      const form = { clientId: field(req.body, 'clientId'), platform: field(req.body, 'platform') };
+      const form = { clientId: field(req.body, 'clientId'), platform: field(req.body, 'platform'), userSource: (field(req.body, 'userSource') || 'platform') as UserSource };
       const page = { csrf: csrfToken(req), username: adminOf(res).username };
       try {
         const { client, secret } = await clients.add({ ...form, actor: adminOf(res).username });

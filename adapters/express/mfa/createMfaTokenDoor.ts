@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { isBridgeService } from '../../../plugin/bridge/platformUsers.ts';
 import { ISSUED_WITHOUT_MFA } from '../../../plugin/credentials/appTokensWithoutMfa.ts';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import type { AttemptStatus } from '../../../plugin/engine/mfaEngine.ts';
@@ -193,7 +194,8 @@ export function createMfaTokenDoor(options: { plugin: MfaPlugin }): MfaTokenDoor
       let status: AttemptStatus;
       try {
         const attempt = await engine.findByHandle(handle);
-        if (attempt.door !== 'token') return tokenExpired();
+        // A platform's attempt (Keycloak's direct grant) is not an LMS token login, even for the site's own user.
+        if (attempt.door !== 'token' || isBridgeService(attempt.service)) return tokenExpired();
         status = await engine.status(attempt.id, facts);
       } catch (error) {
         return refusalForError(error, {});

@@ -7,6 +7,7 @@ import { rateLimits } from './005_rate_limits.ts';
 import { passwordGuesses } from './006_password_guesses.ts';
 import { factorStorage } from './007_factor_storage.ts';
 import { bridgeTables } from './008_bridge.ts';
+import { bridgeSiteUsers } from './009_bridge_site_users.ts';
 
 /** The plugin's own schema, in order. A new migration is appended here, never inserted. */
-export const pluginMigrations: readonly Migration[] = [settingsAndAudit, attemptsAndFactors, identityTokensAndApiSessions, knownSignIns, rateLimits, passwordGuesses, factorStorage, bridgeTables];
+export const pluginMigrations: readonly Migration[] = [settingsAndAudit, attemptsAndFactors, identityTokensAndApiSessions, knownSignIns, rateLimits, passwordGuesses, factorStorage, bridgeTables, bridgeSiteUsers];

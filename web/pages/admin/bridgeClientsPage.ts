@@ -1,4 +1,4 @@
-import type { BridgeClient } from '../../../plugin/bridge/bridgeClients.ts';
+import type { BridgeClient, UserSource } from '../../../plugin/bridge/bridgeClients.ts';
 import { formatTime } from '../../formatTime.ts';
 import { html } from '../../html.ts';
 import { renderAdminPage } from './adminLayout.ts';
@@ -11,8 +11,10 @@ export interface BridgeClientsPageModel {
   /** A client just made: its secret, shown this once. */
   created?: { clientId: string; secret: string };
   error?: string;
-  form?: { clientId: string; platform: string };
+  form?: { clientId: string; platform: string; userSource: UserSource };
 }
+
+const USERS_LABEL: Record<UserSource, string> = { platform: 'its own users', site: "this site's users" };
 
 /** `/admin/mfa/bridge`: the platforms allowed to call /bridge/v1 (Keycloak), each revocable at once. */
 export function renderBridgeClientsPage(model: BridgeClientsPageModel): string {
@@ -27,9 +29,9 @@ export function renderBridgeClientsPage(model: BridgeClientsPageModel): string {
       : ''}
     <table>
       <caption>Clients</caption>
-      <thead><tr><th scope="col">Client id</th><th scope="col">Platform</th><th scope="col">Made</th><th scope="col">Last used</th><th scope="col">State</th></tr></thead>
+      <thead><tr><th scope="col">Client id</th><th scope="col">Platform</th><th scope="col">Users</th><th scope="col">Made</th><th scope="col">Last used</th><th scope="col">State</th></tr></thead>
       <tbody>${model.clients.map(
-        (c) => html`<tr data-client="${c.clientId}"><th scope="row">${c.clientId}</th><td>${c.platform}</td><td>${formatTime(c.createdAt)}</td><td>${c.lastUsedAt === null ? 'never' : formatTime(c.lastUsedAt)}</td><td>${
+        (c) => html`<tr data-client="${c.clientId}"><th scope="row">${c.clientId}</th><td>${c.platform}</td><td>${USERS_LABEL[c.userSource]}</td><td>${formatTime(c.createdAt)}</td><td>${c.lastUsedAt === null ? 'never' : formatTime(c.lastUsedAt)}</td><td>${
           c.revokedAt === null
             ? html`<form method="post" action="/admin/mfa/bridge/${encodeURIComponent(c.clientId)}/revoke"><input type="hidden" name="_csrf" value="${model.csrf}"><button type="submit">Revoke</button></form>`
             : html`revoked ${formatTime(c.revokedAt)}`
@@ -45,6 +47,11 @@ export function renderBridgeClientsPage(model: BridgeClientsPageModel): string {
       <input id="bridge-client-id" name="clientId" required maxlength="64" placeholder="keycloak-main" value="${model.form?.clientId ?? ''}">
       <label for="bridge-platform">Platform</label>
       <input id="bridge-platform" name="platform" required maxlength="64" placeholder="keycloak" value="${model.form?.platform ?? ''}">
+      <label for="bridge-user-source">Its users</label>
+      <select id="bridge-user-source" name="userSource" aria-describedby="bridge-user-source-help">
+        ${(['platform', 'site'] as const).map((source) => html`<option value="${source}" ${model.form?.userSource === source ? 'selected' : ''}>${USERS_LABEL[source]}</option>`)}
+      </select>
+      <p id="bridge-user-source-help" class="hint">Choose "this site's users" when the platform's users are this site's (a Keycloak over the same directory): a user of the same username and email address then has one set of factors, one lockout and one audit on both.</p>
       <button type="submit">Add client</button>
     </form>`;
   return renderAdminPage({ title: 'MFA bridge clients', current: 'bridge', body, username: model.username, csrf: model.csrf, flash: model.flash });
