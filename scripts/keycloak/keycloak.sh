@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A local Keycloak 26 with the mfa-bridge provider, for trying the provider by hand and (later) for CI.
-# Not wired into .ci/run or npm test yet: the integrator decides.
+# The Keycloak tests (test/keycloak/) start it through this script when none is running, and configure a realm of their own.
 #
 #   scripts/keycloak/keycloak.sh fetch       unpack keycloak-quarkus-dist from Maven Central (cached in ~/.m2) into $KC_DIR
 #   scripts/keycloak/keycloak.sh start       build the provider jar, copy it into providers/, start-dev on 127.0.0.1, wait ready
@@ -11,7 +11,7 @@
 #
 # Settings (environment): KC_VERSION (26.7.3), KC_DIR (/tmp/mfa-bridge-keycloak), KC_PORT (8080), KC_MANAGEMENT_PORT (9000),
 # KC_JAVA_HOME (Temurin 25 if present: Keycloak 26.6+ runs on 25; 17 is deprecated), KC_ADMIN / KC_ADMIN_PASSWORD,
-# KC_REALM (mfa), KC_CLIENT_ID (mfa-app), KC_USER / KC_USER_PASSWORD / KC_USER_EMAIL,
+# KC_REALM (mfa), KC_CLIENT_ID (mfa-app), KC_REDIRECT_URI (http://127.0.0.1:3000/*), KC_USER / KC_USER_PASSWORD / KC_USER_EMAIL,
 # BRIDGE_URL (http://127.0.0.1:3000), BRIDGE_CLIENT_ID (keycloak-main), BRIDGE_CLIENT_SECRET, BRIDGE_TIMEOUT_MS (3000).
 set -euo pipefail
 
@@ -26,6 +26,7 @@ KC_ADMIN="${KC_ADMIN:-admin}"
 KC_ADMIN_PASSWORD="${KC_ADMIN_PASSWORD:-admin-local-only}"
 KC_REALM="${KC_REALM:-mfa}"
 KC_CLIENT_ID="${KC_CLIENT_ID:-mfa-app}"
+KC_REDIRECT_URI="${KC_REDIRECT_URI:-http://127.0.0.1:3000/*}"
 KC_USER="${KC_USER:-jdoe}"
 KC_USER_PASSWORD="${KC_USER_PASSWORD:-Password-1234}"
 KC_USER_EMAIL="${KC_USER_EMAIL:-jdoe@example.com}"
@@ -145,9 +146,9 @@ disable_conditional_otp() {
 configure() {
   [[ -n "$BRIDGE_CLIENT_SECRET" ]] || die "set BRIDGE_CLIENT_SECRET (from: mfa-bridge bridge client add $BRIDGE_CLIENT_ID --platform keycloak)"
   api POST "" "{\"realm\":\"$KC_REALM\",\"enabled\":true}" >/dev/null
-  api POST "/$KC_REALM/clients" "$(jq -n --arg id "$KC_CLIENT_ID" \
+  api POST "/$KC_REALM/clients" "$(jq -n --arg id "$KC_CLIENT_ID" --arg redirect "$KC_REDIRECT_URI" \
     '{clientId:$id, publicClient:true, directAccessGrantsEnabled:true, standardFlowEnabled:true,
-      redirectUris:["http://127.0.0.1:3000/*"]}')" >/dev/null
+      redirectUris:[$redirect]}')" >/dev/null
   # Names and a verified email: without them the grant fails "Account is not fully set up" (user profile).
   api POST "/$KC_REALM/users" "$(jq -n --arg u "$KC_USER" --arg p "$KC_USER_PASSWORD" --arg e "$KC_USER_EMAIL" \
     '{username:$u, enabled:true, email:$e, emailVerified:true, firstName:"Jane", lastName:"Doe",

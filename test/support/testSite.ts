@@ -174,8 +174,14 @@ export interface TestServer {
   origin: string;
   /** The plugin behind the site, e.g. to change a setting the way an admin would. */
   mfa: MfaPlugin;
+  /** The bridge behind /bridge/v1, e.g. to make a client the way an admin does. */
+  bridge: Bridge;
   database: TestDatabase;
   addUser(username: string, password: string, isAdmin?: boolean): Promise<void>;
+  /** Stops answering (the listener closed, open connections cut), as a crashed or stopped site does. */
+  stopListening(): Promise<void>;
+  /** Answers again on the same port. */
+  listenAgain(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -190,18 +196,29 @@ export async function startTestServer(options: { clock?: TestClock; factors?: re
   await migrateSite(database.db);
   const listener = createServer();
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', () => resolve()));
-  const origin = `http://localhost:${(listener.address() as AddressInfo).port}`;
-  const { app, mfa } = buildTestApp(database, { now: options.clock?.now, hostOrigin: origin, factors: options.factors });
+  const port = (listener.address() as AddressInfo).port;
+  const origin = `http://localhost:${port}`;
+  const { app, mfa, bridge } = buildTestApp(database, { now: options.clock?.now, hostOrigin: origin, factors: options.factors });
   listener.on('request', app);
+  const stop = () => new Promise<void>((resolve) => {
+    if (!listener.listening) return resolve();
+    listener.close(() => resolve());
+    listener.closeAllConnections();
+  });
   return {
     origin,
     mfa,
+    bridge,
     database,
     async addUser(username, password, isAdmin = false) {
       await createUser(database.db, { username, email: `${username}@example.test`, password, isAdmin, bcryptCost: 4 });
     },
+    stopListening: stop,
+    async listenAgain() {
+      await new Promise<void>((resolve, reject) => listener.once('error', reject).listen(port, '127.0.0.1', () => resolve()));
+    },
     async close() {
-      await new Promise<void>((resolve) => listener.close(() => resolve()));
+      await stop();
       await mfa.notifications.settled();
       await database.drop();
     },

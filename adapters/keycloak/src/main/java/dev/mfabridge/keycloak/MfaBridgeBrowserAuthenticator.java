@@ -165,8 +165,9 @@ public class MfaBridgeBrowserAuthenticator implements Authenticator {
         AttemptState state = bridge.verify(attempt, factor.get().id(), code);
         if (state.outcome() == Outcome.PENDING && state.failure() != null) {
             Integer triesLeft = state.failure().triesLeft();
-            showCode(context, state, triesLeft == null ? Message.error("mfaBridgeInvalidCode")
-                    : Message.error("mfaBridgeInvalidCodeTriesLeft", triesLeft), true);
+            String key = state.failure().replayed() ? "mfaBridgeCodeUsedAlready" : "mfaBridgeInvalidCode";
+            showCode(context, state, triesLeft == null ? Message.error(key)
+                    : Message.error(key + "TriesLeft", triesLeft), true);
             return;
         }
         proceed(context, bridge, state, Message.NONE);

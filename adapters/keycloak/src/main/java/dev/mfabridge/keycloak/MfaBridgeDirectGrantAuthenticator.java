@@ -81,7 +81,10 @@ public class MfaBridgeDirectGrantAuthenticator implements Authenticator {
             case SETUP_REQUIRED -> refuse(context, AuthenticationFlowError.INVALID_USER, REQUIRED);
             case PENDING -> {
                 Integer triesLeft = verified.failure() == null ? null : verified.failure().triesLeft();
-                refuse(context, AuthenticationFlowError.INVALID_CREDENTIALS, "Invalid multi-factor authentication code"
+                boolean replayed = verified.failure() != null && verified.failure().replayed();
+                refuse(context, AuthenticationFlowError.INVALID_CREDENTIALS, (replayed
+                        ? "This multi-factor authentication code was used already: wait for the next one"
+                        : "Invalid multi-factor authentication code")
                         + (triesLeft == null ? "" : " (" + triesLeft + " tries left)"));
             }
         }

@@ -29,7 +29,7 @@ final class BridgeAnswers {
         JsonNode error = json.get("error");
         if (error != null && error.isObject()) {
             failure = new VerifyFailure(optionalText(error, "code", "INVALID_CODE"), optionalText(error, "message", ""),
-                    optionalInt(error, "triesLeft"));
+                    optionalInt(error, "triesLeft"), optionalText(error, "reason", null));
         }
         Outcome outcome = Outcome.fromWire(requireText(json, "outcome"));
         // Every outcome but not_required names an attempt; without one nothing could be verified or consumed.

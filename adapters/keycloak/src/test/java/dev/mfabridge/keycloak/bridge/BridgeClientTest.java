@@ -116,10 +116,11 @@ class BridgeClientTest {
     @Test
     void aWrongCodeComesBackPendingWithTriesLeft() throws Exception {
         stub.answer(request -> Answer.ok(PENDING.replace("\"lockedUntil\":null",
-                "\"lockedUntil\":null,\"error\":{\"code\":\"INVALID_CODE\",\"message\":\"Wrong code\",\"triesLeft\":3}")));
+                "\"lockedUntil\":null,\"error\":{\"code\":\"INVALID_CODE\",\"message\":\"Wrong code\",\"triesLeft\":3,\"reason\":\"replayed\"}")));
         AttemptState state = client().verify("a1", "totp", "000000");
         assertEquals(Outcome.PENDING, state.outcome());
-        assertEquals(new VerifyFailure("INVALID_CODE", "Wrong code", 3), state.failure());
+        assertEquals(new VerifyFailure("INVALID_CODE", "Wrong code", 3, "replayed"), state.failure());
+        assertTrue(state.failure().replayed());
     }
 
     @Test
