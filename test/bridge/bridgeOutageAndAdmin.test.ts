@@ -80,8 +80,9 @@ for (const kind of databaseKinds) {
         const browser = site.browser();
         await browser.login('admin');
         const page = await browser.agent.get('/admin/mfa/bridge').expect(200);
-        assert.match(page.text, /<tr data-client="kc-listed"><th scope="row">kc-listed<\/th><td>keycloak<\/td>/);
-        const added = await browser.agent.post('/admin/mfa/bridge').type('form').send({ _csrf: csrfFrom(page.text), clientId: 'kc-from-page', platform: 'keycloak' }).expect(201);
+        assert.match(page.text, /<tr data-client="kc-listed"><th scope="row">kc-listed<\/th><td>keycloak<\/td><td>its own users<\/td>/);
+        const added = await browser.agent.post('/admin/mfa/bridge').type('form').send({ _csrf: csrfFrom(page.text), clientId: 'kc-from-page', platform: 'keycloak', userSource: 'site' }).expect(201);
+        assert.equal((await site.bridge.clients.keyOf('kc-from-page'))?.userSource, 'site', 'the page\'s choice of whose users is kept');
         assert.equal(added.headers['cache-control'], 'no-store');
         const secret = /<code>(mbs_[A-Za-z0-9_-]{43})<\/code>/.exec(added.text)?.[1];
         assert.ok(secret, 'the secret is shown on the page once');
@@ -92,6 +93,8 @@ for (const kind of databaseKinds) {
         assert.ok(!listedAgain.text.includes(secret), 'never shown again');
         const bad = await browser.agent.post('/admin/mfa/bridge').type('form').send({ _csrf: csrfFrom(listedAgain.text), clientId: 'no spaces', platform: 'keycloak' }).expect(400);
         assert.match(bad.text, /A client id is 1 to 64/);
+        const unknownSource = await browser.agent.post('/admin/mfa/bridge').type('form').send({ _csrf: csrfFrom(listedAgain.text), clientId: 'kc-odd', platform: 'keycloak', userSource: 'everyone' }).expect(400);
+        assert.match(unknownSource.text, /Users are &quot;platform&quot;|Users are "platform"/);
         await browser.agent.post('/admin/mfa/bridge/kc-listed/revoke').type('form').send({ _csrf: 'wrong' }).expect(403);
         assert.ok(await site.bridge.clients.keyOf('kc-listed'), 'a forged form revokes nothing');
         await browser.agent.post('/admin/mfa/bridge/kc-listed/revoke').type('form').send({ _csrf: csrfFrom(listedAgain.text) }).expect(303);
