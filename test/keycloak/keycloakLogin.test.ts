@@ -90,7 +90,12 @@ describe('a real Keycloak uses mfa-bridge\'s factors', { skip, timeout: 900_000 
 
   /** Back at the app with an authorization code, traded for tokens as the app does. */
   async function tokensAfterRedirect(page: Page): Promise<Record<string, unknown>> {
-    await page.waitForURL((url) => url.href.startsWith(callback()), { timeout: 30_000 });
+    try {
+      await page.waitForURL((url) => url.href.startsWith(callback()), { timeout: 30_000 });
+    } catch (error) {
+      await page.screenshot({ path: artifactPath('keycloak-no-redirect.png') });
+      throw new Error(`no redirect back to the app; the page says: ${(await page.textContent('body'))?.replace(/\s+/g, ' ').slice(0, 400)}`, { cause: error });
+    }
     const code = new URL(page.url()).searchParams.get('code');
     assert.ok(code, 'Keycloak sent an authorization code');
     const tokens = await tokenEndpoint(realm, { grant_type: 'authorization_code', client_id: CLIENT_ID, code, redirect_uri: callback() });
@@ -128,6 +133,17 @@ describe('a real Keycloak uses mfa-bridge\'s factors', { skip, timeout: 900_000 
       const wrongAtLms = await lmsTokenDoor({ username: 'ada', mfa_token: String(atLms.mfa_token), mfa_code: wrongFor(code) });
       assert.equal(wrongAtLms.errorcode, 'invalidmfacode');
       assert.equal(wrongAtLms.mfa_tries_left, LOCKOUT_THRESHOLD - 2, 'the wrong code typed on Keycloak\'s page counted at the LMS');
+      const lmsBrowser = await browser.newContext();
+      try {
+        const lmsPage = await lmsBrowser.newPage();
+        await lmsPage.goto(`${site.origin}/login`);
+        await lmsPage.fill('input[name="username"]', 'ada');
+        await lmsPage.fill('input[name="password"]', PASSWORD);
+        await Promise.all([lmsPage.waitForURL((url) => url.pathname === '/mfa'), lmsPage.click('form[action^="/login"] button[type="submit"]')]);
+        assert.match(await lmsPage.textContent('body') ?? '', new RegExp(`${LOCKOUT_THRESHOLD - 2} tries left before this way of verifying is locked`), 'and the LMS\'s own /mfa page says the same');
+      } finally {
+        await lmsBrowser.close();
+      }
 
       await page.reload();
       await page.waitForSelector('#mfa-bridge-tries-left');
