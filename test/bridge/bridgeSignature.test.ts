@@ -2,31 +2,18 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { canonicalRequest, signatureMatches, signingKeyFromSecret, signRequest } from '../../plugin/bridge/requestSignature.ts';
 import { referenceSignature } from '../support/bridgeReferenceClient.ts';
+import { BRIDGE_TEST_VECTOR } from '../support/bridgeTestVector.ts';
 
-/** The vector in /work/bridge-protocol.md ("Test vector"); the Java provider's JUnit test uses the same. */
-const VECTOR = {
-  secret: 'mbs_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8',
-  method: 'POST',
-  path: '/bridge/v1/attempts/abc/verify',
-  timestamp: '1767225600000',
-  nonce: 'n0nce-0123456789abcdef',
-  body: '{"factor":"totp","code":"123456"}',
-  signingKeyHex: '22f709e05d0daa271144cd5d9d1b64eebccdade3077fd40c53cae988b8561682',
-  signature: 'v1=17e9008de78c8d63f570506dc9dd57e3d2839f6bf8593899f85d8fd5f029ded8',
-  /** The same request as a GET of /bridge/v1/attempts/abc with an empty body. */
-  emptyBodySignature: 'v1=5920132273c717d9c154e716506f788bc5a1995b03ae69ef7fd58f9837642ff8',
-};
+/** The vector of bridge-protocol.md ("Test vector"); bridgeProtocolDocument.test.ts holds the document to it. */
+const VECTOR = BRIDGE_TEST_VECTOR;
 
 describe('bridge request signing (bridge-protocol.md)', () => {
   it('derives the signing key and signs the fixed test vector', () => {
     const key = signingKeyFromSecret(VECTOR.secret);
     assert.equal(key.toString('hex'), VECTOR.signingKeyHex);
-    assert.equal(
-      canonicalRequest(VECTOR),
-      'POST\n/bridge/v1/attempts/abc/verify\n1767225600000\nn0nce-0123456789abcdef\na57ba0093069c7bf2902ba51a3217e644564b11e565f16d361f960f43ca809d3',
-    );
+    assert.equal(canonicalRequest(VECTOR), VECTOR.canonicalRequest);
     assert.equal(signRequest(key, VECTOR), VECTOR.signature);
-    assert.equal(signRequest(key, { ...VECTOR, method: 'GET', path: '/bridge/v1/attempts/abc', body: '' }), VECTOR.emptyBodySignature);
+    assert.equal(signRequest(key, { ...VECTOR, method: 'GET', path: VECTOR.emptyBodyPath, body: '' }), VECTOR.emptyBodySignature);
   });
 
   it('agrees with the reference client, written from the protocol alone', () => {

@@ -11,8 +11,8 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * The fixed vectors of /work/bridge-protocol.md: h-bridge's ("Test vector (fixed)", pinned in Node's
- * test/bridge/bridgeSignature.test.ts) and h-keycloak's (computed independently with Python's hmac).
+ * The fixed vector of bridge-protocol.md ("Test vector", in the repository root; Node pins it in
+ * test/support/bridgeTestVector.ts) and a second one computed independently with Python's hmac.
  */
 class BridgeRequestSignerTest {
 
