@@ -226,7 +226,8 @@ export async function benchPasswordHashing(options: PasswordHashBenchOptions = {
   return rows;
 }
 
-function formatTable(rows: readonly PasswordHashRow[], cores: number, concurrency: number): string {
+/** The rows as the table the CLI prints. */
+export function formatPasswordHashTable(rows: readonly PasswordHashRow[], cores: number, concurrency: number): string {
   const lines = [
     `Password hashing, ${concurrency} in flight on ${cores} cores (Keycloak: ${KEYCLOAK_LOGINS_PER_VCPU} logins/s per vCPU; goal: ${4 * KEYCLOAK_LOGINS_PER_VCPU}/s per core)`,
     '  (/s: wall clock, all cores; /core-s: per second of CPU used, i.e. per core; ×: verifies per core-s over bcryptjs\'s and over Keycloak\'s per vCPU)',
@@ -250,6 +251,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const cores = availableParallelism();
   const concurrency = Math.max(4, 2 * cores);
   const rows = await benchPasswordHashing({ concurrency });
-  console.log(formatTable(rows, cores, concurrency));
+  console.log(formatPasswordHashTable(rows, cores, concurrency));
   console.log(JSON.stringify({ passwordHashing: { cores, concurrency, rows } }));
 }

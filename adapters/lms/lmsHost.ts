@@ -4,7 +4,7 @@ import { MfaError } from '../../plugin/errors.ts';
 import { endStoredUserSessions } from '../express/knexSessionStore.ts';
 import type { Host, HostUser, MailMessage, ServiceToken, ServiceTokenRecord } from '../../plugin/spi/host.ts';
 import { listServiceTokens, revokeServiceToken, useServiceToken } from './serviceTokens.ts';
-import type { PasswordHashing } from './passwordHashing.ts';
+import { dummyPasswordHash, type PasswordHashing, SITE_PASSWORD_HASHING } from './passwordHashing.ts';
 import { checkPassword, findUserById, findUserByUsername, searchUsers } from './users.ts';
 
 export interface LmsHostOptions {
@@ -22,7 +22,10 @@ export class LmsHost implements Host {
   constructor(
     private readonly db: Knex,
     private readonly options: LmsHostOptions,
-  ) {}
+  ) {
+    // Made now rather than at the first unknown username, which would otherwise take two hashes' time.
+    dummyPasswordHash(options.passwordHashing ?? SITE_PASSWORD_HASHING).catch(() => undefined);
+  }
 
   findUserById(id: string) {
     return findUserById(this.db, id);
