@@ -4,12 +4,17 @@ import { MfaError } from '../../plugin/errors.ts';
 import { endStoredUserSessions } from '../express/knexSessionStore.ts';
 import type { Host, HostUser, MailMessage, ServiceToken, ServiceTokenRecord } from '../../plugin/spi/host.ts';
 import { listServiceTokens, revokeServiceToken, useServiceToken } from './serviceTokens.ts';
+import { dummyPasswordHash, type PasswordHashing, SITE_PASSWORD_HASHING } from './passwordHashing.ts';
 import { checkPassword, findUserById, findUserByUsername, searchUsers } from './users.ts';
 
 export interface LmsHostOptions {
   siteName: string;
   origin: string;
   sendMail: (message: MailMessage) => Promise<void>;
+  /** The hash passwords are checked against and moved to on login. @default SITE_PASSWORD_HASHING */
+  passwordHashing?: PasswordHashing;
+  /** The operator's log (a rehash that could not be stored). @default console.error */
+  log?: (line: string) => void;
 }
 
 /** The plugin's Host contract over the LMS's own tables. */
@@ -17,7 +22,10 @@ export class LmsHost implements Host {
   constructor(
     private readonly db: Knex,
     private readonly options: LmsHostOptions,
-  ) {}
+  ) {
+    // Made now rather than at the first unknown username, which would otherwise take two hashes' time.
+    dummyPasswordHash(options.passwordHashing ?? SITE_PASSWORD_HASHING).catch(() => undefined);
+  }
 
   findUserById(id: string) {
     return findUserById(this.db, id);
@@ -29,7 +37,7 @@ export class LmsHost implements Host {
     return searchUsers(this.db, text, limit);
   }
   checkPassword(username: string, password: string) {
-    return checkPassword(this.db, username, password);
+    return checkPassword(this.db, username, password, { passwordHashing: this.options.passwordHashing, log: this.options.log });
   }
 
   async serviceEnabled(shortname: string): Promise<boolean> {

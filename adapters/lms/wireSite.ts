@@ -13,6 +13,7 @@ import { passwordCheckHook } from '../express/mfa/passwordCheckHook.ts';
 import { createLmsSite } from './createLmsSite.ts';
 import { LmsHost } from './lmsHost.ts';
 import { mobileAppPolicy } from './mobileAppPolicy.ts';
+import type { PasswordHashing } from './passwordHashing.ts';
 import { LMS_API_SCOPES, siteApiRoutes } from './siteApiRoutes.ts';
 
 /** Everything the site is built from that comes from outside: the process's environment, or a test's. */
@@ -41,6 +42,8 @@ export interface SiteParts {
   log: (line: string) => void;
   /** The site's factors (built-in and MFA_FACTORS, already migrated). @default the built-in ones */
   factors?: readonly AnyFactorProviderFactory[];
+  /** How passwords are hashed; tests pass cheaper parameters to stay fast. @default SITE_PASSWORD_HASHING */
+  passwordHashing?: PasswordHashing;
 }
 
 export interface WiredSite {
@@ -60,7 +63,7 @@ export interface WiredSite {
 export function wireSite(parts: SiteParts): WiredSite {
   const { db, log } = parts;
   const secureCookies = parts.secureCookies ?? parts.origin.startsWith('https:');
-  const host = new LmsHost(db, { siteName: parts.siteName, origin: parts.origin, sendMail: (message) => parts.sendMail(message) });
+  const host = new LmsHost(db, { siteName: parts.siteName, origin: parts.origin, sendMail: (message) => parts.sendMail(message), passwordHashing: parts.passwordHashing, log });
   const plugin = createMfaPlugin({ db, host, secretKey: parts.secretKey, oldSecretKeys: parts.oldSecretKeys, now: parts.now, identityTokenScopes: LMS_API_SCOPES, log, factors: parts.factors });
   // Other platforms (Keycloak) reach the same engine, factors and tables through /bridge/v1, with users of
   // their own or, for a client whose users are the LMS's (user source "site"), the LMS's users themselves.

@@ -75,7 +75,7 @@ export function throttledMessage(scope: ThrottleScope, retryAfterSeconds: number
 
 /**
  * The password check every door uses (web login, token.php, the JSON API's sessions and
- * Basic auth): the throttle first, so a refused guess costs no bcrypt and is not
+ * Basic auth): the throttle first, so a refused guess costs no password hash and is not
  * compared at all; then the host's check; then the outcome counted. The keys depend
  * only on the name typed and the address, never on whether the account exists, so a
  * wrong password costs the same work either way (the host compares a dummy hash for

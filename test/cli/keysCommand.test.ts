@@ -15,6 +15,7 @@ import { pluginWithKeys, sealTotpAsBeforeSubkeys, storedTotpSecret } from '../su
 import { TestClock } from '../support/testPlugin.ts';
 import { codeFor } from '../support/totpDevice.ts';
 import { runCliInProcess } from './runCliInProcess.ts';
+import { TEST_PASSWORD_HASHING } from '../support/testPasswordHashing.ts';
 
 const facts = { ip: '203.0.113.5', userAgent: 'test' };
 const base64 = (key: Buffer) => key.toString('base64');
@@ -34,7 +35,7 @@ for (const kind of databaseKinds) {
     const rotate = (env: NodeJS.ProcessEnv) => runCliInProcess(['keys', 'rotate'], t.url, env);
 
     async function userWithTotp(username: string, mfa: MfaPlugin): Promise<{ user: HostUser; secret: string }> {
-      const user = await createUser(t.db, { username, email: `${username}@example.edu`, password: 'a long password', bcryptCost: 4 });
+      const user = await createUser(t.db, { username, email: `${username}@example.edu`, password: 'a long password', passwordHashing: TEST_PASSWORD_HASHING });
       const setup = (await mfa.enrolment.beginSetup(user, 'totp', {})) as TotpSetup;
       await mfa.enrolment.confirmSetup(user, 'totp', { setupId: setup.setupId, code: await codeFor(setup.secret, clock.time) }, { actor: username, ip: null });
       return { user, secret: setup.secret };

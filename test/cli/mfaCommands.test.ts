@@ -11,6 +11,7 @@ import { createTestDatabase, databaseKinds, type TestDatabase } from '../support
 import { createTestSite } from '../support/testSite.ts';
 import { codeFor } from '../support/totpDevice.ts';
 import { runCliInProcess } from './runCliInProcess.ts';
+import { TEST_PASSWORD_HASHING } from '../support/testPasswordHashing.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/mfa-bridge.js', import.meta.url));
 
@@ -25,7 +26,7 @@ for (const kind of databaseKinds) {
 
     /** A user with one device of each named factor, and `failures` counted on each. */
     async function userWith(username: string, factors: string[], failures = 0): Promise<string> {
-      const user = await createUser(t.db, { username, email: `${username}@example.edu`, password: 'a long password', bcryptCost: 4 });
+      const user = await createUser(t.db, { username, email: `${username}@example.edu`, password: 'a long password', passwordHashing: TEST_PASSWORD_HASHING });
       for (const factor of factors) {
         if (factor === 'trusted_device') {
           await t.db('mfa_trusted_devices').insert({ user_id: user.id, token_hash: `${username}-hash`, created_at: Date.now(), expires_at: Date.now() + 3_600_000 });

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import supertest from 'supertest';
 import { createUser } from '../../adapters/lms/users.ts';
 import { createTestSite, TEST_PASSWORD, type TestSite } from '../support/testSite.ts';
+import { TEST_PASSWORD_HASHING } from '../support/testPasswordHashing.ts';
 
 /** Markup a `script-src 'self'; style-src 'self'` policy would block: the pages must not rely on it. */
 const INLINE_CODE = /<script(?![^>]*\ssrc=)[^>]*>|<style[\s>]|\sstyle=|\son[a-z]+=/i;
@@ -11,7 +12,7 @@ describe('security headers on the reference site', () => {
   let site: TestSite;
   before(async () => {
     site = await createTestSite('sqlite');
-    await createUser(site.database.db, { username: 'boss', email: 'boss@example.test', password: TEST_PASSWORD, isAdmin: true, bcryptCost: 4 });
+    await createUser(site.database.db, { username: 'boss', email: 'boss@example.test', password: TEST_PASSWORD, isAdmin: true, passwordHashing: TEST_PASSWORD_HASHING });
   });
   after(() => site.close());
 

@@ -9,13 +9,14 @@ import { migrateSite } from '../../adapters/lms/migrateSite.ts';
 import { createUser } from '../../adapters/lms/users.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.ts';
 import { csrfFrom, sessionCookieSetBy } from '../support/testSite.ts';
+import { TEST_PASSWORD_HASHING } from '../support/testPasswordHashing.ts';
 
 const PASSWORD = 'a long test password';
 
 /** The bare host site (no MFA plugin) over `t`, with its log lines collected. */
 function siteOver(t: TestDatabase) {
   const logs: string[] = [];
-  const host = new LmsHost(t.db, { siteName: 'Test LMS', origin: 'http://localhost', sendMail: async () => undefined });
+  const host = new LmsHost(t.db, { siteName: 'Test LMS', origin: 'http://localhost', sendMail: async () => undefined, passwordHashing: TEST_PASSWORD_HASHING });
   const app = createLmsSite({ db: t.db, host, config: { siteName: 'Test LMS', secureCookies: false }, sessionSecret: randomBytes(16).toString('hex'), log: (line) => logs.push(line) });
   return { app, logs };
 }
@@ -30,7 +31,7 @@ for (const kind of databaseKinds) {
       const t = await createTestDatabase(kind);
       try {
         await migrateSite(t.db);
-        await createUser(t.db, { username: 'student', email: 'student@example.test', password: PASSWORD, bcryptCost: 4 });
+        await createUser(t.db, { username: 'student', email: 'student@example.test', password: PASSWORD, passwordHashing: TEST_PASSWORD_HASHING });
         const { app } = siteOver(t);
         await t.db.schema.dropTable('lms_sessions');
         // An anonymous visitor's CSRF token is in a signed cookie, not a session row: the form is good without the table.
@@ -48,7 +49,7 @@ for (const kind of databaseKinds) {
       const t = await createTestDatabase(kind);
       try {
         await migrateSite(t.db);
-        await createUser(t.db, { username: 'student', email: 'student@example.test', password: PASSWORD, bcryptCost: 4 });
+        await createUser(t.db, { username: 'student', email: 'student@example.test', password: PASSWORD, passwordHashing: TEST_PASSWORD_HASHING });
         const { app, logs } = siteOver(t);
         const agent = supertest.agent(app);
         const form = await agent.get('/login');

@@ -4,6 +4,7 @@ import { migrateSite } from '../../adapters/lms/migrateSite.ts';
 import { checkPassword, countUsers, createUser, findUserById } from '../../adapters/lms/users.ts';
 import { isMfaError } from '../../plugin/errors.ts';
 import { createTestDatabase, databaseKinds } from '../support/databases.ts';
+import { TEST_PASSWORD_HASHING } from '../support/testPasswordHashing.ts';
 
 const PASSWORD = 'a long test password';
 
@@ -13,7 +14,7 @@ for (const kind of databaseKinds) {
       const t = await createTestDatabase(kind);
       try {
         await migrateSite(t.db);
-        const attempt = () => createUser(t.db, { username: 'twin', email: 'twin@example.test', password: PASSWORD, bcryptCost: 4 });
+        const attempt = () => createUser(t.db, { username: 'twin', email: 'twin@example.test', password: PASSWORD, passwordHashing: TEST_PASSWORD_HASHING });
         const results = await Promise.allSettled([attempt(), attempt(), attempt()]);
         assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
         for (const r of results) {
@@ -38,7 +39,7 @@ for (const kind of databaseKinds) {
           [{ username: 'ok', email: 'a@example.test', password: 'short' }, 'password'],
         ];
         for (const [user, field] of cases) {
-          await assert.rejects(createUser(t.db, { ...user, bcryptCost: 4 }), (error: unknown) => isMfaError(error, 'INVALID_INPUT') && error.details.field === field);
+          await assert.rejects(createUser(t.db, { ...user, passwordHashing: TEST_PASSWORD_HASHING }), (error: unknown) => isMfaError(error, 'INVALID_INPUT') && error.details.field === field);
         }
         assert.equal(await countUsers(t.db), 0);
       } finally {
@@ -50,10 +51,10 @@ for (const kind of databaseKinds) {
       const t = await createTestDatabase(kind);
       try {
         await migrateSite(t.db);
-        const user = await createUser(t.db, { username: 'Mixed.Case', email: 'm@example.test', password: PASSWORD, bcryptCost: 4 });
+        const user = await createUser(t.db, { username: 'Mixed.Case', email: 'm@example.test', password: PASSWORD, passwordHashing: TEST_PASSWORD_HASHING });
         assert.equal(user.username, 'mixed.case');
-        assert.deepEqual(await checkPassword(t.db, 'MIXED.case', PASSWORD), user);
-        assert.equal(await checkPassword(t.db, 'mixed.case', 'wrong password'), null);
+        assert.deepEqual(await checkPassword(t.db, 'MIXED.case', PASSWORD, { passwordHashing: TEST_PASSWORD_HASHING }), user);
+        assert.equal(await checkPassword(t.db, 'mixed.case', 'wrong password', { passwordHashing: TEST_PASSWORD_HASHING }), null);
         assert.equal(await checkPassword(t.db, 'nobody', PASSWORD), null);
         await t.db('lms_users').where({ id: Number(user.id) }).update({ suspended: true });
         assert.equal(await checkPassword(t.db, 'mixed.case', PASSWORD), null);

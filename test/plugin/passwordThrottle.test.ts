@@ -28,7 +28,7 @@ for (const kind of databaseKinds) {
     before(async () => {
       t = await createTestPlugin(kind);
       const check = t.host.checkPassword.bind(t.host);
-      // Counts the password comparisons the host makes (its bcrypt, on a real host).
+      // Counts the password comparisons the host makes (its password hash, on a real host).
       t.host.checkPassword = async (username, password) => {
         compared++;
         return check(username, password);

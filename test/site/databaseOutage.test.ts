@@ -13,6 +13,7 @@ import { totpFactor } from '../../plugin/factors/totp/index.ts';
 import { type PrivateMariadb, privateMariadbMissing, startPrivateMariadb } from '../support/privateMariadb.ts';
 import { csrfFrom, sessionCookieSetBy, TEST_PASSWORD } from '../support/testSite.ts';
 import { codeFor } from '../support/totpDevice.ts';
+import { TEST_PASSWORD_HASHING } from '../support/testPasswordHashing.ts';
 
 // The site as `npm start` builds it (buildSite), on a MariaDB server of the test's own that
 // the test kills mid-load (SIGKILL: no goodbye to the clients) and starts again. The app is
@@ -54,7 +55,7 @@ describe('the site when its MariaDB server dies mid-load and comes back', { skip
       (line) => logs.push(line),
     );
     for (const username of ['plain', 'guarded']) {
-      await createUser(site.db, { username, email: `${username}@example.test`, password: TEST_PASSWORD, bcryptCost: 4 });
+      await createUser(site.db, { username, email: `${username}@example.test`, password: TEST_PASSWORD, passwordHashing: TEST_PASSWORD_HASHING });
     }
     // `guarded` has an authenticator app; its set-up code is the previous time step’s, so today's codes are fresh.
     const guarded = (await findUserByUsername(site.db, 'guarded')) ?? assert.fail('guarded');

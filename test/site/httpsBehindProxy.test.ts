@@ -8,6 +8,7 @@ import supertest from 'supertest';
 import { readSiteConfig } from '../../adapters/lms/config.ts';
 import { type BuiltSite, buildSite } from '../../adapters/lms/start.ts';
 import { createUser } from '../../adapters/lms/users.ts';
+import { TEST_PASSWORD_HASHING } from '../support/testPasswordHashing.ts';
 
 /** The `lms_session` cookie a response sets, with its attributes. */
 function cookieSet(res: supertest.Response, name: string): string | undefined {
@@ -28,7 +29,7 @@ describe('an https site behind a TLS-terminating proxy', () => {
     dir = mkdtempSync(join(tmpdir(), 'mfa-https-'));
     const env = { SITE_ORIGIN: 'https://lms.example.test', DATABASE_URL: `sqlite:${join(dir, 'site.sqlite')}`, MFA_SECRET_KEY: randomBytes(32).toString('base64'), SESSION_SECRET: 'test session secret' };
     site = await buildSite(readSiteConfig(env, dir), env, () => undefined);
-    await createUser(site.db, { username: 'ada', email: 'ada@example.test', password: 'a long test password', bcryptCost: 4 });
+    await createUser(site.db, { username: 'ada', email: 'ada@example.test', password: 'a long test password', passwordHashing: TEST_PASSWORD_HASHING });
   });
   after(async () => {
     site.mailer.close();

@@ -10,7 +10,7 @@ for (const kind of databaseKinds) {
       const t = await createTestDatabase(kind);
       try {
         const first = await migrateSite(t.db);
-        assert.deepEqual(first.lms, ['001_lms_tables', '002_session_hashes']);
+        assert.deepEqual(first.lms, ['001_lms_tables', '002_session_hashes', '003_password_hash_length']);
         assert.ok(first.plugin.length > 0);
         for (const table of ['lms_users', 'lms_external_services', 'lms_external_tokens', 'lms_sessions', 'mfa_settings', 'mfa_attempts']) {
           assert.equal(await t.db.schema.hasTable(table), true, table);

@@ -11,6 +11,7 @@ import type { PendingPush, PushSetup } from '../../plugin/factors/push/index.ts'
 import { startSmtpSink } from '../support/smtpSink.ts';
 import { SoftPhone } from '../support/pushPhone.ts';
 import { csrfFrom, TEST_PASSWORD } from '../support/testSite.ts';
+import { TEST_PASSWORD_HASHING } from '../support/testPasswordHashing.ts';
 
 /**
  * Deny on the phone is "This wasn't me": the site as `npm start` builds it, with a real SMTP
@@ -33,7 +34,7 @@ describe('push approval: Deny mails the user (real SMTP)', () => {
       () => undefined,
     );
     await site.plugin.settings.set('factor.push.enabled', true, 'test');
-    await createUser(site.db, { username: 'denier', email: 'denier@example.test', password: TEST_PASSWORD, bcryptCost: 4 });
+    await createUser(site.db, { username: 'denier', email: 'denier@example.test', password: TEST_PASSWORD, passwordHashing: TEST_PASSWORD_HASHING });
     const user = (await findUserByUsername(site.db, 'denier')) ?? assert.fail('denier');
     const setup = (await site.plugin.enrolment.beginSetup(user, 'push', {})) as PushSetup;
     const pair = new URL(setup.pairingUrl ?? '').searchParams.get('pair') ?? '';

@@ -10,6 +10,7 @@ import { createUser, findUserByUsername } from '../../adapters/lms/users.ts';
 import { emailFactor } from '../../plugin/factors/email/index.ts';
 import { startSmtpSink } from '../support/smtpSink.ts';
 import { csrfFrom, TEST_PASSWORD } from '../support/testSite.ts';
+import { TEST_PASSWORD_HASHING } from '../support/testPasswordHashing.ts';
 
 function codeIn(raw: string | undefined): string {
   const code = /^ {4}(\d{6})\r?$/m.exec(raw ?? '')?.[1];
@@ -31,7 +32,7 @@ describe('"Send me a code" while the SMTP server is down', () => {
       { MFA_SECRET_KEY: randomBytes(32).toString('base64'), SESSION_SECRET: randomBytes(32).toString('hex') },
       () => undefined,
     );
-    await createUser(site.db, { username: 'mailed', email: 'mailed@example.test', password: TEST_PASSWORD, bcryptCost: 4 });
+    await createUser(site.db, { username: 'mailed', email: 'mailed@example.test', password: TEST_PASSWORD, passwordHashing: TEST_PASSWORD_HASHING });
     const user = (await findUserByUsername(site.db, 'mailed')) ?? assert.fail('mailed');
     const sent = await site.plugin.enrolment.beginSetup(user, emailFactor, {});
     await site.plugin.enrolment.confirmSetup(user, 'email', { setupId: sent.setupId, code: codeIn(received.at(-1)) }, { actor: 'mailed', ip: null });

@@ -8,6 +8,7 @@ import { createUser } from '../../adapters/lms/users.ts';
 import { openDatabase } from '../../plugin/store/openDatabase.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { createTestSite, csrfFrom, sessionCookieSetBy, TEST_PASSWORD, type TestSite } from '../support/testSite.ts';
+import { TEST_PASSWORD_HASHING } from '../support/testPasswordHashing.ts';
 
 for (const kind of databaseKinds) {
   describe(`web login on ${kind}`, () => {
@@ -15,7 +16,7 @@ for (const kind of databaseKinds) {
     before(async () => {
       site = await createTestSite(kind);
       await site.addUser('student');
-      await createUser(site.database.db, { username: 'boss', email: 'boss@example.test', password: TEST_PASSWORD, isAdmin: true, bcryptCost: 4 });
+      await createUser(site.database.db, { username: 'boss', email: 'boss@example.test', password: TEST_PASSWORD, isAdmin: true, passwordHashing: TEST_PASSWORD_HASHING });
     });
     after(() => site.close());
 

@@ -13,6 +13,7 @@ import type { FactorProviderFactory } from '../../plugin/spi/factor.ts';
 import type { MailMessage } from '../../plugin/spi/host.ts';
 import { createTestDatabase, type TestDatabase } from './databases.ts';
 import { TestClock } from './testPlugin.ts';
+import { TEST_PASSWORD_HASHING } from './testPasswordHashing.ts';
 
 export const TEST_PASSWORD = 'a long test password';
 
@@ -95,6 +96,7 @@ export function buildTestApp(
     now: options.now,
     log: (line) => void options.logs?.push(line),
     factors: options.factors,
+    passwordHashing: TEST_PASSWORD_HASHING,
   });
   return { app, mfa: plugin, bridge };
 }
@@ -131,7 +133,7 @@ export async function createTestSite(kind: 'sqlite' | 'mysql', options: TestSite
     mailOutage,
     secrets,
     async addUser(username, password = TEST_PASSWORD, isAdmin = false) {
-      await createUser(database.db, { username, email: `${username}@example.test`, password, isAdmin, bcryptCost: 4 });
+      await createUser(database.db, { username, email: `${username}@example.test`, password, isAdmin, passwordHashing: TEST_PASSWORD_HASHING });
     },
     browser: () => browserOn(app),
     async close() {
@@ -211,7 +213,7 @@ export async function startTestServer(options: { clock?: TestClock; factors?: re
     bridge,
     database,
     async addUser(username, password, isAdmin = false) {
-      await createUser(database.db, { username, email: `${username}@example.test`, password, isAdmin, bcryptCost: 4 });
+      await createUser(database.db, { username, email: `${username}@example.test`, password, isAdmin, passwordHashing: TEST_PASSWORD_HASHING });
     },
     stopListening: stop,
     async listenAgain() {
