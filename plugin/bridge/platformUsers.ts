@@ -50,7 +50,7 @@ export class PlatformUsers {
     const found = await this.site.findUserByUsername(user.username);
     if (!found) return null;
     if (!sameAddress(found.email, user.email)) {
-      throw new MfaError('FORBIDDEN', `The site's user "${user.username}" has another email address than the platform's, so they are not taken for the same person: make the two addresses the same.`, { field: 'email' });
+      throw new MfaError('FORBIDDEN', `The site's user "${user.username}" has another email address than the platform's, so they are not taken for the same person: make the two addresses the same.`);
     }
     return found;
   }
