@@ -169,7 +169,7 @@ function printTable(): void {
 const started = Date.now();
 const kinds = (process.env.BENCH_DB ? [process.env.BENCH_DB] : ['sqlite', 'mysql']) as Array<'sqlite' | 'mysql'>;
 const conditions = { quick: QUICK, cores: CORES, loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))), node: process.version, startedAt: new Date(started).toISOString() };
-log(`mfa-bridge bench${QUICK ? ' (BENCH_QUICK: shorter runs; P4 with ' + CONFIG.scaleUsers.toLocaleString('en') + ' users, not 1,000,000)' : ''}: ${CORES} cores, load average ${conditions.loadAverageAtStart.join(' ')}; site in this process, load in a child process on loopback`);
+log(`mfa-bridge bench${QUICK ? ` (BENCH_QUICK: shorter runs; P4 with the users mfa_bench holds, at least ${CONFIG.scaleUsers.toLocaleString('en')}, maybe fewer than 1,000,000: see its row)` : ''}: ${CORES} cores, load average ${conditions.loadAverageAtStart.join(' ')}; site in this process, load in a child process on loopback`);
 for (const kind of kinds) {
   if (kind === 'mysql' && !(await mysqlAnswers())) {
     log(`  mysql: no MariaDB answers at ${MYSQL_SERVER_URL.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@')} (set MFA_TEST_MYSQL_URL): skipped`);
