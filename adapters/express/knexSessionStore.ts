@@ -14,7 +14,17 @@ export interface KnexSessionStoreOptions {
    */
   absoluteTtlMs?: number;
   now?: () => number;
+  /**
+   * A touch (express-session extends an unchanged session's expiry on every request)
+   * writes only when it moves the stored expiry by more than this (ms): like connect-mongo's
+   * `touchAfter`. A busy session then costs no write per page; its idle end is at most this
+   * much earlier than the cookie's. 0 writes every touch. @default 60_000
+   */
+  touchAfterMs?: number;
 }
+
+/** Expiries this process last read or wrote, by stored key; cleared when it grows past this many. */
+const KNOWN_EXPIRIES_MAX = 10_000;
 
 export const DEFAULT_SESSION_TABLE = 'lms_sessions';
 
@@ -72,6 +82,9 @@ export class KnexSessionStore extends session.Store {
   private readonly absoluteTtlMs: number | undefined;
   private readonly now: () => number;
   private lastCleanup = 0;
+  private readonly touchAfterMs: number;
+  /** The stored expires_at of sessions this process read or wrote: what a touch compares with. */
+  private readonly knownExpiries = new Map<string, number>();
 
   constructor(options: KnexSessionStoreOptions) {
     super();
@@ -80,6 +93,12 @@ export class KnexSessionStore extends session.Store {
     this.defaultTtlMs = options.defaultTtlMs ?? 8 * 3600_000;
     this.absoluteTtlMs = options.absoluteTtlMs;
     this.now = options.now ?? Date.now;
+    this.touchAfterMs = options.touchAfterMs ?? 60_000;
+  }
+
+  private remember(key: string, expiresAt: number): void {
+    if (this.knownExpiries.size >= KNOWN_EXPIRIES_MAX) this.knownExpiries.clear();
+    this.knownExpiries.set(key, expiresAt);
   }
 
   /** When a logged-in session ends however active it stays; Infinity without a limit or a login time. */
@@ -116,8 +135,10 @@ export class KnexSessionStore extends session.Store {
 
   override get(sid: string, callback: (error: unknown, session?: session.SessionData | null) => void): void {
     this.run('read a session', async () => {
-      const row = await this.db(this.table).where({ sid: storedSessionKey(sid) }).first('sess', 'expires_at');
+      const key = storedSessionKey(sid);
+      const row = await this.db(this.table).where({ sid: key }).first('sess', 'expires_at');
       if (!row || Number(row.expires_at) <= this.now()) return null;
+      this.remember(key, Number(row.expires_at));
       const data = this.parse(row.sess);
       // The absolute end is checked on read too: a row written before the limit existed ends on time.
       // (Not the idle end: a touch moves only expires_at, so the stored cookie's expiry is stale.)
@@ -129,19 +150,28 @@ export class KnexSessionStore extends session.Store {
     this.run('save a session', async () => {
       const row = { sid: storedSessionKey(sid), user_id: sessionUserId(data), sess: JSON.stringify(data), expires_at: this.expiry(data) };
       await this.db(this.table).insert(row).onConflict('sid').merge(['user_id', 'sess', 'expires_at']);
+      this.remember(row.sid, row.expires_at);
       await this.cleanupNowAndThen();
     }, callback);
   }
 
   override touch(sid: string, data: session.SessionData, callback?: Callback): void {
     this.run('extend a session', async () => {
-      await this.db(this.table).where({ sid: storedSessionKey(sid) }).update({ expires_at: this.expiry(data) });
+      const key = storedSessionKey(sid);
+      const expiresAt = this.expiry(data);
+      // Only ever skipped towards an earlier end: the stored expiry is never later than the cookie's.
+      const known = this.knownExpiries.get(key);
+      if (known !== undefined && expiresAt - known <= this.touchAfterMs) return;
+      await this.db(this.table).where({ sid: key }).update({ expires_at: expiresAt });
+      this.remember(key, expiresAt);
     }, callback);
   }
 
   override destroy(sid: string, callback?: Callback): void {
     this.run('end a session', async () => {
-      await this.db(this.table).where({ sid: storedSessionKey(sid) }).delete();
+      const key = storedSessionKey(sid);
+      this.knownExpiries.delete(key);
+      await this.db(this.table).where({ sid: key }).delete();
     }, callback);
   }
 

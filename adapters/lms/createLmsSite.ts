@@ -40,6 +40,8 @@ export interface LmsLoginHooks {
    * reported, no launch.php.
    */
   mobileApp?: MobileAppPolicy;
+  /** The session's user, when the plugin already read it for this request and found it active: the page need not read it again. */
+  sessionUser?(res: Response): HostUser | undefined;
 }
 
 export interface LmsSiteOptions {
@@ -141,7 +143,8 @@ export function createLmsSite(options: LmsSiteOptions): Express {
 
   const currentUser = async (req: Request, res: Response): Promise<HostUser | null> => {
     const userId = (req.session as { userId?: string }).userId;
-    const user = userId ? await host.findUserById(userId) : null;
+    const known = userId ? options.hooks?.sessionUser?.(res) : undefined;
+    const user = userId ? (known?.id === userId ? known : await host.findUserById(userId)) : null;
     if (!user || user.suspended) {
       res.redirect(303, `/login?returnTo=${encodeURIComponent(req.originalUrl)}`);
       return null;

@@ -80,6 +80,7 @@ export function wireSite(parts: SiteParts): WiredSite {
       checkPassword: passwordCheckHook(plugin),
       csrfExempt: door.csrfExempt,
       afterPasswordLogin: door.afterPasswordLogin,
+      sessionUser: door.sessionUser,
       ...createMfaTokenDoor({ plugin }),
       mountApi: (app) => {
         createMfaApi({ plugin, hostRoutes: siteApiRoutes(host), log }).mount(app);

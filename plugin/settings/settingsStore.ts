@@ -86,7 +86,27 @@ export class SettingsStore {
     return [...this.definitions.values()];
   }
 
-  async snapshot(db: Knex = this.db): Promise<SettingsSnapshot> {
+  /** The read of mfa_settings in flight, which callers arriving meanwhile share. */
+  private reading: Promise<SettingsSnapshot> | null = null;
+
+  /**
+   * All settings, read now. Calls that arrive while a read is in flight share it (under
+   * load, a login's requests asked for the same rows several times a millisecond: issue
+   * 15's profile). Nothing is kept after the read answers, so a change made by another
+   * app instance is seen by the next read that starts after it: no TTL, no version row.
+   * A change made here drops the shared read at once. A transaction's `db` reads alone.
+   */
+  snapshot(db: Knex = this.db): Promise<SettingsSnapshot> {
+    if (db !== this.db) return this.readSnapshot(db);
+    if (this.reading) return this.reading;
+    const reading = this.readSnapshot(db).finally(() => {
+      if (this.reading === reading) this.reading = null;
+    });
+    this.reading = reading;
+    return reading;
+  }
+
+  private async readSnapshot(db: Knex): Promise<SettingsSnapshot> {
     const rows = await db<{ name: string; value: string }>('mfa_settings').select('name', 'value');
     const stored = new Map(rows.map((r) => [r.name, r.value]));
     const values = new Map<string, SettingValue>();
@@ -106,7 +126,8 @@ export class SettingsStore {
   async set(name: string, raw: unknown, actor: string): Promise<SettingChange> {
     const definition = this.definition(name);
     const newValue = parseSettingValue(definition, raw);
-    return this.db.transaction(async (trx) => {
+    // Dropped when the change is stored too: a read begun during the transaction may miss it.
+    return this.afterChange(this.db.transaction(async (trx) => {
       const row = await trx<{ name: string; value: string }>('mfa_settings').where({ name }).first('value');
       const oldValue = this.storedOrDefault(definition, row?.value);
       const value = JSON.stringify(newValue);
@@ -117,14 +138,24 @@ export class SettingsStore {
         await this.audit.record({ event: 'settings_changed', actor, detail: { name, oldValue, newValue } }, trx);
       }
       return { name, oldValue, newValue };
-    });
+    }));
+  }
+
+  /** No read started before a change is shared after it. */
+  private async afterChange<T>(change: Promise<T>): Promise<T> {
+    this.reading = null;
+    try {
+      return await change;
+    } finally {
+      this.reading = null;
+    }
   }
 
   /** Sets several settings at once: all valid and saved, or none. */
   async setMany(values: Record<string, unknown>, actor: string): Promise<SettingChange[]> {
     const parsed = Object.entries(values).map(([name, raw]) => [name, parseSettingValue(this.definition(name), raw)] as const);
     const changes: SettingChange[] = [];
-    await this.db.transaction(async (trx) => {
+    await this.afterChange(this.db.transaction(async (trx) => {
       const rows = await trx<{ name: string; value: string }>('mfa_settings').select('name', 'value');
       const stored = new Map(rows.map((r) => [r.name, r.value]));
       for (const [name, newValue] of parsed) {
@@ -137,7 +168,7 @@ export class SettingsStore {
         await this.audit.record({ event: 'settings_changed', actor, detail: { name, oldValue, newValue } }, trx);
         changes.push({ name, oldValue, newValue });
       }
-    });
+    }));
     return changes;
   }
 

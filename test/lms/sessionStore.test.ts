@@ -42,6 +42,33 @@ for (const kind of databaseKinds) {
       }
     });
 
+    it('writes a touch only when it moves the stored expiry by more than touchAfterMs, never past what the cookie says', async () => {
+      const t = await createTestDatabase(kind);
+      try {
+        await migrateSite(t.db);
+        let now = Date.UTC(2026, 0, 5, 8, 0, 0);
+        const store = new KnexSessionStore({ db: t.db, now: () => now, touchAfterMs: 60_000 });
+        const data = () => ({ cookie: { originalMaxAge: SESSION_IDLE_MS, expires: new Date(now + SESSION_IDLE_MS) }, userId: '7' }) as unknown as session.SessionData;
+        const storedExpiry = async () => Number((await t.db('lms_sessions').where({ sid: storedSessionKey('busy-sid') }).first('expires_at'))?.expires_at);
+        await call((done) => store.set('busy-sid', data(), done));
+        const written = await storedExpiry();
+        now += 30_000;
+        await call((done) => store.get('busy-sid', done));
+        await call((done) => store.touch('busy-sid', data(), done));
+        assert.equal(await storedExpiry(), written, 'a page 30 s later writes nothing');
+        now += 31_000;
+        await call((done) => store.touch('busy-sid', data(), done));
+        assert.equal(await storedExpiry(), now + SESSION_IDLE_MS, 'past a minute the expiry moves');
+        // A store that never read the row (another app instance) writes its touch.
+        const other = new KnexSessionStore({ db: t.db, now: () => now, touchAfterMs: 60_000 });
+        now += 1_000;
+        await call((done) => other.touch('busy-sid', data(), done));
+        assert.equal(await storedExpiry(), now + SESSION_IDLE_MS);
+      } finally {
+        await t.drop();
+      }
+    });
+
     it('migration 002 hashes the ids of existing sessions and records their user, so nobody is logged out', async () => {
       const t = await createTestDatabase(kind);
       try {

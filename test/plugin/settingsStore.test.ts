@@ -77,6 +77,22 @@ for (const kind of databaseKinds) {
       assert.throws(() => snapshot.boolean('no_such_thing'), rejectsWith('UNKNOWN_SETTING', /no setting "no_such_thing"/));
     });
 
+    it('shares one read among the calls that arrive while it is in flight, and keeps nothing once it answered', async () => {
+      let reads = 0;
+      const count = () => void reads++;
+      t.db.on('query', count);
+      try {
+        const [a, b, c] = await Promise.all([settings.snapshot(), settings.snapshot(), settings.snapshot()]);
+        assert.equal(reads, 1, 'three calls at once, one SELECT');
+        assert.ok(a === b && b === c);
+        // Another app instance (its own store, same database) changes a setting: the next read sees it.
+        await new SettingsStore(t.db, definitions, audit).set('lockout_threshold', '4', 'other instance');
+        assert.equal((await settings.snapshot()).integer('lockout_threshold'), 4);
+      } finally {
+        t.db.off('query', count);
+      }
+    });
+
     it('stores typed text as a value of the setting type', async () => {
       const change = await settings.set('mobile_app_mfa', 'on', 'admin');
       assert.deepEqual(change, { name: 'mobile_app_mfa', oldValue: false, newValue: true });

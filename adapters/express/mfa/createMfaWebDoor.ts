@@ -12,6 +12,7 @@ import { identityTokenRoutes } from './identityTokenRoutes.ts';
 import { mfaGate, requirePassedMfa } from './mfaGate.ts';
 import { requestFacts } from './requestFacts.ts';
 import { secondFactorRoutes } from './secondFactorRoutes.ts';
+import { checkedSessionUser } from './webSession.ts';
 import { securityRoutes } from './securityRoutes.ts';
 
 export interface MfaWebDoorOptions {
@@ -39,6 +40,12 @@ export interface MfaWebDoor {
    * MFA asks nothing of this login.
    */
   afterPasswordLogin(req: Request, res: Response, user: HostUser, returnTo: string): Promise<string | undefined>;
+  /**
+   * The session's user, already read and found active by the door's account check in
+   * front of every route; undefined when it did not run. A host page can use it instead of
+   * reading the same row again (issue 15: GET /my read the user twice).
+   */
+  sessionUser(res: Response): HostUser | undefined;
 }
 
 /** The web-session door: one MFA attempt per password login, kept in the session until it passes. */
@@ -66,6 +73,8 @@ export function createMfaWebDoor(options: MfaWebDoorOptions): MfaWebDoor {
     },
 
     csrfExempt: exemptFromCsrf(plugin),
+
+    sessionUser: checkedSessionUser,
 
     async afterPasswordLogin(req, _res, user, returnTo) {
       const settings = await plugin.settings.snapshot();

@@ -85,12 +85,17 @@ export function rememberSessionUser(res: Response, user: HostUser): void {
   res.locals[SESSION_USER] = user;
 }
 
+/** The session's user as activeAccountOnly read it for this request (active, not suspended), if it did. */
+export function checkedSessionUser(res: Response): HostUser | undefined {
+  return res.locals[SESSION_USER] as HostUser | undefined;
+}
+
 /** The host's user behind this session, or null when nobody is logged in (or the account is gone or suspended). */
 export async function sessionHostUser(plugin: MfaPlugin, req: Request): Promise<HostUser | null> {
   const userId = sessionUserId(req);
   if (!userId) return null;
   // Read once per request: activeAccountOnly, in front of every route, has it already.
-  const checked = req.res?.locals[SESSION_USER] as HostUser | undefined;
+  const checked = req.res ? checkedSessionUser(req.res) : undefined;
   const user = checked?.id === userId ? checked : await plugin.registry.host.findUserById(userId);
   return user && !user.suspended ? user : null;
 }
