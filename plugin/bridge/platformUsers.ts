@@ -52,6 +52,8 @@ export class PlatformUsers {
     if (!sameAddress(found.email, user.email)) {
       throw new MfaError('FORBIDDEN', `The site's user "${user.username}" has another email address than the platform's, so they are not taken for the same person: make the two addresses the same.`);
     }
+    // Suspended on the site is suspended everywhere the site's users sign in.
+    if (found.suspended) throw new MfaError('FORBIDDEN', `The site's user "${user.username}" is suspended: they cannot sign in until an administrator reinstates them.`);
     return found;
   }
 }

@@ -80,12 +80,17 @@ for (const kind of databaseKinds) {
       assert.equal(still.body.outcome, 'pending', 'and the attempt is untouched');
     });
 
-    it('refuses a match whose email differs (403, says what to fix), and keeps a platform-only name the platform\'s own', async () => {
+    it('refuses a match whose email differs or who is suspended on the site (403, says what to fix), and keeps a platform-only name the platform\'s own', async () => {
       const client = await newClient('kc-mismatch', 'site');
       await kit.withTotp('linus');
       const other = await client.post('/bridge/v1/attempts', keycloakUser('linus', 'someone.else@example.test')).expect(403);
       assert.equal(other.body.code, 'FORBIDDEN');
       assert.match(other.body.error, /another email address than the platform's/);
+
+      await kit.withTotp('suspended-ann');
+      await site.database.db('lms_users').where({ username: 'suspended-ann' }).update({ suspended: true });
+      const suspended = await client.post('/bridge/v1/attempts', keycloakUser('suspended-ann')).expect(403);
+      assert.match(suspended.body.error, /is suspended: they cannot sign in until an administrator reinstates them/);
 
       const unknown = await client.post('/bridge/v1/attempts', keycloakUser('only-in-keycloak')).expect(200);
       assert.notEqual(unknown.body.outcome, 'locked');

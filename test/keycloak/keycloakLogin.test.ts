@@ -243,6 +243,29 @@ describe('a real Keycloak uses mfa-bridge\'s factors', { skip, timeout: 900_000 
     assert.match(String(atLms.error), /locked/i);
   });
 
+  it('refused by the bridge (another email than the LMS user of that name, or suspended on the LMS): a page that says to ask an administrator, and invalid_grant', async () => {
+    await site.addUser('mallory', PASSWORD);
+    await addKeycloakUser(realm, { username: 'mallory', email: 'mallory@elsewhere.test', password: PASSWORD });
+    await withAppOnLms('sus');
+    await site.database.db('lms_users').where({ username: 'sus' }).update({ suspended: true });
+    for (const username of ['mallory', 'sus']) {
+      const context = await newContext();
+      try {
+        const page = await context.newPage();
+        const answered = page.waitForResponse((res) => res.url().includes('/login-actions/authenticate') && res.request().method() === 'POST');
+        await passwordStep(page, username);
+        assert.equal((await answered).status(), 403, username);
+        await page.getByText('This account cannot finish signing in here. Ask your administrator.').waitFor({ timeout: 15_000 });
+        assert.equal(await page.$('#mfa-bridge-code'), null);
+      } finally {
+        await context.close();
+      }
+      const grant = await tokenEndpoint(realm, { grant_type: 'password', client_id: CLIENT_ID, username, password: PASSWORD, mfa_code: '123456' });
+      assert.equal(grant.status, 401);
+      assert.deepEqual([grant.body.error, grant.body.error_description], ['invalid_grant', 'Multi-factor authentication refuses this account here: ask your administrator']);
+    }
+  });
+
   it('bridge stopped: Keycloak refuses the login with a readable page, and the direct grant with temporarily_unavailable', async () => {
     const secret = await withAppOnLms('edsger');
     const context = await newContext();

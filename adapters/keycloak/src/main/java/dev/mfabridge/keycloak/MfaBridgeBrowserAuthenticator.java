@@ -238,6 +238,8 @@ public class MfaBridgeBrowserAuthenticator implements Authenticator {
                     Response.Status.BAD_REQUEST, "mfaBridgeAttemptExpired");
             case RATE_LIMITED -> failClosed(context, AuthenticationFlowError.INTERNAL_ERROR,
                     Response.Status.TOO_MANY_REQUESTS, "mfaBridgeRateLimited");
+            case REFUSED -> failClosed(context, AuthenticationFlowError.ACCESS_DENIED, Response.Status.FORBIDDEN,
+                    "mfaBridgeRefused");
             default -> {
                 LOG.warnf("mfa-bridge: browser login refused, the bridge cannot answer: %s", e.getMessage());
                 failClosed(context, AuthenticationFlowError.INTERNAL_ERROR, Response.Status.SERVICE_UNAVAILABLE,

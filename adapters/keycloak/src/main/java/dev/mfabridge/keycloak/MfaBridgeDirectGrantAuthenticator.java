@@ -114,6 +114,8 @@ public class MfaBridgeDirectGrantAuthenticator implements Authenticator {
                 refuse(context, AuthenticationFlowError.EXPIRED_CODE, "The sign-in took too long: try again");
             case INVALID_INPUT, INVALID_CODE -> refuse(context, AuthenticationFlowError.INVALID_CREDENTIALS,
                     "Invalid multi-factor authentication code");
+            case REFUSED -> refuse(context, AuthenticationFlowError.ACCESS_DENIED,
+                    "Multi-factor authentication refuses this account here: ask your administrator");
             case RATE_LIMITED -> respond(context, AuthenticationFlowError.INTERNAL_ERROR, 429, "temporarily_unavailable",
                     "Too many sign-in attempts: try again"
                             + (e.retryAfterSeconds() == null ? " later" : " in " + e.retryAfterSeconds() + " s"));

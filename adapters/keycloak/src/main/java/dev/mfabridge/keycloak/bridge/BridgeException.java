@@ -11,6 +11,11 @@ public final class BridgeException extends Exception {
         UNAVAILABLE,
         /** 401: wrong client id/secret, revoked client, clock skew (BRIDGE_STALE) or a replayed nonce. An admin must act. */
         UNAUTHENTICATED,
+        /**
+         * 403: the bridge refuses this user here (suspended on the site, or an email that differs from the site's user of
+         * that name). Not an outage: the user is told to ask an administrator.
+         */
+        REFUSED,
         /** A wrong code where the bridge answers it with an error status (TOTP set-up confirm: 401 INVALID_CODE). */
         INVALID_CODE,
         /** 400 INVALID_INPUT or FACTOR_NOT_AVAILABLE: what we sent was refused (e.g. an empty code). */

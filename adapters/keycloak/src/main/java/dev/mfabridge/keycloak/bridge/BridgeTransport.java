@@ -128,7 +128,8 @@ final class BridgeTransport {
         BridgeException.Reason reason = "INVALID_CODE".equals(serverCode) ? BridgeException.Reason.INVALID_CODE
                 : switch (status) {
             case 400, 422 -> BridgeException.Reason.INVALID_INPUT;
-            case 401, 403 -> BridgeException.Reason.UNAUTHENTICATED;
+            case 401 -> BridgeException.Reason.UNAUTHENTICATED;
+            case 403 -> BridgeException.Reason.REFUSED;
             case 404 -> BridgeException.Reason.ATTEMPT_NOT_FOUND;
             case 410 -> BridgeException.Reason.ATTEMPT_EXPIRED;
             case 429 -> BridgeException.Reason.RATE_LIMITED;

@@ -234,6 +234,7 @@ class BridgeClientTest {
         assertReason(404, "NOT_FOUND", Map.of(), BridgeException.Reason.ATTEMPT_NOT_FOUND);
         assertReason(410, "ATTEMPT_EXPIRED", Map.of(), BridgeException.Reason.ATTEMPT_EXPIRED);
         assertReason(401, "BRIDGE_STALE", Map.of(), BridgeException.Reason.UNAUTHENTICATED);
+        assertReason(403, "FORBIDDEN", Map.of(), BridgeException.Reason.REFUSED);
         assertReason(500, null, Map.of(), BridgeException.Reason.UNAVAILABLE);
         assertReason(502, null, Map.of(), BridgeException.Reason.UNAVAILABLE);
         assertReason(503, "DATABASE_UNAVAILABLE", Map.of(), BridgeException.Reason.UNAVAILABLE);
