@@ -24,9 +24,8 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { SITE_PASSWORD_HASHING } from '../adapters/lms/passwordHashing.ts';
+import { KEYCLOAK_LOGINS_PER_VCPU } from './benchConfig.ts';
 
-/** Keycloak's sizing guide: password logins per second per vCPU (Argon2id, t=5, m=7 MiB). */
-export const KEYCLOAK_LOGINS_PER_VCPU = 15;
 
 interface PasswordHasher {
   hash(password: string): Promise<string>;

@@ -20,6 +20,7 @@ import { buildMfaSite, buildPlainSite, helloWorldApp, indexedReadApp, listen } f
 import { browserLogin } from './load/browserLogin.ts';
 import type { LoadResult } from './load/loadJob.ts';
 import { openTokenAttempts, turnOnAppMfa } from './openTokenAttempts.ts';
+import { benchPasswordHashing, formatPasswordHashTable } from './passwordHash.bench.ts';
 import { runLoad } from './runLoad.ts';
 import { measureScale, type ScaleResult } from './scale.ts';
 import { BENCH_PASSWORD, type SeededUser, seedUsers, userTemplate } from './seedUsers.ts';
@@ -201,6 +202,13 @@ for (const kind of kinds) {
   }
 }
 printTable();
+if (runs('hash')) {
+  // The reference site's password hash beside bcryptjs (its old one) and Keycloak's sizing: P2's per-core ceiling.
+  const concurrency = Math.max(4, 2 * CORES);
+  const hashRows = await benchPasswordHashing({ concurrency });
+  details.passwordHashing = { concurrency, rows: hashRows };
+  log(`\n${formatPasswordHashTable(hashRows, CORES, concurrency)}`);
+}
 const seconds = (Date.now() - started) / 1000;
 const summary = Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, v && Object.fromEntries(Object.entries(v).filter(([name]) => name !== 'loginsPerCore').map(([name, value]) => [name, value === null ? null : Number(value.toFixed(3))]))]));
 const resultsDir = join(import.meta.dirname, 'results');
