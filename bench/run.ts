@@ -105,29 +105,41 @@ async function benchDatabase(database: BenchDatabase): Promise<Record<string, nu
     if (runs('p2')) {
       const withMfa: LoadResult[] = [];
       const passwordOnly: LoadResult[] = [];
+      // CPU the site's process spent (its event loop and libuv's threadpool, where the password hash runs; with
+      // SQLite the database too, with MariaDB not): logins per CPU-second are logins per fully busy core, the unit of
+      // Keycloak's sizing, and other work on the machine does not change them as it changes logins per wall second.
+      const siteCpu = { withMfa: 0, passwordOnly: 0 };
+      const timedCpu = async (into: 'withMfa' | 'passwordOnly', work: () => Promise<LoadResult>) => {
+        const before = process.cpuUsage();
+        const result = await work();
+        const used = process.cpuUsage(before);
+        siteCpu[into] += (used.user + used.system) / 1e6;
+        return result;
+      };
       const logins = { password: BENCH_PASSWORD, connections: CONFIG.loginUsers, seconds: CONFIG.loginSeconds };
       for (let round = 0; round < CONFIG.rounds; round++) {
         // Each round its own users: a TOTP code is good once per user and time step.
         const usernames = loginUsers.slice(round * CONFIG.loginsPerRound, (round + 1) * CONFIG.loginsPerRound).map((u) => u.username);
-        passwordOnly.push(await runLoad({ kind: 'logins', origin: plain.origin, usernames, ...logins }));
-        withMfa.push(await runLoad({ kind: 'logins', origin: mfa.origin, usernames, totp: template.totp, ...logins }));
+        passwordOnly.push(await timedCpu('passwordOnly', () => runLoad({ kind: 'logins', origin: plain.origin, usernames, ...logins })));
+        withMfa.push(await timedCpu('withMfa', () => runLoad({ kind: 'logins', origin: mfa.origin, usernames, totp: template.totp, ...logins })));
       }
       const [m, p] = [combine(withMfa), combine(passwordOnly)];
       failIfBroken(`${kind} P2 password + TOTP`, m);
       failIfBroken(`${kind} P2 password only`, p);
       out.p2 = m.perSecond / p.perSecond;
-      out.loginsPerCore = m.perSecond / CORES;
+      out.loginsPerCore = m.done / siteCpu.withMfa;
+      const passwordOnlyPerCore = p.done / siteCpu.passwordOnly;
       rows.push({ db: kind, name: 'P2 whole login: password + TOTP', measured: rate(m, 'login'), baseline: `password only: ${rate(p, 'login')}`, ratio: out.p2, goal: `≥ ${GOALS.p2}`, met: out.p2 >= GOALS.p2 });
       rows.push({
         db: kind,
-        name: `P2 per core (${CORES} cores)`,
-        measured: `${out.loginsPerCore.toFixed(1)} logins/s/core with TOTP; ${(p.perSecond / CORES).toFixed(1)} password only`,
+        name: 'P2 per core (logins per CPU-second of the site)',
+        measured: `${out.loginsPerCore.toFixed(1)} logins/s/core with TOTP; ${passwordOnlyPerCore.toFixed(1)} password only (wall clock: ${(m.perSecond / CORES).toFixed(1)} per each of ${CORES} cores)`,
         baseline: `Keycloak ${KEYCLOAK_LOGINS_PER_VCPU}/s/vCPU`,
         ratio: out.loginsPerCore / KEYCLOAK_LOGINS_PER_VCPU,
         goal: `≥ 4 (${GOALS.loginsPerCore}/s/core)`,
         met: out.loginsPerCore >= GOALS.loginsPerCore,
       });
-      details[`${kind}.p2`] = { withMfa, passwordOnly };
+      details[`${kind}.p2`] = { withMfa, passwordOnly, siteCpuSeconds: siteCpu };
     }
 
     if (runs('p3')) {
