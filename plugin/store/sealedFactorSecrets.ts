@@ -3,6 +3,7 @@ import { type DigestKeyStatus, digestKeyStatus } from '../crypto/keyedHash.ts';
 import type { KeyRing } from '../crypto/keyRing.ts';
 import { SecretBox } from '../crypto/secretBox.ts';
 import { isMfaError } from '../errors.ts';
+import { forgetUserFactorRows } from './factorStorage/factorRecordStore.ts';
 
 const TABLE = 'mfa_user_factors';
 /** Rows read at a time by a rotation: bounded memory on a big site. */
@@ -93,6 +94,8 @@ export class SealedFactorSecrets {
       const row = await this.db<SecretRow>(TABLE).where({ id, user_id: userId }).first(...COLUMNS);
       if (!row) return 'gone';
       const outcome = await this.resealRow(row);
+      // A new version: what the operation scope remembered of the user's records is stale.
+      if (outcome.kind === 'resealed') forgetUserFactorRows(this.db, userId);
       if (outcome.kind !== 'changed') return outcome.kind;
     }
     return 'current'; // changed by others three times over: whoever wrote it last sealed it under the current key

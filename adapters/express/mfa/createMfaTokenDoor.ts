@@ -5,6 +5,7 @@ import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import type { AttemptStatus } from '../../../plugin/engine/mfaEngine.ts';
 import type { RequestFacts } from '../../../plugin/spi/factor.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
+import { withOperationScope } from '../../../plugin/store/operationScope.ts';
 import { approvalAnswer } from './approvalProgress.ts';
 import { authenticateFactor } from '../passport/doorPassport.ts';
 import { factoryById, isApprovalFactor } from './factorViews.ts';
@@ -166,7 +167,12 @@ export function createMfaTokenDoor(options: { plugin: MfaPlugin }): MfaTokenDoor
   }
 
   return {
-    async beforeTokenIssue(call, user, service) {
+    // Each call is one operation: status and verify share what they read (operationScope.ts).
+    beforeTokenIssue: (call, user, service) => withOperationScope(() => beforeTokenIssue(call, user, service)),
+    continueTokenLogin: (call) => withOperationScope(() => continueTokenLogin(call)),
+  };
+
+  async function beforeTokenIssue(call: TokenDoorCall, user: HostUser, service: string): Promise<TokenDoorDecision> {
       const fields = readFields(call);
       if ('allow' in fields) return fields;
       const facts = requestFacts(call.req, await plugin.settings.snapshot());
@@ -182,9 +188,9 @@ export function createMfaTokenDoor(options: { plugin: MfaPlugin }): MfaTokenDoor
       if (fields.send) return send(opened, opened.handle, fields);
       if (fields.code === undefined) return required(opened, opened.handle);
       return verify(call, opened, opened.handle, fields.code, fields.factor, facts);
-    },
+  }
 
-    async continueTokenLogin(call) {
+  async function continueTokenLogin(call: TokenDoorCall): Promise<TokenDoorContinuation | null> {
       const handle = call.field('mfa_token');
       if (handle === undefined) return null;
       if (handle === null) return invalidField('mfa_token');
@@ -206,6 +212,5 @@ export function createMfaTokenDoor(options: { plugin: MfaPlugin }): MfaTokenDoor
       if (fields.send) return send(status, handle, fields);
       if (fields.code === undefined) return (await poll(call, status, handle, facts)) ?? refusal('missingparam', 'A required parameter (mfa_code) was missing', retryFor(status, handle));
       return verify(call, status, handle, fields.code, fields.factor, facts);
-    },
-  };
+  }
 }

@@ -1,3 +1,4 @@
+import { operationScope } from '../operationScope.ts';
 import type { Express, Request, Response } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import { loginPassTime } from '../../../plugin/engine/recentMfaPass.ts';
@@ -59,6 +60,7 @@ export function createMfaWebDoor(options: MfaWebDoorOptions): MfaWebDoor {
 
   return {
     mount(app) {
+      app.use(operationScope());
       // Files need no account: before the account check, so a page of a factor loads its script for anyone.
       app.use(factorAssets(plugin));
       app.use(activeAccountOnly(plugin, { loginPath }));
