@@ -270,7 +270,7 @@ export class MfaEngine {
       attempt.status = 'passed';
       attempt.finishedAt = now;
       // Passing MFA another way lifts any lock (Moodle tool_mfa's rule).
-      await this.deps.failures.reset(user.id, threshold);
+      await this.deps.failures.clearAll(user.id);
       const passedWith = factors.filter((f) => f.state === 'pass').map((f) => f.id);
       // The browser's family (never the full User-Agent) lets the user's activity and the "new sign-in" mail say which browser it was.
       await this.deps.audit.record({

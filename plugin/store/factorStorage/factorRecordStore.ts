@@ -21,6 +21,14 @@ const TABLE = 'mfa_user_factors';
 /** The key under which an operation scope keeps a user's rows of every factor (see `list`). */
 const userRowsKey = (userId: string) => `mfa_user_factors:${userId}`;
 
+/**
+ * Every row of the user, of every factor: within an operation scope, read once until a
+ * write drops it. Only for code that reads rows by the user (the factors' stores, a reseal).
+ */
+export function userFactorRows(db: Knex, userId: string): Promise<Row[]> {
+  return rememberedRead(db, userRowsKey(userId), () => db<Row>(TABLE).where({ user_id: userId }).orderBy('id'));
+}
+
 /** For a write to mfa_user_factors made outside these stores (a reseal, an admin reset): the scope reads the user's rows again. */
 export function forgetUserFactorRows(db: Knex, userId: string): void {
   forgetRead(db, userRowsKey(userId));
@@ -70,7 +78,7 @@ export class FactorRecordStore<TData> implements FactorRecords<TData> {
    * by another request meanwhile is refused there, never used twice.
    */
   async list(userId: string, which: 'confirmed' | 'pending' | 'all' = 'confirmed'): Promise<Array<FactorRecord<TData>>> {
-    const rows = await rememberedRead(this.db, userRowsKey(userId), () => this.db<Row>(TABLE).where({ user_id: userId }).orderBy('id'));
+    const rows = await userFactorRows(this.db, userId);
     return rows
       .filter((row) => row.factor === this.factor)
       .filter((row) => (which === 'confirmed' ? row.confirmed_at !== null : which === 'pending' ? row.confirmed_at === null : true))
