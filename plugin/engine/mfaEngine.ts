@@ -5,11 +5,11 @@ import { describeBrowser } from '../net/describeBrowser.ts';
 import type { SettingsSnapshot, SettingsStore } from '../settings/settingsStore.ts';
 import type { AnyFactorProviderFactory, Door, FactorInput, FactorLanding, FactorProviderFactory, FactorState, RequestFacts } from '../spi/factor.ts';
 import type { Host, HostUser } from '../spi/host.ts';
-import { rememberedRead } from '../store/operationScope.ts';
 import type { SealedFactorSecrets } from '../store/sealedFactorSecrets.ts';
 import { AttemptStore, type StoredAttempt } from './attemptStore.ts';
 import { type AttemptOutcome, decideOutcome, type FactorStanding } from './decideOutcome.ts';
 import type { FactorRegistry } from './factorRegistry.ts';
+import { findHostUser } from './findHostUser.ts';
 import { FailureCounter } from './failureCounter.ts';
 
 export interface AttemptStatus {
@@ -190,7 +190,7 @@ export class MfaEngine {
     const settings = await this.deps.settings.snapshot();
     const provider = this.deps.registry.provider(this.deps.registry.factory(factorId), settings);
     if (!provider.landingAfterPass) return null;
-    const user = await this.findUser(userId);
+    const user = await findHostUser(this.deps.host, userId);
     return user ? provider.landingAfterPass(user) : null;
   }
 
@@ -219,15 +219,9 @@ export class MfaEngine {
         ? new MfaError('ATTEMPT_FAILED', 'This login was refused. Log in again, or contact your administrator.')
         : expired();
     }
-    const user = await this.findUser(attempt.userId);
+    const user = await findHostUser(this.deps.host, attempt.userId);
     if (!user || user.suspended) throw new MfaError('ATTEMPT_FAILED', 'This account cannot log in. Contact your administrator.');
     return { attempt, user };
-  }
-
-  /** The host's user, looked up once per operation scope (status, then verify, in one request); a copy each time. */
-  private async findUser(id: string): Promise<HostUser | null> {
-    const user = await rememberedRead(this.deps.host, `user:${id}`, () => this.deps.host.findUserById(id));
-    return user ? { ...user } : null;
   }
 
   /**
