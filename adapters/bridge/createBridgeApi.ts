@@ -1,6 +1,6 @@
-import { operationScope } from '../express/operationScope.ts';
 import express, { type Express, Router } from 'express';
 import type { Bridge } from '../../plugin/bridge/createBridge.ts';
+import { operationScope } from '../express/operationScope.ts';
 import { bridgeAttemptRoutes } from './bridgeAttemptRoutes.ts';
 import { answer, bridgeErrors, requireSignedRequest } from './bridgeRequests.ts';
 import { bridgeSetupRoutes } from './bridgeSetupRoutes.ts';

@@ -1,7 +1,7 @@
-import { outsideOperationScope } from '../store/operationScope.ts';
 import type { Knex } from 'knex';
 import type { KeyedHash } from '../crypto/keyedHash.ts';
 import type { AuditLog, AuditRecord } from '../audit/auditLog.ts';
+import { outsideOperationScope } from '../store/operationScope.ts';
 import type { FactorMailText } from '../spi/factor.ts';
 import type { Host, HostUser, MailMessage } from '../spi/host.ts';
 import { KnownSignIns, signInKeys } from './knownSignIns.ts';

@@ -1,6 +1,6 @@
-import { operationScope } from '../operationScope.ts';
 import express, { type Express, Router } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
+import { operationScope } from '../operationScope.ts';
 import { authenticateApiCaller } from './apiCaller.ts';
 import { apiErrors, sendApiError } from './apiErrors.ts';
 import { mfaRoutes } from './mfaRoutes.ts';

@@ -1,7 +1,7 @@
-import { outsideOperationScope } from '../../../plugin/store/operationScope.ts';
 import { type Request, type Response, Router } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import { isMfaError } from '../../../plugin/errors.ts';
+import { outsideOperationScope } from '../../../plugin/store/operationScope.ts';
 import { STATUS_BY_ERROR_CODE } from '../errorHandler.ts';
 import { approvalAnswer } from './approvalProgress.ts';
 import { factoryById, isApprovalFactor } from './factorViews.ts';

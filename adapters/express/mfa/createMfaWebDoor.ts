@@ -1,9 +1,9 @@
-import { operationScope } from '../operationScope.ts';
 import type { Express, Request, Response } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import { loginPassTime } from '../../../plugin/engine/recentMfaPass.ts';
 import { MfaError } from '../../../plugin/errors.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
+import { operationScope } from '../operationScope.ts';
 import { activeAccountOnly } from './activeAccount.ts';
 import { challengeRoutes } from './challengeRoutes.ts';
 import { factorAssets } from './factorAssets.ts';
