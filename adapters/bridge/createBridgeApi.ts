@@ -1,5 +1,6 @@
 import express, { type Express, Router } from 'express';
 import type { Bridge } from '../../plugin/bridge/createBridge.ts';
+import { operationScope } from '../express/operationScope.ts';
 import { bridgeAttemptRoutes } from './bridgeAttemptRoutes.ts';
 import { answer, bridgeErrors, requireSignedRequest } from './bridgeRequests.ts';
 import { bridgeSetupRoutes } from './bridgeSetupRoutes.ts';
@@ -17,6 +18,7 @@ export function createBridgeApi(options: { bridge: Bridge; log?: (line: string) 
   const { bridge } = options;
   const router = Router();
   // Raw bytes: the signature covers the body exactly as sent.
+  router.use(operationScope());
   router.use(express.raw({ type: () => true, limit: '16kb' }));
   router.use(requireSignedRequest(bridge));
   router.use(bridgeAttemptRoutes(bridge));

@@ -85,6 +85,8 @@ export class KnexSessionStore extends session.Store {
   private readonly touchAfterMs: number;
   /** The stored expires_at of sessions this process read or wrote: what a touch compares with. */
   private readonly knownExpiries = new Map<string, number>();
+  /** A digest of what this process last read or wrote for each session (its cookie left out): what a save compares with. */
+  private readonly writtenContents = new Map<string, string>();
 
   constructor(options: KnexSessionStoreOptions) {
     super();
@@ -96,9 +98,18 @@ export class KnexSessionStore extends session.Store {
     this.touchAfterMs = options.touchAfterMs ?? 60_000;
   }
 
-  private remember(key: string, expiresAt: number): void {
+  private remember(key: string, expiresAt: number, contents?: string): void {
     if (this.knownExpiries.size >= KNOWN_EXPIRIES_MAX) this.knownExpiries.clear();
     this.knownExpiries.set(key, expiresAt);
+    if (this.writtenContents.size >= KNOWN_EXPIRIES_MAX) this.writtenContents.clear();
+    if (contents === undefined) this.writtenContents.delete(key);
+    else this.writtenContents.set(key, contents);
+  }
+
+  /** What a session holds, its cookie left out (express-session moves the cookie's expiry on every save). */
+  private contentsDigest(data: session.SessionData): string {
+    const { cookie: _cookie, ...contents } = data;
+    return createHash('sha256').update(JSON.stringify(contents)).digest('base64url');
   }
 
   /** When a logged-in session ends however active it stays; Infinity without a limit or a login time. */
@@ -138,8 +149,9 @@ export class KnexSessionStore extends session.Store {
       const key = storedSessionKey(sid);
       const row = await this.db(this.table).where({ sid: key }).first('sess', 'expires_at');
       if (!row || Number(row.expires_at) <= this.now()) return null;
-      this.remember(key, Number(row.expires_at));
       const data = this.parse(row.sess);
+      // What was read is what a save compares with: contents another instance wrote since are never skipped over.
+      this.remember(key, Number(row.expires_at), data ? this.contentsDigest(data) : undefined);
       // The absolute end is checked on read too: a row written before the limit existed ends on time.
       // (Not the idle end: a touch moves only expires_at, so the stored cookie's expiry is stale.)
       return data && this.absoluteEnd(data) > this.now() ? data : null;
@@ -149,8 +161,15 @@ export class KnexSessionStore extends session.Store {
   override set(sid: string, data: session.SessionData, callback?: Callback): void {
     this.run('save a session', async () => {
       const row = { sid: storedSessionKey(sid), user_id: sessionUserId(data), sess: JSON.stringify(data), expires_at: this.expiry(data) };
+      const contents = this.contentsDigest(data);
+      // The same contents this process just wrote, saved again: a door saves before it
+      // answers, and express-session saves a new session once more at the end of the
+      // response (issue 15: two writes per login step). Skipped as a touch would be:
+      // only when the stored expiry is at most touchAfterMs earlier, never later.
+      const known = this.knownExpiries.get(row.sid);
+      if (this.writtenContents.get(row.sid) === contents && known !== undefined && row.expires_at >= known && row.expires_at - known <= this.touchAfterMs) return;
       await this.db(this.table).insert(row).onConflict('sid').merge(['user_id', 'sess', 'expires_at']);
-      this.remember(row.sid, row.expires_at);
+      this.remember(row.sid, row.expires_at, contents);
       await this.cleanupNowAndThen();
     }, callback);
   }
@@ -171,6 +190,7 @@ export class KnexSessionStore extends session.Store {
     this.run('end a session', async () => {
       const key = storedSessionKey(sid);
       this.knownExpiries.delete(key);
+      this.writtenContents.delete(key);
       await this.db(this.table).where({ sid: key }).delete();
     }, callback);
   }

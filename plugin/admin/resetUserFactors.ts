@@ -2,6 +2,7 @@ import { IdentityTokens } from '../credentials/identityTokens.ts';
 import { UserSessions } from '../credentials/userSessions.ts';
 import { MfaError } from '../errors.ts';
 import { ENGINE_TABLES } from '../store/engineTables.ts';
+import { forgetUserFactorRows } from '../store/factorStorage/factorRecordStore.ts';
 import { ownTablesFor } from '../store/factorStorage/ownTables.ts';
 import { type AdminDependencies, adminFactor } from './adminDependencies.ts';
 
@@ -74,6 +75,7 @@ export async function resetUserFactors(deps: AdminDependencies, options: ResetUs
     await deps.audit.record({ event: 'factor_reset', userId, actor, factor: factor ?? null, detail: { reason, ...result, revokeTokens } }, trx);
     return result;
   });
+  forgetUserFactorRows(deps.db, userId);
   // The host's part comes after the commit: its tables are not ours to join in a transaction.
   const ended = await new UserSessions({ db: deps.db, host: deps.host ?? {}, audit: deps.audit, now: deps.now }).endAll(userId, { cause: 'factor_reset', actor });
   const serviceTokensRevoked = revokeTokens ? await revokeServiceTokens(deps, userId, actor) : 0;

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { rememberedRead, rememberRead, writeThrough } from '../store/operationScope.ts';
 import type { AttemptView, Door, FactorState } from '../spi/factor.ts';
 
 export type AttemptStatusValue = 'pending' | 'passed' | 'failed' | 'cancelled' | 'consumed';
@@ -38,6 +39,8 @@ function toAttempt(row: Row): StoredAttempt {
   };
 }
 
+const attemptKey = (id: string) => `mfa_attempts:${id}`;
+
 /** mfa_attempts and their per-factor states. */
 export class AttemptStore {
   constructor(private readonly db: Knex) {}
@@ -57,19 +60,25 @@ export class AttemptStore {
     });
   }
 
+  /**
+   * Read once per operation scope (the token door finds the attempt by its handle, then
+   * asks its status, then verifies). Every decision on it is a `transition`, a
+   * compare-and-swap on the status in the database, which drops what the scope kept.
+   */
   async find(id: string): Promise<StoredAttempt | null> {
-    const row = await this.db<Row>('mfa_attempts').where({ id }).first();
+    const row = await rememberedRead(this, attemptKey(id), () => this.db<Row>('mfa_attempts').where({ id }).first());
     return row ? toAttempt(row) : null;
   }
 
   async findByHandleHash(handleHash: string): Promise<StoredAttempt | null> {
     const row = await this.db<Row>('mfa_attempts').where({ handle_hash: handleHash }).first();
+    if (row) rememberRead(this, attemptKey(row.id), row);
     return row ? toAttempt(row) : null;
   }
 
   /** Moves an attempt from one status to another, only if it is still in `from`: true when this call made the change. */
   async transition(id: string, from: AttemptStatusValue, to: AttemptStatusValue, at: number): Promise<boolean> {
-    return (await this.db('mfa_attempts').where({ id, status: from }).update({ status: to, finished_at: at })) === 1;
+    return (await writeThrough(this, attemptKey(id), async () => this.db('mfa_attempts').where({ id, status: from }).update({ status: to, finished_at: at }))) === 1;
   }
 
   async factorStates(attemptId: string): Promise<Map<string, FactorState>> {

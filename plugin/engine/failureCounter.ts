@@ -11,7 +11,8 @@ export interface TryReservation {
 
 /**
  * Failed inputs per user and factor, in the database. A try is *reserved* (counted)
- * before the input is checked, by an UPDATE that only succeeds below the threshold:
+ * before the input is checked, by an UPDATE that only succeeds below the threshold and
+ * on the count it read:
  * however many requests arrive at once, on however many app instances, no more than
  * `threshold` inputs are ever checked. A correct input gives its try back.
  */
@@ -22,17 +23,22 @@ export class FailureCounter {
   ) {}
 
   async reserveTry(userId: string, factor: string, threshold: number): Promise<TryReservation> {
-    const now = this.now();
-    await this.db(TABLE).insert({ user_id: userId, factor, failures: 0, updated_at: now }).onConflict(['user_id', 'factor']).ignore();
-    // The UPDATE holds the row until commit, so the count read back is this try's own.
-    return this.db.transaction(async (trx) => {
-      const taken = await trx(TABLE)
-        .where({ user_id: userId, factor })
-        .where('failures', '<', threshold)
-        .update({ failures: trx.raw('failures + 1'), updated_at: now });
-      const row = await trx(TABLE).where({ user_id: userId, factor }).first('failures');
-      return { allowed: taken === 1, failures: Number(row?.failures ?? 0) };
-    });
+    // Read, then a compare-and-swap on the count read: it succeeds only if no other try
+    // (on any app instance) counted in between, so the count after it is this try's own,
+    // without a transaction. A lost swap means another try counted: read again.
+    for (;;) {
+      const row = await this.db(TABLE).where({ user_id: userId, factor }).first('failures');
+      if (!row) {
+        await this.db(TABLE).insert({ user_id: userId, factor, failures: 0, updated_at: this.now() }).onConflict(['user_id', 'factor']).ignore();
+        continue;
+      }
+      const failures = Number(row.failures);
+      if (failures >= threshold) return { allowed: false, failures };
+      const taken = await this.db(TABLE)
+        .where({ user_id: userId, factor, failures })
+        .update({ failures: failures + 1, updated_at: this.now() });
+      if (taken === 1) return { allowed: true, failures: failures + 1 };
+    }
   }
 
   async giveBack(userId: string, factor: string): Promise<void> {
@@ -47,6 +53,11 @@ export class FailureCounter {
   async all(userId: string): Promise<Map<string, number>> {
     const rows = await this.db(TABLE).where({ user_id: userId }).select('factor', 'failures');
     return new Map(rows.map((r: { factor: string; failures: number }) => [r.factor, Number(r.failures)]));
+  }
+
+  /** Clears every count of the user (passing MFA lifts any lock): one statement, for a caller that needs no list of what was locked. */
+  async clearAll(userId: string): Promise<void> {
+    await this.db(TABLE).where({ user_id: userId }).where('failures', '>', 0).update({ failures: 0, updated_at: this.now() });
   }
 
   /** Clears the count (and so the lock) of one factor, or of all the user's factors. Returns the factors that were locked. */

@@ -9,6 +9,7 @@ import type { SealedFactorSecrets } from '../store/sealedFactorSecrets.ts';
 import { AttemptStore, type StoredAttempt } from './attemptStore.ts';
 import { type AttemptOutcome, decideOutcome, type FactorStanding } from './decideOutcome.ts';
 import type { FactorRegistry } from './factorRegistry.ts';
+import { findHostUser } from './findHostUser.ts';
 import { FailureCounter } from './failureCounter.ts';
 
 export interface AttemptStatus {
@@ -189,7 +190,7 @@ export class MfaEngine {
     const settings = await this.deps.settings.snapshot();
     const provider = this.deps.registry.provider(this.deps.registry.factory(factorId), settings);
     if (!provider.landingAfterPass) return null;
-    const user = await this.deps.host.findUserById(userId);
+    const user = await findHostUser(this.deps.host, userId);
     return user ? provider.landingAfterPass(user) : null;
   }
 
@@ -218,7 +219,7 @@ export class MfaEngine {
         ? new MfaError('ATTEMPT_FAILED', 'This login was refused. Log in again, or contact your administrator.')
         : expired();
     }
-    const user = await this.deps.host.findUserById(attempt.userId);
+    const user = await findHostUser(this.deps.host, attempt.userId);
     if (!user || user.suspended) throw new MfaError('ATTEMPT_FAILED', 'This account cannot log in. Contact your administrator.');
     return { attempt, user };
   }
@@ -263,7 +264,7 @@ export class MfaEngine {
       attempt.status = 'passed';
       attempt.finishedAt = now;
       // Passing MFA another way lifts any lock (Moodle tool_mfa's rule).
-      await this.deps.failures.reset(user.id, threshold);
+      await this.deps.failures.clearAll(user.id);
       const passedWith = factors.filter((f) => f.state === 'pass').map((f) => f.id);
       // The browser's family (never the full User-Agent) lets the user's activity and the "new sign-in" mail say which browser it was.
       await this.deps.audit.record({

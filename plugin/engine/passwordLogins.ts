@@ -4,7 +4,7 @@ import { addressNetwork } from '../net/addressNetwork.ts';
 import type { SettingsSnapshot, SettingsStore } from '../settings/settingsStore.ts';
 import type { Host, HostUser } from '../spi/host.ts';
 import { type GuessKey, GuessStateConflict, PasswordGuessStore, type StoredGuessState } from '../store/passwordGuesses.ts';
-import { ceilingWithout, decideGuess, pairAfterSuccess, type ThrottlePolicy, type ThrottleScope } from './passwordThrottle.ts';
+import { ceilingWithout, decideGuess, type GuessState, pairAfterSuccess, type ThrottlePolicy, type ThrottleScope } from './passwordThrottle.ts';
 
 /** What a door learns from a password check; each door words it in its own contract. */
 export type PasswordCheck =
@@ -25,6 +25,9 @@ export interface PasswordCheckInput {
   /** The client's address as the door sees it (normalised; null when unknown). */
   address: string | null;
 }
+
+/** A guess's three rows, in the order pair, account, address. */
+type GuessRows = [StoredGuessState, StoredGuessState, StoredGuessState];
 
 /** Under a burst on one key each round lets one request through; past this many rounds the caller is told to wait a second. */
 const MAX_ROUNDS = 200;
@@ -100,7 +103,7 @@ export class PasswordLogins {
     }
     const user = await this.deps.host.checkPassword(input.username, input.password);
     if (!user) return { outcome: 'wrong' };
-    await this.giveBack(keys, reservation.reservedAt, reservation.countedTowardCeilings);
+    await this.giveBack(keys, reservation.reservedAt, reservation.countedTowardCeilings, reservation.written);
     return { outcome: 'passed', user };
   }
 
@@ -108,7 +111,7 @@ export class PasswordLogins {
   private async reserve(
     keys: ReturnType<typeof keysOf>,
     policy: ThrottlePolicy,
-  ): Promise<{ allowed: false; scope: ThrottleScope; waitMs: number } | { allowed: true; reservedAt: number; countedTowardCeilings: boolean }> {
+  ): Promise<{ allowed: false; scope: ThrottleScope; waitMs: number } | { allowed: true; reservedAt: number; countedTowardCeilings: boolean; written: GuessRows }> {
     const order = [keys.pair, keys.account, keys.address];
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const now = this.deps.now();
@@ -121,7 +124,14 @@ export class PasswordLogins {
       }
       try {
         await this.store.swap(changes);
-        return { allowed: true, reservedAt: now, countedTowardCeilings: decision.countsTowardCeilings };
+        const written = (read: StoredGuessState, next: GuessState): StoredGuessState => ({ key: read.key, version: read.version < 0 ? 0 : read.version + 1, state: next });
+        const ceilings = decision.countsTowardCeilings;
+        return {
+          allowed: true,
+          reservedAt: now,
+          countedTowardCeilings: ceilings,
+          written: [written(pair, decision.next.pair), ceilings ? written(account, decision.next.account) : account, ceilings ? written(address, decision.next.address) : address],
+        };
       } catch (error) {
         if (!(error instanceof GuessStateConflict)) throw error;
       }
@@ -130,11 +140,13 @@ export class PasswordLogins {
   }
 
   /** The password was right: the pair starts over (and is known from now on), the ceilings get their unit back. */
-  private async giveBack(keys: ReturnType<typeof keysOf>, reservedAt: number, countedTowardCeilings: boolean): Promise<void> {
+  private async giveBack(keys: ReturnType<typeof keysOf>, reservedAt: number, countedTowardCeilings: boolean, reserved: GuessRows): Promise<void> {
     const order = [keys.pair, keys.account, keys.address];
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const now = this.deps.now();
-      const [pair, account, address] = (await this.store.read(order)) as [StoredGuessState, StoredGuessState, StoredGuessState];
+      // First from what the reservation wrote (no read): a row changed since fails the
+      // swap's version check, and the next round reads it.
+      const [pair, account, address] = round === 0 ? reserved : ((await this.store.read(order)) as GuessRows);
       const changes = [{ key: keys.pair, read: pair, next: pairAfterSuccess(pair.state, now) }];
       if (countedTowardCeilings) {
         if (account.version >= 0) changes.push({ key: keys.account, read: account, next: ceilingWithout(account.state, reservedAt, now) });

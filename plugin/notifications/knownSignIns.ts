@@ -70,12 +70,14 @@ export class KnownSignIns {
     const [key = '', ...older] = typeof keys === 'string' ? [keys] : keys;
     const now = this.now();
     const table = () => this.db('mfa_known_sign_ins');
-    // Read, then touch: MySQL counts only rows an UPDATE changed, so its count cannot say "seen" when the time is the same.
-    if (await table().where({ user_id: userId, sign_in_key: key }).first('sign_in_key')) {
+    // One read for the current key and the older ones. Read, then touch: MySQL counts only
+    // rows an UPDATE changed, so its count cannot say "seen" when the time is the same.
+    const seen: Array<{ sign_in_key: string; first_seen_at: number | string }> = await table().where({ user_id: userId }).whereIn('sign_in_key', [key, ...older]).select('sign_in_key', 'first_seen_at');
+    if (seen.some((row) => row.sign_in_key === key)) {
       await table().where({ user_id: userId, sign_in_key: key }).update({ last_seen_at: now });
       return 'known';
     }
-    const underOldKey = older.length > 0 ? await table().where({ user_id: userId }).whereIn('sign_in_key', older).first('sign_in_key', 'first_seen_at') : undefined;
+    const underOldKey = seen.find((row) => older.includes(row.sign_in_key));
     if (underOldKey) {
       // Seen before, under a key since rotated (or before subkeys): keep it under the current key, so it survives the old key's removal.
       await this.db.transaction(async (trx) => {

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { KeyedHash } from '../crypto/keyedHash.ts';
 import type { AuditLog, AuditRecord } from '../audit/auditLog.ts';
+import { outsideOperationScope } from '../store/operationScope.ts';
 import type { FactorMailText } from '../spi/factor.ts';
 import type { Host, HostUser, MailMessage } from '../spi/host.ts';
 import { KnownSignIns, signInKeys } from './knownSignIns.ts';
@@ -97,7 +98,8 @@ export function startSecurityNotifications(options: SecurityNotificationsOptions
   }
 
   const unsubscribe = options.audit.subscribe((record) => {
-    const job = notify(record);
+    // A mail job outlives the request that recorded the event: it reads afresh.
+    const job = outsideOperationScope(() => notify(record));
     pending.add(job);
     void job.finally(() => pending.delete(job));
   });

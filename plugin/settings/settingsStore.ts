@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { AuditLog } from '../audit/auditLog.ts';
 import { MfaError } from '../errors.ts';
 import type { SettingDefinition, SettingValue } from '../manifest/manifest.ts';
+import { forgetRead, rememberedRead } from '../store/operationScope.ts';
 import { parseSettingValue } from './parseSettingValue.ts';
 
 /** All settings at one moment, read with one query: what a request decides by. */
@@ -95,9 +96,16 @@ export class SettingsStore {
    * 15's profile). Nothing is kept after the read answers, so a change made by another
    * app instance is seen by the next read that starts after it: no TTL, no version row.
    * A change made here drops the shared read at once. A transaction's `db` reads alone.
+   * Within one operation scope (one request at a door) the snapshot is read once, and
+   * read again after a change made here.
    */
   snapshot(db: Knex = this.db): Promise<SettingsSnapshot> {
     if (db !== this.db) return this.readSnapshot(db);
+    return rememberedRead(this, 'snapshot', () => this.sharedRead());
+  }
+
+  private sharedRead(): Promise<SettingsSnapshot> {
+    const db = this.db;
     if (this.reading) return this.reading;
     const reading = this.readSnapshot(db).finally(() => {
       if (this.reading === reading) this.reading = null;
@@ -144,10 +152,12 @@ export class SettingsStore {
   /** No read started before a change is shared after it. */
   private async afterChange<T>(change: Promise<T>): Promise<T> {
     this.reading = null;
+    forgetRead(this);
     try {
       return await change;
     } finally {
       this.reading = null;
+      forgetRead(this);
     }
   }
 

@@ -3,6 +3,7 @@ import { type DigestKeyStatus, digestKeyStatus } from '../crypto/keyedHash.ts';
 import type { KeyRing } from '../crypto/keyRing.ts';
 import { SecretBox } from '../crypto/secretBox.ts';
 import { isMfaError } from '../errors.ts';
+import { forgetUserFactorRows, userFactorRows } from './factorStorage/factorRecordStore.ts';
 
 const TABLE = 'mfa_user_factors';
 /** Rows read at a time by a rotation: bounded memory on a big site. */
@@ -87,12 +88,21 @@ export class SealedFactorSecrets {
     this.box = new SecretBox(keys);
   }
 
+  private async sharedRow(id: number, userId: string): Promise<SecretRow | undefined> {
+    const row = (await userFactorRows(this.db, userId)).find((r) => Number(r.id) === id);
+    return row && { id: Number(row.id), user_id: row.user_id, factor: row.factor, data: row.data, version: Number(row.version) };
+  }
+
   /** Moves one record's secret to the current key if it is sealed under another. A secret no key opens stays as it is ('failed'). */
   async resealRecord(id: number, userId: string): Promise<ResealOutcome> {
     for (let i = 0; i < TRIES; i++) {
-      const row = await this.db<SecretRow>(TABLE).where({ id, user_id: userId }).first(...COLUMNS);
+      // The first look may share the request's read of the user's records (the check that
+      // just used this one reads them next); a version changed meanwhile loses the swap below.
+      const row = i === 0 ? await this.sharedRow(id, userId) : await this.db<SecretRow>(TABLE).where({ id, user_id: userId }).first(...COLUMNS);
       if (!row) return 'gone';
       const outcome = await this.resealRow(row);
+      // A new version: what the operation scope remembered of the user's records is stale.
+      if (outcome.kind === 'resealed') forgetUserFactorRows(this.db, userId);
       if (outcome.kind !== 'changed') return outcome.kind;
     }
     return 'current'; // changed by others three times over: whoever wrote it last sealed it under the current key

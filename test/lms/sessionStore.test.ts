@@ -69,6 +69,48 @@ for (const kind of databaseKinds) {
       }
     });
 
+    it('writes a save of the contents it last wrote or read only when they changed; what another instance wrote is never skipped over', async () => {
+      const t = await createTestDatabase(kind);
+      try {
+        await migrateSite(t.db);
+        let now = Date.UTC(2026, 0, 5, 8, 0, 0);
+        const store = new KnexSessionStore({ db: t.db, now: () => now, touchAfterMs: 60_000 });
+        const data = (fields: Record<string, unknown>) => ({ cookie: { originalMaxAge: SESSION_IDLE_MS, expires: new Date(now + SESSION_IDLE_MS) }, userId: '7', ...fields }) as unknown as session.SessionData;
+        const stored = async () => JSON.parse(String((await t.db('lms_sessions').where({ sid: storedSessionKey('step-sid') }).first('sess'))?.sess)) as Record<string, unknown>;
+        let writes = 0;
+        const count = () => writes++;
+        t.db.on('query', (q: { sql: string }) => {
+          if (/^\s*(insert|update)/i.test(q.sql) && q.sql.includes('lms_sessions')) count();
+        });
+        await call((done) => store.set('step-sid', data({ mfa: 'pending' }), done));
+        assert.equal(writes, 1);
+        // A door saves before it answers; express-session saves the same again at the end of the response.
+        now += 5;
+        await call((done) => store.set('step-sid', data({ mfa: 'pending' }), done));
+        assert.equal(writes, 1, 'the same contents a moment later: no second write');
+        await call((done) => store.set('step-sid', data({ mfa: 'passed' }), done));
+        assert.equal(writes, 2, 'changed contents are written');
+        assert.equal((await stored()).mfa, 'passed');
+        // Another instance writes other contents; this one, having read them, goes back to its own: written.
+        const other = new KnexSessionStore({ db: t.db, now: () => now, touchAfterMs: 60_000 });
+        await call((done) => other.set('step-sid', data({ mfa: 'pending' }), done));
+        await call((done) => store.get('step-sid', done));
+        await call((done) => store.set('step-sid', data({ mfa: 'passed' }), done));
+        assert.equal((await stored()).mfa, 'passed', 'contents changed elsewhere since are written over, as before');
+        // A destroyed session is written again by a save, as before (express-session's regenerate saves the new id).
+        await call((done) => store.destroy('step-sid', done));
+        await call((done) => store.set('step-sid', data({ mfa: 'passed' }), done));
+        assert.equal((await stored()).mfa, 'passed');
+        // Past touchAfterMs the same contents are written, to move the stored expiry.
+        const before = writes;
+        now += 61_000;
+        await call((done) => store.set('step-sid', data({ mfa: 'passed' }), done));
+        assert.equal(writes, before + 1);
+      } finally {
+        await t.drop();
+      }
+    });
+
     it('migration 002 hashes the ids of existing sessions and records their user, so nobody is logged out', async () => {
       const t = await createTestDatabase(kind);
       try {

@@ -1,5 +1,6 @@
 import express, { type Express, Router } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
+import { operationScope } from '../operationScope.ts';
 import { authenticateApiCaller } from './apiCaller.ts';
 import { apiErrors, sendApiError } from './apiErrors.ts';
 import { mfaRoutes } from './mfaRoutes.ts';
@@ -26,6 +27,7 @@ export interface MfaApiOptions {
  */
 export function createMfaApi(options: MfaApiOptions): { mount(app: Express): void } {
   const router = Router();
+  router.use(operationScope());
   router.use(express.json({ limit: '16kb' }));
   router.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');

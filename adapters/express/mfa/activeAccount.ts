@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
+import { findHostUser } from '../../../plugin/engine/findHostUser.ts';
 import { rememberSessionUser, sessionUserId } from './webSession.ts';
 
 /**
@@ -15,7 +16,8 @@ export function activeAccountOnly(plugin: MfaPlugin, options: { loginPath: strin
     const userId = sessionUserId(req);
     if (!userId) return next();
     try {
-      const user = await plugin.registry.host.findUserById(userId);
+      // Shared with the engine's own look-up later in this request (operation scope).
+      const user = await findHostUser(plugin.registry.host, userId);
       if (user && !user.suspended) {
         rememberSessionUser(res, user);
         return next();

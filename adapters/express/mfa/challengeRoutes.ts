@@ -1,6 +1,7 @@
 import { type Request, type Response, Router } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import { isMfaError } from '../../../plugin/errors.ts';
+import { outsideOperationScope } from '../../../plugin/store/operationScope.ts';
 import { STATUS_BY_ERROR_CODE } from '../errorHandler.ts';
 import { approvalAnswer } from './approvalProgress.ts';
 import { factoryById, isApprovalFactor } from './factorViews.ts';
@@ -132,7 +133,8 @@ export function challengeRoutes(options: ChallengeRoutesOptions): Router {
           // A generator hears return() only at its next yield, which an unchanged status never
           // reaches: without this, a page left waiting would be polled for as long as the login lives.
           if (req.socket.destroyed) return;
-          status = await approvalStatus(req);
+          // Each poll reads afresh, not what the request's operation scope kept.
+          status = await outsideOperationScope(() => approvalStatus(req));
         }
       }
       await sendServerSentEvents(req, res, statuses());

@@ -5,6 +5,7 @@ import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import type { AttemptStatus } from '../../../plugin/engine/mfaEngine.ts';
 import type { RequestFacts } from '../../../plugin/spi/factor.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
+import { withOperationScope } from '../../../plugin/store/operationScope.ts';
 import { approvalAnswer } from './approvalProgress.ts';
 import { authenticateFactor } from '../passport/doorPassport.ts';
 import { factoryById, isApprovalFactor } from './factorViews.ts';
@@ -166,46 +167,50 @@ export function createMfaTokenDoor(options: { plugin: MfaPlugin }): MfaTokenDoor
   }
 
   return {
-    async beforeTokenIssue(call, user, service) {
-      const fields = readFields(call);
-      if ('allow' in fields) return fields;
-      const facts = requestFacts(call.req, await plugin.settings.snapshot());
-      const opened = await engine.openAttempt({ user, door: 'token', facts, service, withHandle: true });
-      if (opened.outcome === 'not_required') {
-        // Noted, so that an admin who later switches "Enable MFA for the mobile app" on is told which tokens skipped MFA.
-        await plugin.audit.record({ event: 'service_token_issued', userId: user.id, actor: user.username, door: 'token', ip: facts.ip, detail: { service, ...ISSUED_WITHOUT_MFA } });
-        return { allow: true };
-      }
-      // A passed attempt is spent on this one token, never reused for another.
-      if (opened.outcome === 'passed') return (await engine.consume(opened.attempt.id)) ? { allow: true } : tokenExpired();
-      if (!opened.handle || opened.outcome !== 'pending') return required(opened, opened.handle ?? '');
-      if (fields.send) return send(opened, opened.handle, fields);
-      if (fields.code === undefined) return required(opened, opened.handle);
-      return verify(call, opened, opened.handle, fields.code, fields.factor, facts);
-    },
-
-    async continueTokenLogin(call) {
-      const handle = call.field('mfa_token');
-      if (handle === undefined) return null;
-      if (handle === null) return invalidField('mfa_token');
-      const fields = readFields(call);
-      if ('allow' in fields) return fields;
-      const facts = requestFacts(call.req, await plugin.settings.snapshot());
-      let status: AttemptStatus;
-      try {
-        const attempt = await engine.findByHandle(handle);
-        // A platform's attempt (Keycloak's direct grant) is not an LMS token login, even for the site's own user.
-        if (attempt.door !== 'token' || isBridgeService(attempt.service)) return tokenExpired();
-        status = await engine.status(attempt.id, facts);
-      } catch (error) {
-        return refusalForError(error, {});
-      }
-      // Only the call that passes the attempt spends it: one that finds it passed came second.
-      if (status.attempt.status !== 'pending') return tokenExpired();
-      if (status.outcome !== 'pending') return required(status, handle);
-      if (fields.send) return send(status, handle, fields);
-      if (fields.code === undefined) return (await poll(call, status, handle, facts)) ?? refusal('missingparam', 'A required parameter (mfa_code) was missing', retryFor(status, handle));
-      return verify(call, status, handle, fields.code, fields.factor, facts);
-    },
+    // Each call is one operation: status and verify share what they read (operationScope.ts).
+    beforeTokenIssue: (call, user, service) => withOperationScope(() => beforeTokenIssue(call, user, service)),
+    continueTokenLogin: (call) => withOperationScope(() => continueTokenLogin(call)),
   };
+
+  async function beforeTokenIssue(call: TokenDoorCall, user: HostUser, service: string): Promise<TokenDoorDecision> {
+    const fields = readFields(call);
+    if ('allow' in fields) return fields;
+    const facts = requestFacts(call.req, await plugin.settings.snapshot());
+    const opened = await engine.openAttempt({ user, door: 'token', facts, service, withHandle: true });
+    if (opened.outcome === 'not_required') {
+      // Noted, so that an admin who later switches "Enable MFA for the mobile app" on is told which tokens skipped MFA.
+      await plugin.audit.record({ event: 'service_token_issued', userId: user.id, actor: user.username, door: 'token', ip: facts.ip, detail: { service, ...ISSUED_WITHOUT_MFA } });
+      return { allow: true };
+    }
+    // A passed attempt is spent on this one token, never reused for another.
+    if (opened.outcome === 'passed') return (await engine.consume(opened.attempt.id)) ? { allow: true } : tokenExpired();
+    if (!opened.handle || opened.outcome !== 'pending') return required(opened, opened.handle ?? '');
+    if (fields.send) return send(opened, opened.handle, fields);
+    if (fields.code === undefined) return required(opened, opened.handle);
+    return verify(call, opened, opened.handle, fields.code, fields.factor, facts);
+  }
+
+  async function continueTokenLogin(call: TokenDoorCall): Promise<TokenDoorContinuation | null> {
+    const handle = call.field('mfa_token');
+    if (handle === undefined) return null;
+    if (handle === null) return invalidField('mfa_token');
+    const fields = readFields(call);
+    if ('allow' in fields) return fields;
+    const facts = requestFacts(call.req, await plugin.settings.snapshot());
+    let status: AttemptStatus;
+    try {
+      const attempt = await engine.findByHandle(handle);
+      // A platform's attempt (Keycloak's direct grant) is not an LMS token login, even for the site's own user.
+      if (attempt.door !== 'token' || isBridgeService(attempt.service)) return tokenExpired();
+      status = await engine.status(attempt.id, facts);
+    } catch (error) {
+      return refusalForError(error, {});
+    }
+    // Only the call that passes the attempt spends it: one that finds it passed came second.
+    if (status.attempt.status !== 'pending') return tokenExpired();
+    if (status.outcome !== 'pending') return required(status, handle);
+    if (fields.send) return send(status, handle, fields);
+    if (fields.code === undefined) return (await poll(call, status, handle, facts)) ?? refusal('missingparam', 'A required parameter (mfa_code) was missing', retryFor(status, handle));
+    return verify(call, status, handle, fields.code, fields.factor, facts);
+  }
 }

@@ -3,6 +3,7 @@ import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import { loginPassTime } from '../../../plugin/engine/recentMfaPass.ts';
 import { MfaError } from '../../../plugin/errors.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
+import { operationScope } from '../operationScope.ts';
 import { activeAccountOnly } from './activeAccount.ts';
 import { challengeRoutes } from './challengeRoutes.ts';
 import { factorAssets } from './factorAssets.ts';
@@ -59,6 +60,7 @@ export function createMfaWebDoor(options: MfaWebDoorOptions): MfaWebDoor {
 
   return {
     mount(app) {
+      app.use(operationScope());
       // Files need no account: before the account check, so a page of a factor loads its script for anyone.
       app.use(factorAssets(plugin));
       app.use(activeAccountOnly(plugin, { loginPath }));

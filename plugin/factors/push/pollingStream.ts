@@ -1,3 +1,5 @@
+import { outsideOperationScope } from '../../store/operationScope.ts';
+
 /** One step of a stream: an event to send, nothing new this time, or the end. */
 export type StreamStep = { event: string; data: unknown } | 'nothing' | 'end';
 
@@ -27,7 +29,8 @@ export function pollingStream(look: () => Promise<StreamStep>, options: { everyM
     },
     async next() {
       while (!stopped && Date.now() < endAt) {
-        const step = await look();
+        // Each look reads the database afresh, not what the request's operation scope kept.
+        const step = await outsideOperationScope(look);
         if (stopped || step === 'end') break;
         if (step !== 'nothing') return { value: step, done: false };
         await pause();

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { forgetRead, rememberedRead, writeThrough } from '../operationScope.ts';
 import type { FactorRecord, FactorRecordChange, FactorRecords, NewFactorRecord } from '../../spi/factorStorage.ts';
 
 interface Row {
@@ -16,6 +17,22 @@ interface Row {
 }
 
 const TABLE = 'mfa_user_factors';
+
+/** The key under which an operation scope keeps a user's rows of every factor (see `list`). */
+const userRowsKey = (userId: string) => `mfa_user_factors:${userId}`;
+
+/**
+ * Every row of the user, of every factor: within an operation scope, read once until a
+ * write drops it. Only for code that reads rows by the user (the factors' stores, a reseal).
+ */
+export function userFactorRows(db: Knex, userId: string): Promise<Row[]> {
+  return rememberedRead(db, userRowsKey(userId), () => db<Row>(TABLE).where({ user_id: userId }).orderBy('id'));
+}
+
+/** For a write to mfa_user_factors made outside these stores (a reseal, an admin reset): the scope reads the user's rows again. */
+export function forgetUserFactorRows(db: Knex, userId: string): void {
+  forgetRead(db, userRowsKey(userId));
+}
 
 /**
  * One factor's records in mfa_user_factors: every query names the factor, so a factor
@@ -53,11 +70,24 @@ export class FactorRecordStore<TData> implements FactorRecords<TData> {
     return db<Row>(TABLE).where({ factor: this.factor });
   }
 
+  /**
+   * Within an operation scope, one query reads the user's rows of every factor (the index
+   * on user_id, factor serves it), shared by every factor's store on the same database:
+   * scoring an attempt asks each factor whether it is set up. Any write here drops them.
+   * A factor's own check still ends in a compare-and-swap on `version`, so a row changed
+   * by another request meanwhile is refused there, never used twice.
+   */
   async list(userId: string, which: 'confirmed' | 'pending' | 'all' = 'confirmed'): Promise<Array<FactorRecord<TData>>> {
-    const query = this.mine().where({ user_id: userId }).orderBy('id');
-    if (which === 'confirmed') query.whereNotNull('confirmed_at');
-    if (which === 'pending') query.whereNull('confirmed_at');
-    return (await query).map((row) => this.toRecord(row));
+    const rows = await userFactorRows(this.db, userId);
+    return rows
+      .filter((row) => row.factor === this.factor)
+      .filter((row) => (which === 'confirmed' ? row.confirmed_at !== null : which === 'pending' ? row.confirmed_at === null : true))
+      .map((row) => this.toRecord(row));
+  }
+
+  /** A write to a user's records: what the scope remembered of them is dropped. */
+  private changing<T>(userId: string, write: () => Promise<T>): Promise<T> {
+    return writeThrough(this.db, userRowsKey(userId), write);
   }
 
   async get(userId: string, id: number): Promise<FactorRecord<TData> | null> {
@@ -76,7 +106,11 @@ export class FactorRecordStore<TData> implements FactorRecords<TData> {
     return Number((row as { n?: number | string } | undefined)?.n ?? 0);
   }
 
-  async insert(userId: string, record: NewFactorRecord<TData>): Promise<FactorRecord<TData> | null> {
+  insert(userId: string, record: NewFactorRecord<TData>): Promise<FactorRecord<TData> | null> {
+    return this.changing(userId, () => this.insertRow(userId, record));
+  }
+
+  private async insertRow(userId: string, record: NewFactorRecord<TData>): Promise<FactorRecord<TData> | null> {
     const now = this.now();
     const row = {
       user_id: userId,
@@ -101,7 +135,11 @@ export class FactorRecordStore<TData> implements FactorRecords<TData> {
     return this.toRecord({ ...row, id, last_used_at: null } as Row);
   }
 
-  async update(record: FactorRecord<TData>, change: FactorRecordChange<TData>): Promise<boolean> {
+  update(record: FactorRecord<TData>, change: FactorRecordChange<TData>): Promise<boolean> {
+    return this.changing(record.userId, () => this.updateRow(record, change));
+  }
+
+  private async updateRow(record: FactorRecord<TData>, change: FactorRecordChange<TData>): Promise<boolean> {
     const set: Record<string, unknown> = { version: record.version + 1 };
     if (change.label !== undefined) set.label = change.label;
     if (change.data !== undefined) set.data = JSON.stringify(change.data);
@@ -111,7 +149,11 @@ export class FactorRecordStore<TData> implements FactorRecords<TData> {
     return changed === 1;
   }
 
-  async confirmReplacing(userId: string, pending: ReadonlyArray<FactorRecord<TData>>): Promise<boolean> {
+  confirmReplacing(userId: string, pending: ReadonlyArray<FactorRecord<TData>>): Promise<boolean> {
+    return this.changing(userId, () => this.confirmReplacingRows(userId, pending));
+  }
+
+  private async confirmReplacingRows(userId: string, pending: ReadonlyArray<FactorRecord<TData>>): Promise<boolean> {
     if (pending.length === 0) return false;
     const now = this.now();
     try {
@@ -135,13 +177,13 @@ export class FactorRecordStore<TData> implements FactorRecords<TData> {
 
   async remove(userId: string, id: number): Promise<boolean> {
     if (!Number.isSafeInteger(id)) return false;
-    return (await this.mine().where({ id, user_id: userId }).delete()) === 1;
+    return (await this.changing(userId, () => this.mine().where({ id, user_id: userId }).delete())) === 1;
   }
 
-  async removeAll(userId: string, options: { pendingBefore?: number } = {}): Promise<number> {
+  removeAll(userId: string, options: { pendingBefore?: number } = {}): Promise<number> {
     const query = this.mine().where({ user_id: userId });
     if (options.pendingBefore !== undefined) query.whereNull('confirmed_at').where('created_at', '<', options.pendingBefore);
-    return query.delete();
+    return this.changing(userId, async () => query.delete());
   }
 }
 
