@@ -116,9 +116,12 @@ export async function measureScale(dataDir: string, log: (line: string) => void)
   const big = await scaleDatabase('mfa_bench', CONFIG.scaleUsers, dataDir, log);
   try {
     const sums = { small: { p50: 0, p99: 0, done: 0, failed: 0 }, big: { p50: 0, p99: 0, done: 0, failed: 0 } };
+    // Each side's users drawn once for every round: a user drawn twice within one TOTP step would answer "used already".
+    const perRound = Math.ceil(CONFIG.scaleVerifications / CONFIG.rounds);
+    const drawn = { small: await randomUsers(small.site.db, small.users, perRound * CONFIG.rounds), big: await randomUsers(big.site.db, big.users, perRound * CONFIG.rounds) };
     for (let round = 0; round < CONFIG.rounds; round++) {
       for (const [side, scale] of [['small', small], ['big', big]] as const) {
-        const users = await randomUsers(scale.site.db, scale.users, Math.ceil(CONFIG.scaleVerifications / CONFIG.rounds));
+        const users = drawn[side].slice(round * perRound, (round + 1) * perRound);
         const handles = await openTokenAttempts(scale.site.plugin, users);
         const r = await runLoad({ kind: 'verifyLatency', origin: scale.listening.origin, handles, totp: scale.totp, connections: CONFIG.scaleConnections, seconds: 60 });
         if (r.failed > 0) log(`  P4 ${side}: ${r.failed} failed (${r.firstFailure})`);
