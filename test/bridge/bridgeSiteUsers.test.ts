@@ -4,7 +4,7 @@ import { runCliInProcess } from '../cli/runCliInProcess.ts';
 import { bridgeClientOn } from '../support/bridgeReferenceClient.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { AppTestKit, assertMoodleError, MoodleAppClient } from '../support/moodleApp.ts';
-import { createTestSite, type TestSite } from '../support/testSite.ts';
+import { createTestSite, TEST_PASSWORD, type TestSite } from '../support/testSite.ts';
 
 const PLATFORM = 'keycloak';
 
@@ -74,7 +74,7 @@ for (const kind of databaseKinds) {
       const opened = await client.post('/bridge/v1/attempts', { ...keycloakUser('grace'), door: 'token' }).expect(200);
       assert.equal(opened.body.outcome, 'pending');
       const app = new MoodleAppClient(site, 'POST');
-      const lifted = await app.call({ username: 'grace', password: 'wrong-on-purpose', mfa_token: opened.body.attempt, mfa_code: await kit.nextTotp('grace') });
+      const lifted = await app.call({ username: 'grace', password: TEST_PASSWORD, mfa_token: opened.body.attempt, mfa_code: await kit.nextTotp('grace') });
       assert.equal(lifted.body.token, undefined, 'no LMS token from a Keycloak attempt handle');
       const still = await client.get(`/bridge/v1/attempts/${opened.body.attempt}`).expect(200);
       assert.equal(still.body.outcome, 'pending', 'and the attempt is untouched');
