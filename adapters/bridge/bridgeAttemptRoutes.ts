@@ -1,19 +1,12 @@
 import { Router } from 'express';
 import type { Bridge } from '../../plugin/bridge/createBridge.ts';
-import { isMfaError, MfaError } from '../../plugin/errors.ts';
+import { bridgeService } from '../../plugin/bridge/platformUsers.ts';
+import { isMfaError } from '../../plugin/errors.ts';
 import { asyncRoute } from '../express/asyncRoute.ts';
 import { attemptAnswer, notRequiredAnswer } from './bridgeAnswers.ts';
-import { bridgeService } from '../../plugin/bridge/platformUsers.ts';
-import { clientAttempt, currentAnswer } from './bridgeAttempts.ts';
+import { callingUser, clientAttempt, currentAnswer } from './bridgeAttempts.ts';
 import { challengeInput, openAttemptInput, parseInput, verifyInput } from './bridgeInput.ts';
-import { answer, bridgeBody, bridgeClient, noteCall } from './bridgeRequests.ts';
-
-/** The platform a body names must be the client's own: a client speaks for one platform's users. */
-export function requireOwnPlatform(platform: string, clientPlatform: string): void {
-  if (platform !== clientPlatform) {
-    throw new MfaError('FORBIDDEN', `This client speaks for platform "${clientPlatform}", not "${platform}".`, { field: 'platform' });
-  }
-}
+import { answer, bridgeBody, noteCall } from './bridgeRequests.ts';
 
 /**
  * The attempt calls of /bridge/v1 (bridge-protocol.md): open one for a platform user
@@ -26,13 +19,11 @@ export function bridgeAttemptRoutes(bridge: Bridge): Router {
 
   router.post('/attempts', asyncRoute(async (req, res) => {
     const input = parseInput(openAttemptInput, bridgeBody(res));
-    const client = bridgeClient(res);
-    requireOwnPlatform(input.platform, client.platform);
-    const user = await bridge.platformUsers.resolve(input, client.userSource);
-    noteCall(res, { userId: user.id, door: input.door });
+    const user = await callingUser(bridge, res, input);
+    noteCall(res, { door: input.door });
     const facts = { ip: input.ip ?? null, userAgent: input.userAgent ?? null };
     // The token door obeys "Enable MFA for the mobile app" (mobile_app_mfa), as login/token.php does.
-    const opened = await engine.openAttempt({ user, door: input.door, facts, withHandle: true, service: bridgeService(client.platform) });
+    const opened = await engine.openAttempt({ user, door: input.door, facts, withHandle: true, service: bridgeService(input.platform) });
     if (opened.outcome === 'not_required' || !('handle' in opened) || !opened.handle) {
       noteCall(res, { outcome: 'not_required' });
       return answer(bridge, req, res, 200, notRequiredAnswer());

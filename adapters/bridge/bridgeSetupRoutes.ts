@@ -7,9 +7,8 @@ import type { HostUser } from '../../plugin/spi/host.ts';
 import type { DisplayBlock } from '../../plugin/spi/factorPresentation.ts';
 import { asyncRoute } from '../express/asyncRoute.ts';
 import { isHeldCodeFactor } from '../express/mfa/factorViews.ts';
-import { requireOwnPlatform } from './bridgeAttemptRoutes.ts';
 import { attemptAnswer } from './bridgeAnswers.ts';
-import { clientAttempt } from './bridgeAttempts.ts';
+import { callingUser, clientAttempt, requireOwnPlatform } from './bridgeAttempts.ts';
 import { beginSetupInput, confirmSetupInput, parseInput } from './bridgeInput.ts';
 import { answer, bridgeBody, bridgeClient, noteCall } from './bridgeRequests.ts';
 
@@ -46,10 +45,7 @@ export function bridgeSetupRoutes(bridge: Bridge): Router {
 
   router.post('/users/setup/totp', asyncRoute(async (req, res) => {
     const input = parseInput(beginSetupInput, bridgeBody(res));
-    const client = bridgeClient(res);
-    requireOwnPlatform(input.platform, client.platform);
-    const user = await bridge.platformUsers.resolve(input, client.userSource);
-    noteCall(res, { userId: user.id });
+    const user = await callingUser(bridge, res, input);
     await requireNothingSetUp(bridge, user);
     const factory = await authenticatorFactor(bridge);
     noteCall(res, { factor: factory.id });
