@@ -13,6 +13,7 @@ import { FactorRegistry } from './engine/factorRegistry.ts';
 import { FailureCounter } from './engine/failureCounter.ts';
 import { MfaEngine } from './engine/mfaEngine.ts';
 import { PasswordLogins } from './engine/passwordLogins.ts';
+import { MfaLogin } from './login/mfaLogin.ts';
 import { builtInFactors } from './factors/index.ts';
 import { TrustedDevices, trustedDeviceFactor } from './factors/trusted-device/index.ts';
 import { buildManifest } from './manifest/buildManifest.ts';
@@ -62,6 +63,8 @@ export interface MfaPlugin {
   settings: SettingsStore;
   audit: AuditLog;
   engine: MfaEngine;
+  /** The login protocol: one call per user step (start, answer, challenge, status, finish), for every door and host. */
+  login: MfaLogin;
   enrolment: FactorEnrolment;
   registry: FactorRegistry;
   trustedDevices: TrustedDevices;
@@ -138,6 +141,7 @@ export function createMfaPlugin(options: MfaPluginOptions): MfaPlugin {
     settings,
     audit,
     engine,
+    login: new MfaLogin({ engine, registry, settings, now }),
     enrolment,
     registry,
     trustedDevices,

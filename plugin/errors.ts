@@ -12,6 +12,10 @@ export type MfaErrorCode =
   | 'INVALID_CODE'
   | 'FACTOR_LOCKED'
   | 'FACTOR_NOT_AVAILABLE'
+  /** Several factors fit an answer and the caller must say which (`details.factors`). */
+  | 'FACTOR_REQUIRED'
+  /** An approval on another device was asked for and not given yet: ask again in a moment (nothing was counted). */
+  | 'APPROVAL_PENDING'
   | 'ATTEMPT_EXPIRED'
   | 'ATTEMPT_FAILED'
   | 'SETUP_REQUIRED'

@@ -17,6 +17,9 @@ export const STATUS_BY_ERROR_CODE: Record<MfaErrorCode, number> = {
   RECENT_MFA_REQUIRED: 403,
   RATE_LIMITED: 429,
   FACTOR_NOT_AVAILABLE: 400,
+  FACTOR_REQUIRED: 400,
+  // Asked before the approval was given: nothing wrong, not yet.
+  APPROVAL_PENDING: 409,
   INVALID_INPUT: 400,
   UNKNOWN_SETTING: 400,
   INVALID_SETTING: 400,

@@ -93,6 +93,11 @@ export class FactorRegistry {
     return factory;
   }
 
+  /** What clients keep for the factors and send back (cookies a door reads into RequestFacts.credentials). */
+  clientCredentialNames(): readonly string[] {
+    return this.all().flatMap((f) => f.clientCredentials ?? []);
+  }
+
   /** The factor's own tables (for the admin tools, which run without a settings snapshot). */
   ownTables(factory: AnyFactorProviderFactory, db: Knex = this.deps.db): OwnTables {
     return ownTablesFor(db, factory.id, factory.tables ?? [], ENGINE_TABLES);

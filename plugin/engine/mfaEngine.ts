@@ -92,6 +92,20 @@ export class MfaEngine {
     return this.evaluate(attempt, user, await this.deps.settings.snapshot(), facts);
   }
 
+  /** An attempt by id, in any status, or ATTEMPT_EXPIRED. */
+  async findById(attemptId: string): Promise<StoredAttempt> {
+    const attempt = await this.deps.attempts.find(attemptId);
+    if (!attempt) throw expired();
+    return attempt;
+  }
+
+  /** The attempt's user, or ATTEMPT_FAILED when the account is gone or suspended. */
+  async userOf(attempt: StoredAttempt): Promise<HostUser> {
+    const user = await findHostUser(this.deps.host, attempt.userId);
+    if (!user || user.suspended) throw new MfaError('ATTEMPT_FAILED', 'This account cannot log in. Contact your administrator.');
+    return user;
+  }
+
   /** The attempt behind a token door handle (mfa_token), or ATTEMPT_EXPIRED. */
   async findByHandle(handle: string): Promise<StoredAttempt> {
     const attempt = await this.deps.attempts.findByHandleHash(hashToken(handle));
@@ -219,9 +233,7 @@ export class MfaEngine {
         ? new MfaError('ATTEMPT_FAILED', 'This login was refused. Log in again, or contact your administrator.')
         : expired();
     }
-    const user = await findHostUser(this.deps.host, attempt.userId);
-    if (!user || user.suspended) throw new MfaError('ATTEMPT_FAILED', 'This account cannot log in. Contact your administrator.');
-    return { attempt, user };
+    return { attempt, user: await this.userOf(attempt) };
   }
 
   /**

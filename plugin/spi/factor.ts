@@ -36,8 +36,28 @@ export interface AttemptView {
 export interface RequestFacts {
   ip: string | null;
   userAgent: string | null;
-  /** The "trust this device" cookie's value, when the browser sent one. */
-  trustedDeviceToken?: string | null;
+  /**
+   * What the client kept from an earlier pass and sent back (a browser's cookies), by the
+   * names factors declare in `clientCredentials`: a trusted device's token.
+   */
+  credentials?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Something a factor hands the client to keep after a pass and send back on a later login
+ * (the door makes it a cookie): a trusted device's token. `name` is one of the factor's
+ * `clientCredentials`.
+ */
+export interface ClientCredential {
+  name: string;
+  value: string;
+  maxAgeMs: number;
+}
+
+/** Something a factor offers to do once the login passes, which the user may tick: `field` comes back when ticked. */
+export interface FactorPassOffer {
+  field: string;
+  label: string;
 }
 
 export interface FactorContext {
@@ -143,6 +163,10 @@ export interface FactorProvider<TSetup extends object = object, TChallenge exten
    * (doors pass request bodies), and throws INVALID_INPUT for what is no answer at all.
    */
   verify?(attempt: AttemptView, user: HostUser, input: TInput): Promise<VerifyOutcome>;
+  /** What it offers to do once a login passes ("Trust this device for 24 hours"); null: nothing now. */
+  passOffer?(): FactorPassOffer | null;
+  /** The user ticked the offer and the login passed: what the client keeps (afterwards sent back in `RequestFacts.credentials`). */
+  afterPass?(attempt: AttemptView, user: HostUser, facts: RequestFacts): Promise<ClientCredential | null>;
   /** After a pass with this factor, somewhere to land other than the page first asked for; null: no. */
   landingAfterPass?(user: HostUser): Promise<FactorLanding | null>;
   /** Devices the user has set up with this factor. */
@@ -229,6 +253,8 @@ export interface FactorProviderFactory<TSetup extends object = object, TChalleng
     removeUser(tables: OwnTables, userId: string, now: number): Promise<number>;
     countUsers(tables: OwnTables, now: number): Promise<number>;
   };
+  /** Names of what its clients keep and send back (ClientCredential), which the doors read into `RequestFacts.credentials`. */
+  clientCredentials?: readonly string[];
   /** The audit event written when a user removes one of its devices, instead of `factor_removed` (no security mail: `trusted_device_revoked`). */
   removedEvent?: AuditEventName;
   /** The security mail on `factor_added`, when the generic one does not fit. */

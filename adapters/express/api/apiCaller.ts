@@ -4,7 +4,7 @@ import { bearerKind } from '../../../plugin/credentials/bearerToken.ts';
 import { passWithCode } from '../../../plugin/engine/passWithCode.ts';
 import { MfaError } from '../../../plugin/errors.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
-import { requestFacts } from '../mfa/requestFacts.ts';
+import { clientIp, requestFacts } from '../mfa/requestFacts.ts';
 import { factorVerifier } from './factorVerifier.ts';
 import { ApiRefusal } from './apiErrors.ts';
 import { checkApiPassword } from './apiPassword.ts';
@@ -66,7 +66,7 @@ export function authenticateApiCaller(plugin: MfaPlugin) {
     }
     if (kind === 'identityToken') {
       const settings = await plugin.settings.snapshot();
-      const token = await plugin.identityTokens.authenticate(bearer, requestFacts(req, settings).ip);
+      const token = await plugin.identityTokens.authenticate(bearer, clientIp(req, settings));
       const user = token && (await host.findUserById(token.userId));
       if (!token || !user || user.suspended) throw new MfaError('INVALID_TOKEN', INVALID_CREDENTIAL);
       return { user, via: 'identity_token', mfaPassedAt: null, scope: token.scope, loggedInAt: null, tokenId: token.tokenId };
@@ -85,7 +85,7 @@ export function authenticateApiCaller(plugin: MfaPlugin) {
     const code = req.get(MFA_CODE_HEADER)?.trim() || null;
     const now = plugin.now();
     try {
-      const result = await passWithCode({ engine: plugin.engine, user, door: 'api', facts: requestFacts(req, settings), code, now, verify: verifyWithPassport(req, res) });
+      const result = await passWithCode({ engine: plugin.engine, user, door: 'api', facts: requestFacts(req, settings, plugin.registry), code, now, verify: verifyWithPassport(req, res) });
       if (result.kind === 'passed') return { user, via: 'basic', mfaPassedAt: result.mfaPassedAt, scope: 'all', loggedInAt: now };
       throw new MfaError('MFA_CODE_REQUIRED', `This user has MFA enabled: send a current code in the ${MFA_CODE_HEADER} header, or create a session with POST /api/v1/session.`, {
         factors: result.codeFactors,

@@ -8,7 +8,7 @@ import type { DisplayBlock } from '../../../plugin/spi/factorPresentation.ts';
 import { factorView } from '../../../web/pages/mfa/factorView.ts';
 import { asyncRoute } from '../asyncRoute.ts';
 import { isHeldCodeFactor } from '../mfa/factorViews.ts';
-import { requestFacts } from '../mfa/requestFacts.ts';
+import { clientIp, requestFacts } from '../mfa/requestFacts.ts';
 import { apiCaller, authenticateApiCaller } from './apiCaller.ts';
 import { refuseIdentityTokens, requireRecentMfa } from './accountChanges.ts';
 
@@ -43,7 +43,7 @@ export function mfaRoutes(plugin: MfaPlugin): Router {
     const settings = await plugin.settings.snapshot();
     const factory = keyFactor(plugin, settings);
     const label = typeof req.body?.label === 'string' ? req.body.label : '';
-    const setup = await plugin.enrolment.beginSetup(caller.user, factory.id, { label, ip: requestFacts(req, settings).ip });
+    const setup = await plugin.enrolment.beginSetup(caller.user, factory.id, { label, ip: clientIp(req, settings) });
     const step = factory.presentation?.presentSetup?.(setup);
     const secret = step && blockOf(step.blocks, 'secret');
     const qr = step && blockOf(step.blocks, 'qr');
@@ -67,7 +67,7 @@ export function mfaRoutes(plugin: MfaPlugin): Router {
     const settings = await plugin.settings.snapshot();
     const factory = keyFactor(plugin, settings);
     if (typeof body.code !== 'string' || body.code.trim() === '') throw new MfaError('INVALID_INPUT', `Send the code your ${factorView(factory).inSentence} shows now: {"code": "123456"}.`, { field: 'code' });
-    const device = await plugin.enrolment.confirmSetup(caller.user, factory.id, { code: body.code, setupId: body.setupId, label: body.label }, { actor: caller.user.username, ip: requestFacts(req, settings).ip });
+    const device = await plugin.enrolment.confirmSetup(caller.user, factory.id, { code: body.code, setupId: body.setupId, label: body.label }, { actor: caller.user.username, ip: clientIp(req, settings) });
     res.status(201).json({ enabled: true, device: { id: device.id, factor: device.factor, label: device.label } });
   }));
 
@@ -76,7 +76,7 @@ export function mfaRoutes(plugin: MfaPlugin): Router {
     await requireRecentMfa(plugin, caller);
     const settings = await plugin.settings.snapshot();
     const factory = keyFactor(plugin, settings);
-    const ip = requestFacts(req, settings).ip;
+    const ip = clientIp(req, settings);
     const devices = (await plugin.enrolment.devices(caller.user)).filter((d) => d.factor === factory.id);
     if (devices.length === 0) throw new MfaError('NOT_FOUND', `This account has no ${factorView(factory).inSentence} to remove.`);
     for (const device of devices) await plugin.enrolment.remove(caller.user, factory.id, device.id, { actor: caller.user.username, ip });

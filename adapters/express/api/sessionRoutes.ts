@@ -37,7 +37,7 @@ export function sessionRoutes(plugin: MfaPlugin): Router {
     const user = await checkApiPassword(plugin, req, username, password);
     if (!user) throw new MfaError('INVALID_LOGIN', 'Wrong username or password.');
     const settings = await plugin.settings.snapshot();
-    const facts = requestFacts(req, settings);
+    const facts = requestFacts(req, settings, plugin.registry);
     const result = await passWithCode({ engine: plugin.engine, user, door: 'api', facts, code: code?.trim(), factor, now: plugin.now(), verify: verifyWithPassport(req, res) });
     if (result.kind === 'code_required') throw new MfaError('MFA_CODE_REQUIRED', MFA_CODE_MISSING, { factors: result.codeFactors });
     const opened = await plugin.apiSessions.open(user.id, { hours: settings.integer('api_session_hours'), mfaPassedAt: result.mfaPassedAt, ip: facts.ip });

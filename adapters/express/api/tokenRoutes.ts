@@ -4,7 +4,7 @@ import { parseIdentityTokenRequest } from '../../../plugin/credentials/identityT
 import { listUserTokens, revokeUserToken, type UserToken } from '../../../plugin/credentials/userTokens.ts';
 import { MfaError } from '../../../plugin/errors.ts';
 import { asyncRoute } from '../asyncRoute.ts';
-import { requestFacts } from '../mfa/requestFacts.ts';
+import { clientIp, requestFacts } from '../mfa/requestFacts.ts';
 import { apiCaller, authenticateApiCaller } from './apiCaller.ts';
 import { refuseIdentityTokens, requireRecentMfa } from './accountChanges.ts';
 
@@ -28,7 +28,7 @@ export function tokenRoutes(plugin: MfaPlugin): Router {
     await requireRecentMfa(plugin, caller);
     const request = parseIdentityTokenRequest((req.body ?? {}) as Record<string, unknown>, Object.keys(plugin.identityTokenScopes), plugin.now());
     const settings = await plugin.settings.snapshot();
-    const { token, record } = await plugin.identityTokens.create(caller.user.id, request, { ip: requestFacts(req, settings).ip, door: 'api' });
+    const { token, record } = await plugin.identityTokens.create(caller.user.id, request, { ip: clientIp(req, settings), door: 'api' });
     res.status(201).set('Cache-Control', 'no-store').json({
       id: `identity:${record.id}`,
       token,
@@ -49,7 +49,7 @@ export function tokenRoutes(plugin: MfaPlugin): Router {
     const caller = apiCaller(res);
     refuseIdentityTokens(caller);
     const settings = await plugin.settings.snapshot();
-    const revoked = await revokeUserToken(deps, caller.user, String(req.params.id), { actor: caller.user.username, ip: requestFacts(req, settings).ip, door: 'api' });
+    const revoked = await revokeUserToken(deps, caller.user, String(req.params.id), { actor: caller.user.username, ip: clientIp(req, settings), door: 'api' });
     if (!revoked) throw new MfaError('NOT_FOUND', 'No token with that id on your account (it may have been revoked already). GET /api/v1/tokens lists them.');
     res.status(204).end();
   }));

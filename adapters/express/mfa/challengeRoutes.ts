@@ -91,7 +91,7 @@ export function challengeRoutes(options: ChallengeRoutesOptions): Router {
     if (!marker?.attemptId) return { outcome: 'expired', next: expiredNext };
     const factorId = typeof req.query.factor === 'string' ? req.query.factor : '';
     try {
-      const answer = await approvalAnswer(plugin, marker.attemptId, factorId, requestFacts(req, await plugin.settings.snapshot()));
+      const answer = await approvalAnswer(plugin, marker.attemptId, factorId, requestFacts(req, await plugin.settings.snapshot(), plugin.registry));
       if (answer === 'approved') return { outcome: 'approved' };
       return answer === 'denied' ? { outcome: 'failed', next: refusedNext } : { outcome: 'pending' };
     } catch (error) {

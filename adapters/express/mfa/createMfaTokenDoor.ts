@@ -175,7 +175,7 @@ export function createMfaTokenDoor(options: { plugin: MfaPlugin }): MfaTokenDoor
   async function beforeTokenIssue(call: TokenDoorCall, user: HostUser, service: string): Promise<TokenDoorDecision> {
     const fields = readFields(call);
     if ('allow' in fields) return fields;
-    const facts = requestFacts(call.req, await plugin.settings.snapshot());
+    const facts = requestFacts(call.req, await plugin.settings.snapshot(), plugin.registry);
     const opened = await engine.openAttempt({ user, door: 'token', facts, service, withHandle: true });
     if (opened.outcome === 'not_required') {
       // Noted, so that an admin who later switches "Enable MFA for the mobile app" on is told which tokens skipped MFA.
@@ -196,7 +196,7 @@ export function createMfaTokenDoor(options: { plugin: MfaPlugin }): MfaTokenDoor
     if (handle === null) return invalidField('mfa_token');
     const fields = readFields(call);
     if ('allow' in fields) return fields;
-    const facts = requestFacts(call.req, await plugin.settings.snapshot());
+    const facts = requestFacts(call.req, await plugin.settings.snapshot(), plugin.registry);
     let status: AttemptStatus;
     try {
       const attempt = await engine.findByHandle(handle);

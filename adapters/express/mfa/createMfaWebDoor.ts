@@ -81,7 +81,7 @@ export function createMfaWebDoor(options: MfaWebDoorOptions): MfaWebDoor {
     async afterPasswordLogin(req, _res, user, returnTo) {
       const settings = await plugin.settings.snapshot();
       const loginAt = plugin.now();
-      const opened = await plugin.engine.openAttempt({ user, door: 'web', facts: requestFacts(req, settings) });
+      const opened = await plugin.engine.openAttempt({ user, door: 'web', facts: requestFacts(req, settings, plugin.registry) });
       if (opened.outcome === 'not_required' || opened.outcome === 'passed') {
         // A passed attempt (a trusted browser, an allowed network) is spent as at /mfa: it opens this one session.
         if (opened.outcome === 'passed' && !(await plugin.engine.consume(opened.attempt.id))) throw new MfaError('ATTEMPT_EXPIRED', 'This login was already used. Log in again.');

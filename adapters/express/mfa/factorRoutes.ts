@@ -98,7 +98,7 @@ export function factorRoutes(options: FactorRoutesOptions): Router {
         if (!settings.boolean(`factor.${factory.id}.enabled`)) return next();
         const who = await caller(plugin, route, req, res, options.loginPath);
         if (!who) return;
-        const facts = requestFacts(req, settings);
+        const facts = requestFacts(req, settings, plugin.registry);
         const request: FactorRouteRequest = {
           context: plugin.registry.contextFor(factory, settings),
           body: req.body ?? null,

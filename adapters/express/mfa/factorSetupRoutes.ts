@@ -118,7 +118,7 @@ export function factorSetupRoutes(options: FactorSetupRoutesOptions): Router {
     if (marker?.setupRequired && marker.attemptId && marker.state === 'pending') {
       // Setting the factor up proved possession: it counts for the login waiting on it.
       const settings = await plugin.settings.snapshot();
-      const status = await plugin.engine.passBySetup(marker.attemptId, factory.id, requestFacts(req, settings));
+      const status = await plugin.engine.passBySetup(marker.attemptId, factory.id, requestFacts(req, settings, plugin.registry));
       if (status.outcome === 'passed') {
         return completeMfa(plugin, req, res, { userId: user.id, attempt: status.attempt }, { trustDevice: false, homePath: options.homePath, loginPath: options.loginPath, secureCookies: options.secureCookies });
       }

@@ -4,8 +4,6 @@ import { normaliseIp } from '../../../plugin/net/cidr.ts';
 import type { SettingsSnapshot } from '../../../plugin/settings/settingsStore.ts';
 import type { RequestFacts } from '../../../plugin/spi/factor.ts';
 
-export const TRUSTED_DEVICE_COOKIE = 'mfa_trusted_device';
-
 /**
  * The client's address. Behind a proxy (setting `trust_proxy`), the last address in
  * X-Forwarded-For is the one our proxy saw; anything before it the client could have
@@ -22,10 +20,20 @@ export function clientIp(req: Request, settings: SettingsSnapshot): string | nul
   return socketIp ? normaliseIp(socketIp) : null;
 }
 
-export function requestFacts(req: Request, settings: SettingsSnapshot): RequestFacts {
+/**
+ * What a login step knows of the request: the client's address and browser, and what the
+ * client kept from an earlier pass (the cookies factors name in `clientCredentials`: a
+ * trusted device's token), by name.
+ */
+export function requestFacts(req: Request, settings: SettingsSnapshot, factors: { clientCredentialNames(): readonly string[] }): RequestFacts {
   const cookies = (req as Request & { cookies?: Record<string, string> }).cookies ?? {};
   const userAgent = req.get('user-agent') ?? null;
-  return { ip: clientIp(req, settings), userAgent: userAgent?.slice(0, 512) ?? null, trustedDeviceToken: cookies[TRUSTED_DEVICE_COOKIE] ?? null };
+  const credentials: Record<string, string> = {};
+  for (const name of factors.clientCredentialNames()) {
+    const value = cookies[name];
+    if (typeof value === 'string' && value !== '') credentials[name] = value;
+  }
+  return { ip: clientIp(req, settings), userAgent: userAgent?.slice(0, 512) ?? null, credentials };
 }
 
 /**

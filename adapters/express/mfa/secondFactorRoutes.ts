@@ -66,7 +66,7 @@ export function secondFactorRoutes(options: SecondFactorRoutesOptions): Router {
   /** The attempt of this session, opened on demand (a session from before MFA was switched on has none). */
   async function currentStatus(req: Request): Promise<AttemptStatus | 'not_required'> {
     const settings = await plugin.settings.snapshot();
-    const facts = requestFacts(req, settings);
+    const facts = requestFacts(req, settings, plugin.registry);
     const attemptId = req.session.mfa?.attemptId;
     if (attemptId) return plugin.engine.status(attemptId, facts);
     const user = await sessionHostUser(plugin, req);
@@ -151,7 +151,7 @@ export function secondFactorRoutes(options: SecondFactorRoutesOptions): Router {
     const trustDevice = req.body?.trust_device === '1';
     try {
       const settings = await plugin.settings.snapshot();
-      const facts = requestFacts(req, settings);
+      const facts = requestFacts(req, settings, plugin.registry);
       if (isApprovalFactor(factoryById(plugin, factorId))) {
         const answer = await approvalAnswer(plugin, attemptId, factorId, facts);
         // An approval not given yet is no wrong answer: nothing is counted, the page keeps waiting.
@@ -171,7 +171,7 @@ export function secondFactorRoutes(options: SecondFactorRoutesOptions): Router {
       if (isMfaError(error)) {
         try {
           const settings = await plugin.settings.snapshot();
-          return await show(req, res, await plugin.engine.status(attemptId, requestFacts(req, settings)), error);
+          return await show(req, res, await plugin.engine.status(attemptId, requestFacts(req, settings, plugin.registry)), error);
         } catch (inner) {
           const endedNow = endedLogin(inner);
           if (endedNow) return restartLogin(req, res, options.loginPath, endedNow);

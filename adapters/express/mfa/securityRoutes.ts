@@ -78,7 +78,7 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
     if (req.session.mfa?.state !== 'passed') return res.redirect(303, '/mfa');
     const returnTo = safeReturnPath(req.body?.returnTo) ?? '/user/security';
     const settings = await plugin.settings.snapshot();
-    const opened = await plugin.engine.openAttempt({ user, door: 'web', facts: requestFacts(req, settings) });
+    const opened = await plugin.engine.openAttempt({ user, door: 'web', facts: requestFacts(req, settings, plugin.registry) });
     if (opened.outcome === 'not_required' || opened.outcome === 'passed') {
       // MFA is off, or this browser or network passes on its own: nothing to ask.
       req.session.mfa = { state: 'passed', returnTo, loginAt: req.session.mfa.loginAt };

@@ -1,9 +1,8 @@
 import type { Request, Response } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
-import { TRUSTED_DEVICE_FACTOR_ID } from '../../../plugin/factors/trusted-device/index.ts';
+import { TRUSTED_DEVICE_COOKIE, TRUSTED_DEVICE_FACTOR_ID } from '../../../plugin/factors/trusted-device/index.ts';
 import { describeBrowser } from '../../../plugin/net/describeBrowser.ts';
 import type { SettingsSnapshot } from '../../../plugin/settings/settingsStore.ts';
-import { TRUSTED_DEVICE_COOKIE } from './requestFacts.ts';
 
 /**
  * "Trust this device" is the plugin's own feature (`plugin.trustedDevices`), offered on /mfa

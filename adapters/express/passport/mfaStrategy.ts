@@ -99,7 +99,7 @@ async function verifyForHost(plugin: MfaPlugin, factory: FactorProviderFactory, 
   const settings = await plugin.settings.snapshot();
   let status: AttemptStatus;
   try {
-    status = await plugin.engine.verify(marker.attemptId, factory.id, input, requestFacts(req, settings));
+    status = await plugin.engine.verify(marker.attemptId, factory.id, input, requestFacts(req, settings, plugin.registry));
   } catch (error) {
     if (isMfaError(error)) return { failure: { message: error.message, error } };
     throw error;

@@ -40,7 +40,7 @@ export async function startSecondFactor(plugin: MfaPlugin, req: Request, userId:
   if (!user || user.suspended) throw new MfaError('INVALID_LOGIN', 'This account cannot log in.');
   const settings = await plugin.settings.snapshot();
   const loginAt = plugin.now();
-  const opened = await plugin.engine.openAttempt({ user, door: 'web', facts: requestFacts(req, settings) });
+  const opened = await plugin.engine.openAttempt({ user, door: 'web', facts: requestFacts(req, settings, plugin.registry) });
   if (opened.outcome === 'not_required') return { required: false };
   if (opened.outcome === 'passed') {
     if (!(await plugin.engine.consume(opened.attempt.id))) throw new MfaError('ATTEMPT_EXPIRED', 'This login was already used. Log in again.');
@@ -56,7 +56,7 @@ export async function secondFactorChoices(plugin: MfaPlugin, req: Request): Prom
   const marker = req.session?.mfa;
   if (marker?.state !== 'pending' || !marker.attemptId) return [];
   const settings = await plugin.settings.snapshot();
-  const status = await plugin.engine.status(marker.attemptId, requestFacts(req, settings));
+  const status = await plugin.engine.status(marker.attemptId, requestFacts(req, settings, plugin.registry));
   return status.factors
     .filter((f) => f.requiresInput && f.configured)
     .map((f) => {

@@ -4,6 +4,9 @@ import { TRUSTED_DEVICES_TABLE } from './trustedDeviceMigrations.ts';
 
 export const TRUSTED_DEVICE_FACTOR_ID = 'trusted_device';
 
+/** The cookie a trusted browser keeps its token in. */
+export const TRUSTED_DEVICE_COOKIE = 'mfa_trusted_device';
+
 interface Row {
   id: number;
   user_id: string;
