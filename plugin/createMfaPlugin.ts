@@ -14,6 +14,7 @@ import { FailureCounter } from './engine/failureCounter.ts';
 import { MfaEngine } from './engine/mfaEngine.ts';
 import { PasswordLogins } from './engine/passwordLogins.ts';
 import { MfaLogin } from './login/mfaLogin.ts';
+import { MfaAccount } from './account/mfaAccount.ts';
 import { builtInFactors } from './factors/index.ts';
 import { TrustedDevices, trustedDeviceFactor } from './factors/trusted-device/index.ts';
 import { buildManifest } from './manifest/buildManifest.ts';
@@ -65,6 +66,8 @@ export interface MfaPlugin {
   engine: MfaEngine;
   /** The login protocol: one call per user step (start, answer, challenge, status, finish), for every door and host. */
   login: MfaLogin;
+  /** A user's own factors, one call per step (set up, confirm, rename, remove), behind the recent-pass rule. */
+  account: MfaAccount;
   enrolment: FactorEnrolment;
   registry: FactorRegistry;
   trustedDevices: TrustedDevices;
@@ -136,12 +139,15 @@ export function createMfaPlugin(options: MfaPluginOptions): MfaPlugin {
     now,
     log: options.log ?? ((line) => console.error(line)),
   });
+  const login = new MfaLogin({ engine, registry, settings, now });
+  const account = new MfaAccount({ settings, engine, enrolment, audit, registry, login, now });
   return {
     manifest,
     settings,
     audit,
     engine,
-    login: new MfaLogin({ engine, registry, settings, now }),
+    login,
+    account,
     enrolment,
     registry,
     trustedDevices,

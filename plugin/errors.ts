@@ -26,6 +26,8 @@ export type MfaErrorCode =
   | 'NOT_FOUND'
   | 'FORBIDDEN'
   | 'RECENT_MFA_REQUIRED'
+  /** The user's factors were reset after this session began: only a new password login may set up the first one. */
+  | 'LOGIN_REQUIRED'
   | 'RATE_LIMITED'
   /** A code could not be delivered (the mail server refused or is down); nothing was counted. */
   | 'DELIVERY_FAILED'
