@@ -1,12 +1,11 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import { bearerKind } from '../../../plugin/credentials/bearerToken.ts';
-import { passWithCode } from '../../../plugin/engine/passWithCode.ts';
-import { MfaError } from '../../../plugin/errors.ts';
+import { isMfaError, MfaError } from '../../../plugin/errors.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
 import { clientIp, requestFacts } from '../mfa/requestFacts.ts';
-import { factorVerifier } from './factorVerifier.ts';
 import { ApiRefusal } from './apiErrors.ts';
+import { apiLogin } from './apiLogin.ts';
 import { checkApiPassword } from './apiPassword.ts';
 
 /** Who is calling the API, and how they proved it. */
@@ -48,7 +47,6 @@ function basicCredentials(header: string): { username: string; password: string 
  */
 export function authenticateApiCaller(plugin: MfaPlugin) {
   const host = plugin.registry.host;
-  const verifyWithPassport = factorVerifier(plugin);
   async function identify(req: Request, res: Response): Promise<ApiCaller> {
     const header = req.get('authorization') ?? '';
     if (/^Basic /i.test(header)) return basic(req, res, header);
@@ -85,14 +83,15 @@ export function authenticateApiCaller(plugin: MfaPlugin) {
     const code = req.get(MFA_CODE_HEADER)?.trim() || null;
     const now = plugin.now();
     try {
-      const result = await passWithCode({ engine: plugin.engine, user, door: 'api', facts: requestFacts(req, settings, plugin.registry), code, now, verify: verifyWithPassport(req, res) });
-      if (result.kind === 'passed') return { user, via: 'basic', mfaPassedAt: result.mfaPassedAt, scope: 'all', loggedInAt: now };
-      throw new MfaError('MFA_CODE_REQUIRED', `This user has MFA enabled: send a current code in the ${MFA_CODE_HEADER} header, or create a session with POST /api/v1/session.`, {
-        factors: result.codeFactors,
-      });
+      const mfaPassedAt = await apiLogin(plugin, user, requestFacts(req, settings, plugin.registry), { code, factor: null });
+      return { user, via: 'basic', mfaPassedAt, scope: 'all', loggedInAt: now };
     } catch (error) {
+      if (isMfaError(error, 'MFA_CODE_REQUIRED')) {
+        const missing = new MfaError('MFA_CODE_REQUIRED', `This user has MFA enabled: send a current code in the ${MFA_CODE_HEADER} header, or create a session with POST /api/v1/session.`, error.details);
+        throw new ApiRefusal(403, missing);
+      }
       // MediaSilo's rule: with Basic auth, a missing or wrong code is 403, whatever the reason.
-      if (error instanceof MfaError && ['MFA_CODE_REQUIRED', 'INVALID_CODE', 'INVALID_INPUT', 'FACTOR_NOT_AVAILABLE'].includes(error.code)) {
+      if (error instanceof MfaError && ['INVALID_CODE', 'INVALID_INPUT', 'FACTOR_NOT_AVAILABLE', 'FACTOR_REQUIRED'].includes(error.code)) {
         throw new ApiRefusal(403, error);
       }
       throw error;

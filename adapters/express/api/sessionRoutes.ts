@@ -1,16 +1,14 @@
 import { Router } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
-import { passWithCode } from '../../../plugin/engine/passWithCode.ts';
 import { MfaError } from '../../../plugin/errors.ts';
 import { asyncRoute } from '../asyncRoute.ts';
 import { requestFacts } from '../mfa/requestFacts.ts';
 import { apiCaller, authenticateApiCaller } from './apiCaller.ts';
 import { checkApiPassword } from './apiPassword.ts';
-import { factorVerifier } from './factorVerifier.ts';
 import { inputFactorDevices } from './accountChanges.ts';
+import { apiLogin } from './apiLogin.ts';
 
-/** MediaSilo's wording, so clients written for that API recognise it. */
-export const MFA_CODE_MISSING = 'This user has MFA enabled but no code was provided.';
+export { MFA_CODE_MISSING } from './apiLogin.ts';
 
 function text(body: Record<string, unknown>, name: string, required: boolean): string | null {
   const value = body[name];
@@ -26,7 +24,6 @@ function text(body: Record<string, unknown>, name: string, required: boolean): s
 export function sessionRoutes(plugin: MfaPlugin): Router {
   const router = Router();
   const authenticate = authenticateApiCaller(plugin);
-  const verifyWithPassport = factorVerifier(plugin);
 
   router.post('/session', asyncRoute(async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -38,14 +35,13 @@ export function sessionRoutes(plugin: MfaPlugin): Router {
     if (!user) throw new MfaError('INVALID_LOGIN', 'Wrong username or password.');
     const settings = await plugin.settings.snapshot();
     const facts = requestFacts(req, settings, plugin.registry);
-    const result = await passWithCode({ engine: plugin.engine, user, door: 'api', facts, code: code?.trim(), factor, now: plugin.now(), verify: verifyWithPassport(req, res) });
-    if (result.kind === 'code_required') throw new MfaError('MFA_CODE_REQUIRED', MFA_CODE_MISSING, { factors: result.codeFactors });
-    const opened = await plugin.apiSessions.open(user.id, { hours: settings.integer('api_session_hours'), mfaPassedAt: result.mfaPassedAt, ip: facts.ip });
-    await plugin.audit.record({ event: 'api_session_created', userId: user.id, door: 'api', ip: facts.ip, detail: { mfa: result.mfaPassedAt !== null } });
+    const mfaPassedAt = await apiLogin(plugin, user, facts, { code: code?.trim() || null, factor });
+    const opened = await plugin.apiSessions.open(user.id, { hours: settings.integer('api_session_hours'), mfaPassedAt, ip: facts.ip });
+    await plugin.audit.record({ event: 'api_session_created', userId: user.id, door: 'api', ip: facts.ip, detail: { mfa: mfaPassedAt !== null } });
     res.status(201).set('Cache-Control', 'no-store').json({
       session: opened.token,
       expiresAt: new Date(opened.expiresAt).toISOString(),
-      mfaPassedAt: result.mfaPassedAt === null ? null : new Date(result.mfaPassedAt).toISOString(),
+      mfaPassedAt: mfaPassedAt === null ? null : new Date(mfaPassedAt).toISOString(),
     });
   }));
 
