@@ -90,7 +90,7 @@ export type LoginStep =
   /** Set-up is required and the user has nothing to verify with: they set a factor up first, which passes the login. */
   | { kind: 'setup_required'; login: LoginRef; user: HostUser; setup: Array<{ id: string; displayName: string }> }
   /** Every factor the user could answer is locked: an administrator unlocks, or another way passes. */
-  | { kind: 'locked'; login: LoginRef; user: HostUser; factors: LoginFactor[] }
+  | { kind: 'locked'; login: LoginRef; user: HostUser; factors: LoginFactor[]; error?: MfaError }
   /**
    * The login is over without a pass: `expired` (timed out, or spent by another request),
    * `refused` (a factor failed it), `denied` (the user said no on their other device).

@@ -198,7 +198,7 @@ export class MfaLogin {
       case 'setup_required':
         return { kind: 'setup_required', login, user, setup: setupChoices(this.deps.registry, await this.deps.settings.snapshot()) };
       case 'locked':
-        return { kind: 'locked', login, user, factors: loginFactors(this.deps.registry, status) };
+        return { kind: 'locked', login, user, factors: loginFactors(this.deps.registry, status), ...(error ? { error } : {}) };
       case 'failed':
         return { kind: 'ended', reason: 'refused', error: new MfaError('ATTEMPT_FAILED', 'This login was refused. Log in again, or contact your administrator.') };
       default: {
