@@ -85,16 +85,26 @@ export interface CardStatus {
 export interface SetupStep {
   title: string;
   blocks: readonly DisplayBlock[];
-  /** How the user finishes it. */
+  /**
+   * How the user finishes it. Only the user finishes it, on this page: a set-up is never
+   * confirmed by a page on its own, since what happened elsewhere (a phone opened a link)
+   * may have been done by someone else.
+   */
   confirm:
-    | { kind: 'code'; label: string; hint: string; inputMode?: 'numeric' | 'text' }
+    /**
+     * The user types a code: one the factor sent or shows (an email, an authenticator app),
+     * or one another device shows (the phone that opened a pairing link), which proves the
+     * person at this page holds that device. Posted as `code` with the `carry` fields.
+     */
+    | { kind: 'code'; label: string; hint: string; inputMode?: 'numeric' | 'text'; /** @default 'Confirm and turn on' */ button?: string }
     | { kind: 'acknowledge'; button: string }
     /**
-     * Finished elsewhere (a phone pairs itself): the page waits, then confirms on its own.
-     * The door's page polls GET `/user/security/<slug>/setup/status` with the `carry` fields:
-     * it calls `resumeSetup(user, carry)` and presents the result again; while that step's
-     * confirm is still 'wait' the page waits, when it is anything else the page posts the
-     * confirmation, when it is gone (null) the page goes back to the security page.
+     * Waiting for something elsewhere (a phone to open a pairing link). The door's page polls
+     * GET `/user/security/<slug>/setup/status` with the `carry` fields: it calls
+     * `resumeSetup(user, carry)` and presents the result again; while that step's confirm is
+     * still 'wait' the page waits, when it is anything else the page shows that step
+     * (GET `/user/security/<slug>/setup/step` with the carry fields) for the user to finish,
+     * when it is gone (null) the page goes back to the security page. It posts nothing.
      * `script`, from the factor's assets, may replace that polling.
      */
     | { kind: 'wait'; hint: string; script?: string };

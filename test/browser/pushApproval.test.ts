@@ -4,7 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { PushSetup } from '../../plugin/factors/push/index.ts';
 import type { FactorContext } from '../../plugin/spi/factor.ts';
 import { artifactPath, chromiumMissing, launchChromium } from '../support/chromium.ts';
-import { SoftPhone } from '../support/pushPhone.ts';
+import { overHttp, SoftPhone } from '../support/pushPhone.ts';
 import { startPushServer } from '../support/pushSite.ts';
 import type { TestClock } from '../support/testPlugin.ts';
 import type { TestServer } from '../support/testSite.ts';
@@ -56,6 +56,22 @@ describe('push approval in Chromium: a laptop and a phone', { skip: skip ?? fals
     return number;
   }
 
+  /** The code the phone's page shows once it opened a pairing link. */
+  async function phoneCode(phoneSide: Page): Promise<string> {
+    const shown = phoneSide.getByTestId('push-pair-code');
+    await shown.waitFor({ timeout: 30_000 });
+    const code = (await shown.textContent())?.trim() ?? '';
+    assert.match(code, /^[0-9]{3} [0-9]{3}$/);
+    return code;
+  }
+
+  /** On the laptop: the waiting step moves on by itself to "the code shown on the phone"; type it and confirm. */
+  async function typePhoneCode(laptopPage: Page, code: string): Promise<void> {
+    await laptopPage.waitForURL((url) => url.pathname === '/user/security/push/setup/step', { timeout: 30_000 });
+    await laptopPage.fill('#setup-code', code);
+    await Promise.all([laptopPage.waitForNavigation({ waitUntil: 'load' }), laptopPage.click('form[action="/user/security/push/confirm"] button[type="submit"]')]);
+  }
+
   async function phoneRequest(): Promise<ReturnType<Page['getByTestId']>> {
     const request = phonePage.getByTestId('push-request');
     await request.first().waitFor({ timeout: 30_000 });
@@ -83,8 +99,11 @@ describe('push approval in Chromium: a laptop and a phone', { skip: skip ?? fals
     // Paired; the phone waits for the computer's page to confirm it.
     await phonePage.getByTestId('push-status').filter({ hasText: /on your computer/ }).waitFor();
     assert.equal(await phonePage.evaluate(() => document.querySelector('link[rel="manifest"]')?.getAttribute('href')), '/mfa/assets/push/device.webmanifest');
+    const code = await phoneCode(phonePage);
+    await phonePage.screenshot({ path: artifactPath('push-phone-code.png') });
 
-    // The laptop's page confirms by itself once the phone paired.
+    // The laptop's page moves on by itself to ask for that code; the owner types it.
+    await typePhoneCode(page, code);
     await page.waitForURL(`${server.origin}/user/security`, { timeout: 30_000 });
     assert.match(await page.content(), /Your phone is paired/);
     assert.match(await page.content(), /Ada’s Pixel/);
@@ -165,7 +184,7 @@ describe('push approval in Chromium: a laptop and a phone', { skip: skip ?? fals
     const setup = (await server.mfa.enrolment.beginSetup(user, 'push', {})) as PushSetup;
     const soft = new SoftPhone();
     assert.equal((await soft.pair(await context(), setup.pairingUrl ?? '')).status, 200);
-    await server.mfa.enrolment.confirmSetup(user, 'push', { setupId: String(setup.setupId) }, { actor: 'bombed', ip: null });
+    await server.mfa.enrolment.confirmSetup(user, 'push', { setupId: String(setup.setupId), code: soft.pairingCode }, { actor: 'bombed', ip: null });
     await server.mfa.settings.set('factor.push.max_pushes_per_hour', 1, 'test');
     try {
       const first = await laptop.newPage();
@@ -180,6 +199,78 @@ describe('push approval in Chromium: a laptop and a phone', { skip: skip ?? fals
       await second.close();
     } finally {
       await server.mfa.settings.set('factor.push.max_pushes_per_hour', 10, 'test');
+    }
+  });
+
+  it('does not pair an attacker’s phone that opens the link first: the laptop asks for the code that phone shows, refuses a wrong one, and only the owner’s phone, paired with its code, approves the owner’s next login (issue 20 item 3)', async () => {
+    await server.addUser('owner', PASSWORD);
+    const ownerLaptop = await browser.newContext({ userAgent: LAPTOP_USER_AGENT });
+    const ownerPhone = await browser.newContext({ userAgent: PHONE_USER_AGENT, viewport: { width: 390, height: 844 } });
+    const nextLogin = await browser.newContext({ userAgent: LAPTOP_USER_AGENT });
+    try {
+      const page = await ownerLaptop.newPage();
+      await logIn(page, 'owner');
+      await page.goto(`${server.origin}/user/security`);
+      await page.fill('#push-label', 'My phone');
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('form[action="/user/security/push/setup"] button')]);
+      const pairingLink = async () => /Open this link on the phone instead: ([^\s<]+)/.exec((await page.content()).replaceAll('&amp;', '&'))?.[1] ?? '';
+      const stolen = await pairingLink();
+
+      // Someone who saw the QR code opens its link first, on their own phone, naming it as the owner would.
+      const attacker = new SoftPhone('My phone');
+      assert.equal((await attacker.pair(overHttp(server.origin), stolen)).status, 200);
+      const owner = await server.mfa.registry.host.findUserByUsername('owner');
+      assert.ok(owner);
+      const pushDevices = async () => (await server.mfa.enrolment.devices(owner)).filter((d) => d.factor === 'push');
+
+      // The laptop's page moves on, but to ask for the code shown on that phone; it confirms nothing by itself.
+      await page.waitForURL((url) => url.pathname !== '/user/security/push/setup', { timeout: 30_000 });
+      assert.equal(new URL(page.url()).pathname, '/user/security/push/setup/step', 'the page did not confirm the phone by itself');
+      assert.match(await page.locator('main').innerText(), /“My phone” \(Chrome on Android/);
+      assert.ok(await page.locator('#setup-code').isVisible());
+      await page.screenshot({ path: artifactPath('push-pairing-code-step.png'), fullPage: true });
+      await page.waitForTimeout(4500); // two of the waiting page's polls: nothing is posted while the owner does not type
+      assert.equal(new URL(page.url()).pathname, '/user/security/push/setup/step');
+      assert.deepEqual(await pushDevices(), [], 'the owner has no paired phone until the code is typed');
+
+      // The owner's own phone shows no code (its link was used), so the owner cannot type the attacker's; a guess is refused.
+      const guess = attacker.pairingCode === '123456' ? '654 321' : '123 456';
+      await page.fill('#setup-code', guess);
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('form[action="/user/security/push/confirm"] button[type="submit"]')]);
+      assert.match(await page.locator('main').innerText(), /That code is not right\. 2 tries left\./);
+      assert.deepEqual(await pushDevices(), []);
+      assert.equal((await attacker.read(overHttp(server.origin))).json.error, 'not_confirmed', 'the attacker’s phone reads no login');
+
+      // "Show a new code": the attacker's pairing goes; the owner's phone opens the new link and shows its code.
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.getByRole('button', { name: 'Show a new code' }).click()]);
+      const mine = await ownerPhone.newPage();
+      await mine.goto(await pairingLink());
+      await mine.getByTestId('push-pair-name').fill('My phone');
+      await mine.getByTestId('push-pair-button').click();
+      await typePhoneCode(page, await phoneCode(mine));
+      assert.equal(new URL(page.url()).pathname, '/user/security');
+      assert.match(await page.content(), /Your phone is paired/);
+      assert.equal((await pushDevices()).length, 1);
+      assert.equal((await attacker.read(overHttp(server.origin))).json.error, 'not_paired');
+      await mine.getByText('No login is waiting for your approval').waitFor({ timeout: 30_000 });
+      await page.close();
+
+      // The owner's next login: the attacker's phone cannot answer it; the owner's phone approves it.
+      const login = await nextLogin.newPage();
+      await logIn(login, 'owner');
+      const number = await askPhone(login);
+      const request = mine.getByTestId('push-request');
+      await request.first().waitFor({ timeout: 30_000 });
+      const rows = await server.database.db('mfa_attempt_factors').where({ factor: 'push' }).whereNotNull('data').select('attempt_id', 'data');
+      const open = rows.map((row) => ({ attemptId: String(row.attempt_id), push: JSON.parse(String(row.data)).push })).find((row) => row.push?.userId === owner.id && row.push.status === 'open');
+      assert.ok(open, 'the owner’s login has an open request');
+      const forged = await attacker.answer(overHttp(server.origin), { attemptId: open.attemptId, pushId: open.push.id }, 'approve', number);
+      assert.equal(forged.status, 403);
+      assert.equal(forged.json.error, 'not_paired');
+      await request.first().getByRole('button', { name: `Pick ${number}` }).click();
+      await login.waitForURL(`${server.origin}/my`, { timeout: 30_000 });
+    } finally {
+      await Promise.all([ownerLaptop.close(), ownerPhone.close(), nextLogin.close()]);
     }
   });
 });

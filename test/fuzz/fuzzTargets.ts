@@ -51,6 +51,7 @@ const SITE_ROUTES: FuzzRoute[] = [
   { method: 'GET', path: '/mfa/assets/webauthn/webauthn.js', fields: [], body: 'none' },
   { method: 'GET', path: '/mfa/assets/totp/x.js', fields: [], body: 'none' },
   { method: 'GET', path: '/user/security/totp/setup/status', fields: ['setupId'], body: 'none' },
+  { method: 'GET', path: '/user/security/totp/setup/step', fields: ['setupId'], body: 'none' },
   { method: 'POST', path: '/user/security/no-such-factor/setup', fields: ['_csrf', 'label'], body: 'form' },
   { method: 'GET', path: '/user/security', fields: [], body: 'none' },
   { method: 'POST', path: '/user/security/confirm', fields: ['_csrf', 'factor', 'code', 'returnTo'], body: 'form' },

@@ -40,7 +40,7 @@ describe('push approval: Deny mails the user (real SMTP)', () => {
     const pair = new URL(setup.pairingUrl ?? '').searchParams.get('pair') ?? '';
     const paired = await supertest(site.app).post('/push/device/pair').send({ pair, name: phone.name, key: phone.publicJwk, signature: phone.sign('pair', [pair, phone.name]) }).expect(200);
     phone.handle = paired.body.device;
-    await site.plugin.enrolment.confirmSetup(user, 'push', { setupId: String(setup.setupId) }, { actor: 'denier', ip: null });
+    await site.plugin.enrolment.confirmSetup(user, 'push', { setupId: String(setup.setupId), code: paired.body.code }, { actor: 'denier', ip: null });
     await site.plugin.notifications.settled();
     received.length = 0; // the "factor added" mail
   });

@@ -44,13 +44,13 @@ export async function createPushTestPlugin(kind: 'sqlite' | 'mysql'): Promise<Pu
   };
 }
 
-/** "Pair a phone" on the security page, the phone opens the link, the page confirms: the phone counts at login. */
+/** "Pair a phone" on the security page, the phone opens the link, the owner types the code it shows: the phone counts at login. */
 export async function pairPhone(t: PushTestPlugin, user: HostUser, phone = new SoftPhone()): Promise<SoftPhone> {
   const setup = (await t.mfa.enrolment.beginSetup(user, 'push', { label: phone.name })) as PushSetup;
   assert.ok(setup.pairingUrl, 'a new pairing has its link');
   const paired = await phone.pair(await t.context(), setup.pairingUrl);
   assert.equal(paired.status, 200, JSON.stringify(paired.json));
-  await t.mfa.enrolment.confirmSetup(user, 'push', { setupId: String(setup.setupId) }, { actor: user.username, ip: null });
+  await t.mfa.enrolment.confirmSetup(user, 'push', { setupId: String(setup.setupId), code: phone.pairingCode }, { actor: user.username, ip: null });
   return phone;
 }
 

@@ -44,13 +44,19 @@ describe('a factor approved on another device, through the generic web door (sql
     const statusUrl = /data-status-url="([^"]+)"/.exec(step.text)?.[1]?.replaceAll('&amp;', '&') ?? '';
     assert.deepEqual((await browser.agent.get(statusUrl).set('Accept', 'application/json').expect(200)).body, { state: 'waiting' });
     // Confirming before the phone paired keeps the step, says why, and adds nothing.
-    const early = await browser.agent.post(`/user/security/${ID}/confirm`).type('form').send({ _csrf: csrfFrom(step.text), setupId }).expect(400);
+    const early = await browser.agent.post(`/user/security/${ID}/confirm`).type('form').send({ _csrf: csrfFrom(security.text), setupId }).expect(400);
     assert.match(early.text, /Pair your phone first/);
     // The phone is no browser session: its signed JSON needs no CSRF token, a form post does.
     await browser.agent.post(`${BASE}/pair`).type('form').send({ setupId, code }).expect(403);
     await browser.agent.post(`${BASE}/pair`).send({ setupId, code }).expect(200, { paired: true });
     assert.deepEqual((await browser.agent.get(statusUrl).set('Accept', 'application/json').expect(200)).body, { state: 'ready' });
-    await browser.agent.post(`/user/security/${ID}/confirm`).type('form').send({ _csrf: csrfFrom(step.text), setupId }).expect(303).expect('location', '/user/security');
+    // Where the waiting page goes then: the step as it stands, for the user to finish (the page posts nothing itself).
+    const stepUrl = /data-step-url="([^"]+)"/.exec(step.text)?.[1]?.replaceAll('&amp;', '&') ?? '';
+    assert.equal(stepUrl, `/user/security/${ID}/setup/step?setupId=${setupId}`);
+    const finish = await browser.agent.get(stepUrl).expect(200);
+    assert.match(finish.text, new RegExp(`<form method="post" action="/user/security/${ID}/confirm"`));
+    assert.match(finish.text, /<button type="submit">Finish<\/button>/);
+    await browser.agent.post(`/user/security/${ID}/confirm`).type('form').send({ _csrf: csrfFrom(security.text), setupId }).expect(303).expect('location', '/user/security');
     const listed = await browser.agent.get('/user/security').expect(200);
     assert.match(listed.text, /Your test phone is paired\./);
     assert.match(listed.text, /<td>Test phone<\/td><td>Test phone<\/td>/);

@@ -34,7 +34,7 @@ for (const kind of databaseKinds) {
       const pair = new URL(setup.pairingUrl ?? '').searchParams.get('pair') ?? '';
       const paired = await supertest(site.app).post('/push/device/pair').send({ pair, name: phone.name, key: phone.publicJwk, signature: phone.sign('pair', [pair, phone.name]) }).expect(200);
       phone.handle = paired.body.device;
-      await site.mfa.enrolment.confirmSetup(user, 'push', { setupId: String(setup.setupId) }, { actor: username, ip: null });
+      await site.mfa.enrolment.confirmSetup(user, 'push', { setupId: String(setup.setupId), code: paired.body.code }, { actor: username, ip: null });
       return phone;
     }
 

@@ -1,6 +1,7 @@
-// A set-up step finished on another device (a phone pairing itself): asks the site how
-// the set-up stands every two seconds; once it is ready, posts the step's form to confirm
-// it; once it is gone (expired, cancelled), back to the security page.
+// A set-up step that waits for something elsewhere (a phone opening a pairing link): asks the
+// site how the set-up stands every two seconds; once it moved on, opens the step as it stands
+// now (the code the phone shows, to type here); once it is gone (expired, cancelled), back to
+// the security page. It never confirms anything: only the person at this page does.
 (() => {
   const form = document.getElementById('setup-wait');
   if (!form) return;
@@ -11,7 +12,7 @@
       const { state } = await answer.json();
       if (state === 'ready') {
         clearInterval(timer);
-        form.submit();
+        window.location.assign(form.dataset.stepUrl);
       } else if (state === 'gone') {
         clearInterval(timer);
         window.location.assign('/user/security');

@@ -46,8 +46,9 @@ function wantsJson(req: Request): boolean {
  * Setting a factor up from /user/security, for every factor alike:
  * `POST /user/security/<slug>/setup` (beginSetup, then the factor's SetupStep as a page, or
  * JSON for a card run by a browser script), `POST .../confirm` (confirmSetup; with set-up
- * required, the new factor passes the login waiting on it), and `GET .../setup/status` for a
- * step that waits on another device. Every step asks for a recent MFA pass first.
+ * required, the new factor passes the login waiting on it), and for a step that waits on
+ * another device `GET .../setup/status` (how it stands) and `GET .../setup/step` (the step as
+ * it stands, for the user to finish). Every step asks for a recent MFA pass first.
  */
 export function factorSetupRoutes(options: FactorSetupRoutesOptions): Router {
   const { plugin } = options;
@@ -136,6 +137,18 @@ export function factorSetupRoutes(options: FactorSetupRoutesOptions): Router {
     if (error.code === 'SETUP_EXPIRED') return options.showSecurityPage(req, res, user, 410, error.message);
     return flashBack(req, res, error.message);
   }
+
+  /**
+   * The set-up as it stands, shown again (GET, carry fields in the query): where a waiting
+   * step goes once its status is `ready`. It confirms nothing; over, it is back to the security page.
+   */
+  router.get('/user/security/:slug/setup/step', recent, userRoute(plugin, signIn, async (req, res, user) => {
+    const factory = settable(req);
+    if (!factory) throw noSuchFactor();
+    const open = await plugin.enrolment.resumeSetup(user, factory.id, confirmationInput(req.query));
+    if (!open) return flashBack(req, res, 'That set-up is over (finished, expired or started again). Start it again if you still need it.');
+    return showStep(req, res, factory, open, 200);
+  }));
 
   /** For a step that waits on another device: `waiting` while its confirm is still 'wait', `ready` once the factor presents it otherwise, `gone` when the set-up is over. */
   router.get('/user/security/:slug/setup/status', recent, userRoute(plugin, signIn, async (req, res, user) => {

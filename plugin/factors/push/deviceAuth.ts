@@ -1,6 +1,11 @@
 import type { FactorContext } from '../../spi/factor.ts';
 import { canonicalMessage, READ_NONCE_PURPOSE, readNonceIsFresh, verifyDeviceSignature } from './deviceSignature.ts';
-import { isDevice, isPairedDevice, parseDeviceHandle, type PublicKeyJwk, type PushDeviceRecord, pushStorage } from './pushRecords.ts';
+import { PAIRING_CODE_TRIES } from './pairingCode.ts';
+import { isDevice, isPairedDevice, parseDeviceHandle, type PublicKeyJwk, type PushDeviceRecord, type PushPairingState, pushStorage } from './pushRecords.ts';
+
+function codeStillOpen(pairing: PushPairingState | null, now: number): boolean {
+  return pairing?.code !== undefined && pairing.code.wrongTries < PAIRING_CODE_TRIES && now < pairing.expiresAt;
+}
 
 export type PairedDevice = PushDeviceRecord & { data: { key: PublicKeyJwk } };
 
@@ -20,7 +25,7 @@ export const NOT_PAIRED: DeviceRefusal = {
 export const NOT_CONFIRMED: DeviceRefusal = {
   status: 403,
   error: 'not_confirmed',
-  message: 'Almost done: finish pairing on your computer. Its page confirms this phone by itself.',
+  message: 'Almost done: on your computer, type the code this phone shows. Only then is it paired.',
 };
 
 /** The confirmed phone a handle names, or the refusal. The handle is no secret: callers still check a signature. */
@@ -29,8 +34,9 @@ export async function findPairedDevice(context: FactorContext, handle: string): 
   if (!parsed) return { status: 400, error: 'invalid_device', message: 'The phone sent a device name this site does not use. Pair it again from your security page.' };
   const record = await pushStorage(context).records.get(parsed.userId, parsed.id);
   if (record && isPairedDevice(record)) return record;
-  // Paired but not yet accepted by the user's security page: the phone waits, it keeps its key.
-  if (record && isDevice(record) && record.data.key !== null) return NOT_CONFIRMED;
+  // It opened the link, but its code was not typed on the owner's security page yet: the phone waits, it keeps its key.
+  // Once that code expired or was mistyped too often, the pairing is over: the phone forgets its key.
+  if (record && isDevice(record) && record.data.key !== null && codeStillOpen(record.data.pairing, context.now())) return NOT_CONFIRMED;
   return NOT_PAIRED;
 }
 

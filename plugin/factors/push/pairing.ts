@@ -1,9 +1,12 @@
 import { constantTimeEqual, hashToken, randomToken } from '../../crypto/tokens.ts';
 import { MfaError } from '../../errors.ts';
-import type { FactorContext, FactorDevice } from '../../spi/factor.ts';
+import { describeBrowser } from '../../net/describeBrowser.ts';
+import type { FactorContext } from '../../spi/factor.ts';
 import type { HostUser } from '../../spi/host.ts';
+import { approximateNetwork } from './approximateNetwork.ts';
 import { canonicalMessage, verifyDeviceSignature } from './deviceSignature.ts';
-import { deviceHandle, isDevice, PUSH_FACTOR_ID, type PublicKeyJwk, type PushDeviceRecord, pushStorage } from './pushRecords.ts';
+import { drawPairingCode, hashPairingCode, PAIRING_CODE_PURPOSE, PAIRING_CODE_TRIES, PAIRING_CODE_TTL_MS } from './pairingCode.ts';
+import { deviceHandle, isDevice, type PublicKeyJwk, type PushDeviceRecord, pushStorage } from './pushRecords.ts';
 
 /** A QR code is scanned within minutes or not at all; a short life bounds a photographed code. */
 export const PAIRING_TTL_MS = 10 * 60_000;
@@ -20,8 +23,11 @@ export interface PushSetup {
    * status poll, a reload) has no link; "Show a new code" begins again.
    */
   pairingUrl: string | null;
-  /** A phone has used the link; the page confirms it next. */
+  /** A phone has used the link; the owner types the code it shows next. */
   paired: boolean;
+  /** The phone that used the link: the name it gave itself, and what the site saw of it. */
+  phone: { name: string; browser: string; network: string | null } | null;
+  /** When the link stops working; once a phone used it, when the code it shows does. */
   expiresAt: number;
 }
 
@@ -49,24 +55,26 @@ export async function beginPairing(context: FactorContext, user: HostUser, input
 }
 
 /**
- * The pairing as it stands (the door's page polls this while it waits): paired or not, no
- * link. Null once it is gone: confirmed, removed, or expired before a phone used it.
+ * The pairing as it stands (the door's page polls this while it waits): opened by a phone or
+ * not, no link. Null once it is gone: confirmed, removed, expired, or void after wrong codes.
  */
 export async function resumePairing(context: FactorContext, user: HostUser, input: Record<string, unknown>): Promise<PushSetup | null> {
   const record = await pendingPairing(context, user.id, input.setupId);
   const pairing = record?.data.pairing;
-  if (!record || !pairing) return null;
-  const paired = record.data.key !== null;
-  if (!paired && context.now() >= pairing.expiresAt) return null;
-  return { setupId: record.id, label: record.label, pairingUrl: null, paired, expiresAt: pairing.expiresAt };
+  if (!record || !pairing || context.now() >= pairing.expiresAt) return null;
+  if (record.data.key === null) return { setupId: record.id, label: record.label, pairingUrl: null, paired: false, phone: null, expiresAt: pairing.expiresAt };
+  if (!pairing.code || pairing.code.wrongTries >= PAIRING_CODE_TRIES) return null;
+  const phone = { name: record.label, browser: pairing.phone?.browser ?? 'Browser', network: pairing.phone?.network ?? null };
+  return { setupId: record.id, label: record.label, pairingUrl: null, paired: true, phone, expiresAt: pairing.expiresAt };
 }
 
 function setupOf(context: FactorContext, record: { id: number; userId: string; label: string }, secret: string, expiresAt: number): PushSetup {
   const pairingUrl = `${context.host.siteOrigin()}${DEVICE_PAGE_PATH}?pair=${encodeURIComponent(`${deviceHandle(record)}.${secret}`)}`;
-  return { setupId: record.id, label: record.label, pairingUrl, paired: false, expiresAt };
+  return { setupId: record.id, label: record.label, pairingUrl, paired: false, phone: null, expiresAt };
 }
 
-async function pendingPairing(context: FactorContext, userId: string, setupId: unknown): Promise<PushDeviceRecord | null> {
+/** The user's pairing `setupId` names, while it is one (not yet confirmed). */
+export async function pendingPairing(context: FactorContext, userId: string, setupId: unknown): Promise<PushDeviceRecord | null> {
   const id = typeof setupId === 'number' ? setupId : typeof setupId === 'string' && /^[0-9]{1,15}$/.test(setupId) ? Number(setupId) : NaN;
   if (!Number.isSafeInteger(id)) return null;
   const record = await pushStorage(context).records.get(userId, id);
@@ -74,14 +82,27 @@ async function pendingPairing(context: FactorContext, userId: string, setupId: u
   return record;
 }
 
-export type PairingResult = { paired: true; device: string; label: string } | { paired: false; status: 400 | 401 | 409 | 410; message: string };
+export type PairingResult = { paired: true; device: string; label: string; code: string } | { paired: false; status: 400 | 401 | 409 | 410; message: string };
+
+const USED: PairingResult = {
+  paired: false,
+  status: 409,
+  message:
+    'A phone has already been paired with this link; it counts only once the code it shows is typed on your computer. If that phone is not yours, type nothing there: choose “Show a new code” on your computer and scan the new code with this phone.',
+};
 
 /**
- * The phone opened the QR link: it registers its public key, signing the pairing code with
- * the private key (so nobody can pair a key they do not hold). The secret is spent in the
- * same swap that stores the key: a second phone with the same link finds it used.
+ * The phone opened the QR link: it registers its public key, signing the pairing link with
+ * the private key (so nobody can pair a key they do not hold), and is given the code to show.
+ * That pairs nothing yet: the owner types the code on the computer that began the pairing
+ * (confirmPairing.ts). The secret is spent in the same swap that stores the key: a second
+ * phone with the same link finds it used, and neither replaces the first nor learns its code.
  */
-export async function pairDevice(context: FactorContext, request: { pair: string; name: string; key: PublicKeyJwk; signature: string }): Promise<PairingResult> {
+export async function pairDevice(
+  context: FactorContext,
+  request: { pair: string; name: string; key: PublicKeyJwk; signature: string },
+  from: { ip: string | null; userAgent: string | null },
+): Promise<PairingResult> {
   const dot = request.pair.lastIndexOf('.');
   const handle = request.pair.slice(0, dot);
   const secret = request.pair.slice(dot + 1);
@@ -92,33 +113,21 @@ export async function pairDevice(context: FactorContext, request: { pair: string
   const record = await pendingPairing(context, userId, match[1]);
   const pairing = record?.data.pairing;
   if (!record || !pairing) return unknown;
-  if (pairing.secretHash === null) return { paired: false, status: 409, message: 'A phone has already been paired with this code. On your computer, choose “Pair a phone” again to pair another one.' };
+  if (pairing.secretHash === null) return USED;
   if (!constantTimeEqual(hashToken(secret), pairing.secretHash) || context.now() >= pairing.expiresAt) return unknown;
   if (!verifyDeviceSignature(request.key, canonicalMessage('pair', [request.pair, request.name]), request.signature)) {
     return { paired: false, status: 401, message: 'The phone’s key did not sign the pairing. Reload this page and try again.' };
   }
   const label = request.name.trim() || record.label;
   const now = context.now();
-  const written = await pushStorage(context).records.update(record, { label, data: { kind: 'device', key: request.key, pairing: { secretHash: null, expiresAt: pairing.expiresAt }, pairedAt: now } });
-  if (!written) return { paired: false, status: 409, message: 'A phone has already been paired with this code. On your computer, choose “Pair a phone” again to pair another one.' };
-  return { paired: true, device: deviceHandle(record), label };
-}
-
-/**
- * The user's security page confirms what a phone paired: only now does the phone count at
- * login (and the engine records factor_added, which mails the user). A logged-in page with a
- * recent MFA pass confirms it, never the phone: a QR code photographed by someone else pairs
- * nothing the owner's page does not then accept.
- */
-export async function confirmPairing(context: FactorContext, user: HostUser, input: Record<string, unknown>): Promise<FactorDevice> {
-  const record = await pendingPairing(context, user.id, input.setupId);
-  if (!record?.data.pairing) throw new MfaError('SETUP_EXPIRED', 'This pairing is no longer open. Choose “Pair a phone” again.');
-  if (record.data.key === null) {
-    if (context.now() >= record.data.pairing.expiresAt) throw new MfaError('SETUP_EXPIRED', 'The pairing code expired before a phone used it. Choose “Pair a phone” again.');
-    throw new MfaError('INVALID_INPUT', 'No phone has paired yet. Scan the code with your phone’s camera and open the link; this page moves on by itself.', { field: 'setupId', approval: 'waiting' });
-  }
-  const now = context.now();
-  const confirmed = await pushStorage(context).records.update(record, { confirmed: true, lastUsedAt: now, data: { ...record.data, pairing: null } });
-  if (!confirmed) throw new MfaError('SETUP_EXPIRED', 'This pairing was finished or removed in another window. Check your security page.');
-  return { id: record.id, factor: PUSH_FACTOR_ID, label: record.label, createdAt: record.createdAt, lastUsedAt: now };
+  const code = drawPairingCode();
+  const opened = {
+    secretHash: null,
+    expiresAt: now + PAIRING_CODE_TTL_MS,
+    code: { hash: hashPairingCode(context.keyedHash(PAIRING_CODE_PURPOSE), record.id, code), wrongTries: 0 },
+    phone: { browser: describeBrowser(from.userAgent), network: approximateNetwork(from.ip) },
+  };
+  const written = await pushStorage(context).records.update(record, { label, data: { kind: 'device', key: request.key, pairing: opened, pairedAt: now } });
+  if (!written) return USED;
+  return { paired: true, device: deviceHandle(record), label, code };
 }

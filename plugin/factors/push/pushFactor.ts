@@ -1,7 +1,8 @@
 import type { AttemptView, FactorContext, FactorState, FactorDevice, FactorProvider, FactorProviderFactory, VerifyOutcome } from '../../spi/factor.ts';
 import type { HostUser } from '../../spi/host.ts';
 import { openPush, type PushChallenge } from './openPush.ts';
-import { beginPairing, confirmPairing, type PushSetup, resumePairing } from './pairing.ts';
+import { confirmPairing } from './confirmPairing.ts';
+import { beginPairing, type PushSetup, resumePairing } from './pairing.ts';
 import { pushCopy, pushPresentation } from './pushPresentation.ts';
 import { isPairedDevice, PUSH_FACTOR_ID, pushStorage } from './pushRecords.ts';
 import { pushSettings } from './pushSettings.ts';
@@ -70,7 +71,7 @@ class PushProvider implements FactorProvider<PushSetup, PushChallenge> {
     return resumePairing(this.context, user, input);
   }
 
-  /** `input.setupId`: the pairing the security page showed; passes once a phone has paired with it. */
+  /** `input.setupId`: the pairing the security page showed; `input.code`: the code the phone that opened its link shows. */
   async confirmSetup(user: HostUser, input: Record<string, unknown>): Promise<FactorDevice> {
     return confirmPairing(this.context, user, input);
   }

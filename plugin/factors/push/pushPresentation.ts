@@ -18,19 +18,34 @@ function minutes(ms: number): string {
   return `${whole} ${whole === 1 ? 'minute' : 'minutes'}`;
 }
 
+/** The phone that opened the link, as the owner can tell it apart: the name it chose, and what the site saw of it. */
+function describePhone(phone: PushSetup['phone']): string {
+  if (!phone) return 'A phone';
+  return `“${phone.name}” (${phone.browser}${phone.network ? `, from the network ${phone.network}` : ''})`;
+}
+
 /**
  * The pairing step: the QR code while it waits for a phone (the link only when the pairing
- * begins: the secret is kept hashed), then, once a phone has paired, a confirmation the
- * page posts by itself (any confirm but 'wait' tells the door's page to post it).
+ * begins: the secret is kept hashed); once a phone opened the link, the code that phone
+ * shows, typed here by the owner. The page never confirms by itself: whoever opened the link
+ * first, only the person who can read that phone's screen can pair it.
  */
 function presentPairing(setup: PushSetup): SetupStep {
   const carry = { setupId: String(setup.setupId) };
   if (setup.paired) {
     return {
       title: 'Pair your phone',
-      blocks: [{ kind: 'text', text: `“${setup.label}” is paired. Finish to use it at your next login.` }],
-      confirm: { kind: 'acknowledge', button: 'Finish pairing' },
+      blocks: [
+        { kind: 'text', text: `A phone opened the pairing link: ${describePhone(setup.phone)}. It now shows a 6-digit code.` },
+        {
+          kind: 'text',
+          text: 'Type that code here to pair it. If your own phone shows no code, or says the link was used already, someone else opened it: type nothing, and choose “Show a new code”.',
+        },
+      ],
+      confirm: { kind: 'code', label: 'Code shown on the phone', hint: 'The 6 digits on the phone’s “Approve on my phone” page.', inputMode: 'numeric', button: 'Pair this phone' },
       carry,
+      restart: { button: 'Show a new code' },
+      expiresAt: setup.expiresAt,
     };
   }
   const scan: DisplayBlock[] = setup.pairingUrl
@@ -39,13 +54,13 @@ function presentPairing(setup: PushSetup): SetupStep {
         { kind: 'qr', value: setup.pairingUrl, alt: 'QR code of the link that pairs your phone' },
         // For whoever cannot scan (a screen reader, a phone without a camera app): the same link, as easy to keep to oneself.
         { kind: 'text', text: `No camera? Open this link on the phone instead: ${setup.pairingUrl}` },
-        { kind: 'text', text: `On the phone, give it a name (“${setup.label}”) and choose “Pair this phone”. This page moves on by itself when the phone is paired.` },
+        { kind: 'text', text: `On the phone, give it a name (“${setup.label}”) and choose “Pair this phone”. The phone then shows a code; this page moves on by itself to ask for it.` },
       ]
     : [{ kind: 'text', text: 'Waiting for your phone to open the code shown earlier. Lost it? Show a new code.' }];
   return {
     title: 'Pair your phone',
     blocks: scan,
-    confirm: { kind: 'wait', hint: 'Waiting for your phone to pair…' },
+    confirm: { kind: 'wait', hint: 'Waiting for your phone to open the link…' },
     carry,
     // The QR code carries a one-time secret: the page must not be cached or kept in history.
     containsSecret: setup.pairingUrl !== null,

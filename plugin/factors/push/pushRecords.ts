@@ -14,17 +14,31 @@ export interface PublicKeyJwk {
 }
 
 /**
- * A phone of the user. Pending (record not confirmed) from "Pair a phone" until the user's
- * security page confirms it: first waiting for a phone to open the QR link (`pairing` set,
- * `key` null), then paired (`key` set) and waiting for that page. Only a confirmed record
- * with a key can answer pushes.
+ * A phone of the user. Pending (record not confirmed) from "Pair a phone" until the owner
+ * types, on the security page that began it, the code the phone shows: first waiting for a
+ * phone to open the QR link (`pairing` set, `key` null), then opened by one (`key` set) and
+ * waiting for its code. Only a confirmed record with a key can answer pushes.
  */
 export interface PushDeviceData {
   kind: 'device';
   key: PublicKeyJwk | null;
-  /** The one-time pairing secret, hashed (SHA-256); null once a phone used it. */
-  pairing: { secretHash: string | null; expiresAt: number } | null;
+  pairing: PushPairingState | null;
   pairedAt: number | null;
+}
+
+/** A pairing under way. Written only by compare-and-swap on its record. */
+export interface PushPairingState {
+  /** The one-time link secret, hashed (SHA-256); null once a phone used it. */
+  secretHash: string | null;
+  /** Until a phone opens the link: when the link stops working; after: when its code does. */
+  expiresAt: number;
+  /**
+   * The code the phone that opened the link shows, as a keyed hash (pairingCode.ts), and the
+   * wrong codes typed so far. Absent on a pairing opened before codes existed: it must begin again.
+   */
+  code?: { hash: string; wrongTries: number };
+  /** What the phone is, as the site saw it open the link: the owner's page shows it beside the name the phone chose. */
+  phone?: { browser: string; network: string | null };
 }
 
 /**

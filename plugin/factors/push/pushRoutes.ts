@@ -6,6 +6,7 @@ import { authenticateRead } from './deviceAuth.ts';
 import { deviceEvents, pendingPushes } from './deviceFeed.ts';
 import { issueReadNonce, publicKeyJwkSchema, READ_NONCE_PURPOSE, signatureSchema } from './deviceSignature.ts';
 import { DEVICE_PAGE_PATH, pairDevice } from './pairing.ts';
+import { groupPairingCode } from './pairingCode.ts';
 import { pushEnabled } from './pushSettings.ts';
 import { approvalEvents, approvalState } from './waitingLogin.ts';
 
@@ -59,9 +60,10 @@ export const pushRoutes: readonly FactorRoute[] = [
   route('POST', `${DEVICE_PAGE_PATH}/pair`, 'public', async (request, context) => {
     const body = pairBody.safeParse(request.body);
     if (!body.success) return invalid(body.error);
-    const result = await pairDevice(context, body.data);
+    const result = await pairDevice(context, body.data, { ip: request.ip, userAgent: request.userAgent });
     if (!result.paired) return { status: result.status, json: { error: 'pairing_refused', message: result.message } };
-    return { json: { device: result.device, name: result.label, message: 'Paired. Finish on your computer: its page moves on by itself.' } };
+    const message = `Almost done: on your computer, type this code: ${groupPairingCode(result.code)}. Only then is this phone paired.`;
+    return { json: { device: result.device, name: result.label, code: result.code, message } };
   }),
   route('GET', `${DEVICE_PAGE_PATH}/pending`, 'public', async (request, context) => {
     const query = readQuery.safeParse(request.query);

@@ -35,8 +35,8 @@ export function factorSlug(factorId: string): string {
   return factorId.replaceAll('_', '-');
 }
 
-/** Where the security page's set-up of a factor begins (`/setup`) and ends (`/confirm`). */
-export function setupPath(factorId: string, step: 'setup' | 'confirm' | 'setup/status'): string {
+/** Where the security page's set-up of a factor begins (`/setup`) and ends (`/confirm`), and where a waiting step asks how it stands (`/setup/status`) and shows it next (`/setup/step`). */
+export function setupPath(factorId: string, step: 'setup' | 'confirm' | 'setup/status' | 'setup/step'): string {
   return `/user/security/${factorSlug(factorId)}/${step}`;
 }
 

@@ -25,12 +25,12 @@ function confirmControls(model: SetupStepPageModel): SafeHtml {
         ${model.error ? html`<p id="setup-code-error" class="error" role="alert">${model.error}</p>` : ''}
         <input id="setup-code" name="code" type="text" autocomplete="${text ? 'off' : 'one-time-code'}" inputmode="${confirm.inputMode ?? 'numeric'}"
           ${text ? '' : html`pattern="[0-9 ]*"`} maxlength="12" required autofocus aria-describedby="${describedBy}">
-        <button type="submit">Confirm and turn on</button>`;
+        <button type="submit">${confirm.button ?? 'Confirm and turn on'}</button>`;
     }
     case 'acknowledge':
       return html`${model.error ? html`<p class="error" role="alert">${model.error}</p>` : ''}<button type="submit">${confirm.button}</button>`;
     case 'wait':
-      // The page posts this form by itself once the set-up is finished elsewhere (setupWait.js); the button is for a browser without script.
+      // setupWait.js opens the step as it stands once it moved on; the button does the same in a browser without script.
       return html`<p class="hint" data-status aria-live="polite">${confirm.hint}</p>
         ${model.error ? html`<p class="error" role="alert">${model.error}</p>` : ''}
         <button type="submit" class="secondary">Check again</button>`;
@@ -43,12 +43,16 @@ export function renderSetupStepPage(model: SetupStepPageModel): string {
   const carry = Object.entries(step.carry);
   const waits = step.confirm.kind === 'wait';
   const query = new URLSearchParams(carry).toString();
+  // A waiting step holds no confirmation: its form only asks to see the step again (a GET, no CSRF token in the URL).
+  const form = waits
+    ? html`<form method="get" action="${setupPath(factorId, 'setup/step')}" class="card" id="setup-wait"
+        data-status-url="${setupPath(factorId, 'setup/status')}?${query}" data-step-url="${setupPath(factorId, 'setup/step')}?${query}">`
+    : html`<form method="post" action="${setupPath(factorId, 'confirm')}" class="card" novalidate>
+        <input type="hidden" name="_csrf" value="${model.csrf}">`;
   const body = html`
     <h1>${step.title}</h1>
     ${renderBlocks(step.blocks, { csrf: model.csrf, siteName: model.siteName, qr: model.qr })}
-    <form method="post" action="${setupPath(factorId, 'confirm')}" class="card" novalidate
-      ${waits ? html`id="setup-wait" data-status-url="${setupPath(factorId, 'setup/status')}?${query}"` : ''}>
-      <input type="hidden" name="_csrf" value="${model.csrf}">
+    ${form}
       ${carry.map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
       ${confirmControls(model)}
     </form>

@@ -97,9 +97,10 @@
           button.disabled = false;
           return;
         }
-        const device = { handle: answer.json.device, name: answer.json.name, privateKey: keys.privateKey };
+        // The code is kept with the key until the site counts the phone as paired: a reload still shows it.
+        const device = { handle: answer.json.device, name: answer.json.name, privateKey: keys.privateKey, pairingCode: answer.json.code };
         await saveDevice(device);
-        list.replaceChildren();
+        showPairingCode(device);
         say(answer.json.message);
         listen(device);
       } catch (error) {
@@ -107,6 +108,19 @@
         button.disabled = false;
       }
     });
+  }
+
+  /** The code to type on the computer that began the pairing: the phone is paired only once it is typed there. */
+  function showPairingCode(device) {
+    if (!device.pairingCode) return list.replaceChildren();
+    const card = element('div', '', 'card');
+    card.append(element('p', 'On your computer, type this code:'));
+    const code = element('p', `${device.pairingCode.slice(0, 3)} ${device.pairingCode.slice(3)}`);
+    code.style.cssText = 'font-size: 2.2rem; font-weight: 700; letter-spacing: .12em; font-variant-numeric: tabular-nums; margin: .3rem 0;';
+    code.dataset.testid = 'push-pair-code';
+    code.setAttribute('aria-label', `Pairing code ${device.pairingCode.split('').join(' ')}`);
+    card.append(code, element('p', 'Never read it to anyone, nor type it on a computer you did not start pairing from yourself.', 'hint'));
+    list.replaceChildren(card);
   }
 
   // --- requests waiting for an answer -----------------------------------------------------
@@ -184,8 +198,14 @@
       return say(first.message);
     }
     if (first.error) {
+      if (first.error === 'not_confirmed') showPairingCode(device);
       say(first.message ?? 'Waiting…');
       return setTimeout(() => listen(device), POLL_MS);
+    }
+    if (device.pairingCode) {
+      // Paired: the code has done its work.
+      delete device.pairingCode;
+      await saveDevice(device);
     }
     showPushes(device, first.pushes);
     if (!('EventSource' in window)) return poll(device);
