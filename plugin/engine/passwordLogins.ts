@@ -98,7 +98,7 @@ function waitText(seconds: number): string {
   return `${minutes} ${minutes === 1 ? 'minute' : 'minutes'}`;
 }
 
-/** The refusal in words; `browser`: the door reads device cookies, so a browser the user signed in with gets past the ceilings. */
+/** The refusal in words; `browser`: the door reads device cookies, so a browser the user logged in with gets past the ceilings too. */
 export function throttledMessage(scope: ThrottleScope, retryAfterSeconds: number, options: { browser?: boolean } = {}): string {
   const wait = waitText(retryAfterSeconds);
   switch (scope) {
@@ -106,7 +106,7 @@ export function throttledMessage(scope: ThrottleScope, retryAfterSeconds: number
       return `Too many wrong passwords for this account from your address. Try again in ${wait}.`;
     case 'account':
       return options.browser
-        ? `Too many wrong passwords for this account from many addresses. Try again in ${wait}, or from a browser you have logged in with before.`
+        ? `Too many wrong passwords for this account from many addresses. Try again in ${wait}, or from a browser or a place where you have logged in before.`
         : `Too many wrong passwords for this account from many addresses. Try again in ${wait}, or from a place where you have logged in before.`;
     case 'address':
       return `Too many wrong passwords from your address. Try again in ${wait}.`;
