@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import supertest from 'supertest';
 import { databaseKinds } from '../support/databases.ts';
+import { anotherInstanceOf } from '../support/siteInstances.ts';
 import { createTestSite, csrfFrom, TEST_PASSWORD, type TestSite } from '../support/testSite.ts';
 
 const PAIR_REFUSAL = 'Too many wrong passwords for this account from your address. Try again in 1 minute.';
@@ -39,8 +40,8 @@ for (const kind of databaseKinds) {
     }
 
     /** `count` wrong passwords for `username` from a client with no device cookie; each answers 401, the rest as they come. */
-    async function guessWithoutCookie(username: string, count: number, headers: Record<string, string> = {}): Promise<number[]> {
-      const attacker = supertest.agent(site.app);
+    async function guessWithoutCookie(username: string, count: number, headers: Record<string, string> = {}, app = site.app): Promise<number[]> {
+      const attacker = supertest.agent(app);
       const statuses: number[] = [];
       for (let i = 0; i < count; i++) statuses.push((await signIn(attacker, username, `guess ${i}`, { headers })).status);
       return statuses;
@@ -128,6 +129,28 @@ for (const kind of databaseKinds) {
       site.clock.advance(3600_000);
       assert.deepEqual(await guessWithoutCookie('typo-owner', 2), [401, 429]);
       assert.equal((await signIn(laptop.agent, 'typo-owner', TEST_PASSWORD)).status, 303, 'the laptop has its exemption back');
+    });
+
+    it('holds across app instances: a cookie one instance set, another honours, and wrong passwords on both count toward its lock', async () => {
+      const other = anotherInstanceOf(site);
+      try {
+        await site.addUser('two-instances');
+        const own = deviceCookieSetBy(await site.browser().login('two-instances'));
+        const cookie = `${own.name}=${own.value}`;
+        const onA = supertest.agent(site.app);
+        const onB = supertest.agent(other.app);
+        assert.deepEqual(await guessWithoutCookie('two-instances', 6, {}, other.app), [401, 401, 401, 401, 401, 429]);
+        // (A fresh client each time the password is right: it sets a new cookie, which its jar would send instead of this one.)
+        assert.equal((await signIn(supertest.agent(other.app), 'two-instances', TEST_PASSWORD, { cookie })).status, 303, 'the other instance honours the cookie');
+        const typed: number[] = [];
+        for (let i = 0; i < 5; i++) typed.push((await signIn(onA, 'two-instances', `typo ${i}`, { cookie })).status);
+        for (let i = 0; i < 5; i++) typed.push((await signIn(onB, 'two-instances', `typo ${i}`, { cookie })).status);
+        assert.deepEqual(typed, Array(10).fill(401));
+        const locked = await signIn(onA, 'two-instances', TEST_PASSWORD, { cookie });
+        assert.deepEqual([locked.status, locked.headers['retry-after']], [429, '60'], 'ten on the two instances together lock it');
+      } finally {
+        await other.close();
+      }
     });
   });
 }
