@@ -156,7 +156,7 @@ export function createMfaPlugin(options: MfaPluginOptions): MfaPlugin {
     apiSessions: new ApiSessions(options.db, now),
     sessions,
     rateLimits: new RateLimits(options.db),
-    passwordLogins: new PasswordLogins({ db: options.db, host: options.host, settings, now }),
+    passwordLogins: new PasswordLogins({ db: options.db, host: options.host, settings, keys, now }),
     admin,
     notifications,
     now,

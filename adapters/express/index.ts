@@ -13,4 +13,4 @@ export { errorHandler } from './errorHandler.ts';
 export { KnexSessionStore, type KnexSessionStoreOptions } from './knexSessionStore.ts';
 export { createMfaTokenDoor, type MfaTokenDoor, MFA_REQUIRED_FOR_SERVICE } from './mfa/createMfaTokenDoor.ts';
 export { createMfaWebDoor, type MfaWebDoor, type MfaWebDoorOptions } from './mfa/createMfaWebDoor.ts';
-export { type PasswordCheckHook, passwordCheckHook } from './mfa/passwordCheckHook.ts';
+export { type BrowserPasswordCheckHook, type PasswordCheckHook, passwordCheckHook } from './mfa/passwordCheckHook.ts';

@@ -9,7 +9,7 @@ import { csrfProtection, csrfToken } from '../express/csrf.ts';
 import { errorHandler } from '../express/errorHandler.ts';
 import { KnexSessionStore } from '../express/knexSessionStore.ts';
 import type { LmsHost } from './lmsHost.ts';
-import { type AfterPasswordLogin, type CheckPassword, loginRoutes } from './loginRoutes.ts';
+import { type AfterPasswordLogin, type CheckBrowserPassword, type CheckPassword, loginRoutes } from './loginRoutes.ts';
 import { mobileLaunchRoutes } from './mobileLaunch.ts';
 import type { MobileAppPolicy } from './mobileApp.ts';
 import { type BeforeTokenIssue, type ContinueTokenLogin, tokenEndpoint, tokenEndpointErrors } from './tokenEndpoint.ts';
@@ -22,8 +22,10 @@ import { restServerErrors } from './webservice/restErrors.ts';
 export interface LmsLoginHooks {
   /** Called before the site's own routes: the MFA gate and pages. */
   mount?(app: Express): void;
-  /** `password_check`: the password check of the login page and login/token.php (the plugin throttles guessing). */
+  /** `password_check` at login/token.php, whose clients keep no cookies (the plugin throttles guessing). */
   checkPassword?: CheckPassword;
+  /** `password_check` at the login page: the same throttle, and the browser's device cookie. @default checkPassword */
+  checkBrowserPassword?: CheckBrowserPassword;
   /** `web_session_login`: after a correct password in the browser. */
   afterPasswordLogin?: AfterPasswordLogin;
   /** `external_token_login`: after a correct password at login/token.php. */
@@ -138,7 +140,9 @@ export function createLmsSite(options: LmsSiteOptions): Express {
     }),
   );
   options.hooks?.mount?.(app);
-  app.use(loginRoutes({ host, siteName: config.siteName, homePath: '/my', checkPassword: options.hooks?.checkPassword, afterPasswordLogin: options.hooks?.afterPasswordLogin }));
+  const checkPassword = options.hooks?.checkPassword;
+  const checkBrowserPassword: CheckBrowserPassword | undefined = options.hooks?.checkBrowserPassword ?? (checkPassword && ((req, _res, username, password) => checkPassword(req, username, password)));
+  app.use(loginRoutes({ host, siteName: config.siteName, homePath: '/my', checkPassword: checkBrowserPassword, afterPasswordLogin: options.hooks?.afterPasswordLogin }));
   if (mobileApp) app.use(mobileLaunchRoutes({ host, siteName: config.siteName, policy: mobileApp }));
 
   const currentUser = async (req: Request, res: Response): Promise<HostUser | null> => {

@@ -17,10 +17,13 @@ export const LOGIN_NOTICES: Readonly<Record<string, string>> = {
 };
 
 /**
- * `password_check`: how a door checks a password. The plugin's version throttles
- * guessing first; without it, the host's own check (never throttled).
+ * `password_check` at a door whose clients keep no cookies (login/token.php). The plugin's
+ * version throttles guessing first; without it, the host's own check (never throttled).
  */
 export type CheckPassword = (req: Request, username: string, password: string) => Promise<PasswordCheck>;
+
+/** `password_check` at the login page: as CheckPassword, with the response, where the plugin reads and sets the browser's device cookie. */
+export type CheckBrowserPassword = (req: Request, res: Response, username: string, password: string) => Promise<PasswordCheck>;
 
 /** The host's own check, for a site without the plugin. */
 export function unthrottledPasswordCheck(host: Pick<LmsHost, 'checkPassword'>): CheckPassword {
@@ -47,9 +50,10 @@ function save(req: Request): Promise<void> {
 }
 
 /** The host's own password login: `/login` and `/logout`. */
-export function loginRoutes(options: { host: LmsHost; siteName: string; homePath: string; checkPassword?: CheckPassword; afterPasswordLogin?: AfterPasswordLogin }): Router {
+export function loginRoutes(options: { host: LmsHost; siteName: string; homePath: string; checkPassword?: CheckBrowserPassword; afterPasswordLogin?: AfterPasswordLogin }): Router {
   const router = Router();
-  const checkPassword = options.checkPassword ?? unthrottledPasswordCheck(options.host);
+  const unthrottled = unthrottledPasswordCheck(options.host);
+  const checkPassword: CheckBrowserPassword = options.checkPassword ?? ((req, _res, username, password) => unthrottled(req, username, password));
   const page = (req: Request, extra: { error?: string; username?: string; notice?: string } = {}) =>
     renderLoginPage({ csrf: csrfToken(req), returnTo: safeReturnPath(req.query.returnTo), siteName: options.siteName, ...extra });
 
@@ -71,7 +75,7 @@ export function loginRoutes(options: { host: LmsHost; siteName: string; homePath
       if (typeof username !== 'string' || typeof password !== 'string' || username.trim() === '' || password === '') {
         return res.status(400).send(page(req, { error: 'Enter your username and your password.', username: typeof username === 'string' ? username : '' }));
       }
-      const checked = await checkPassword(req, username.slice(0, 200), password.slice(0, 1000));
+      const checked = await checkPassword(req, res, username.slice(0, 200), password.slice(0, 1000));
       if (checked.outcome === 'throttled') {
         // RFC 6585 §4: 429 with Retry-After; the page says the same in words.
         res.set('Retry-After', String(checked.retryAfterSeconds));

@@ -78,6 +78,7 @@ export function wireSite(parts: SiteParts): WiredSite {
     hooks: {
       mount: (app) => [door, createMfaAdmin({ plugin, bridgeClients: bridge.clients })].forEach((part) => part.mount(app)),
       checkPassword: passwordCheckHook(plugin),
+      checkBrowserPassword: door.checkPassword,
       csrfExempt: door.csrfExempt,
       afterPasswordLogin: door.afterPasswordLogin,
       sessionUser: door.sessionUser,

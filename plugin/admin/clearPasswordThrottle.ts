@@ -12,7 +12,8 @@ export interface ClearPasswordThrottleOptions {
 
 /**
  * Lets an account's password be tried again at once from everywhere: clears its
- * ceiling and every address's backoff for it. The addresses it logged in from stay
+ * ceiling, every address's backoff for it and its device cookies' counts (a locked
+ * cookie gets its exemption back). The addresses it logged in from stay
  * known. One `password_throttle_cleared` audit row. Returns how many of its counters
  * held failures (0: nothing was throttled or counting).
  */

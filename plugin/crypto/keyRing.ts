@@ -9,7 +9,7 @@ import { MfaError } from '../errors.ts';
  * `factor/email/login-code`), chosen in their own folder, so they can never ask for
  * the engine's.
  */
-export type KeyPurpose = 'secret-box' | 'known-sign-in' | 'bridge/client-signing-key' | `factor/${string}`;
+export type KeyPurpose = 'secret-box' | 'known-sign-in' | 'password-device' | 'bridge/client-signing-key' | `factor/${string}`;
 
 const PURPOSE = /^[a-z0-9-]+(\/[a-z0-9-]+)*$/;
 const KEY_ID_INFO = 'mfa-bridge/key-id/v1';

@@ -11,9 +11,21 @@
  * - per address, over a sliding hour: a ceiling across accounts against spraying.
  * An address the account logged in from lately is "known" and passes both ceilings,
  * so a real user still gets in while a botnet fills them (its own pair still backs off).
+ *
+ * Addresses are not enough: behind a NAT the owner shares the attacker's, and with
+ * `trust_proxy` a client names its own. So a browser that signed in as the user carries a
+ * device cookie (OWASP, "Slow Down Online Guessing Attacks with Device Cookies";
+ * passwordDeviceCookies.ts): with a valid one, none of the three limits applies and its
+ * wrong passwords count only on the cookie's own row; after `deviceFailuresPerHour` of
+ * them in an hour the cookie loses its exemption (OWASP's lockout list) and the client is
+ * one without a cookie. Losing the exemption rather than being refused outright costs an
+ * attacker nothing (dropping the cookie does the same) and spares the owner who mistyped.
  */
 
+/** The limits that can refuse a guess. */
 export type ThrottleScope = 'pair' | 'account' | 'address';
+/** The rows a guess may touch: the limits, and the client's device cookie. */
+export type GuessRowScope = ThrottleScope | 'device';
 
 export interface ThrottlePolicy {
   /** Consecutive wrong passwords per account and address before each further try must wait. */
@@ -24,6 +36,8 @@ export interface ThrottlePolicy {
   accountFailuresPerHour: number;
   /** Wrong passwords per address in any hour, over all accounts it has not logged in to. */
   addressFailuresPerHour: number;
+  /** Wrong passwords through one device cookie in any hour before it loses its exemption. */
+  deviceFailuresPerHour: number;
 }
 
 /** What is stored per key (one row of mfa_password_guesses). */
@@ -32,7 +46,7 @@ export interface GuessState {
   failures: number;
   /** No try before this time (pair keys), epoch ms; 0 when free. */
   blockedUntil: number;
-  /** Times of wrong passwords within the last hour, oldest first (account and address keys). */
+  /** Times of wrong passwords within the last hour, oldest first (account, address and device keys). */
   recentFailures: number[];
   /** When this pair last logged in (pair keys). */
   lastSuccessAt: number | null;
@@ -79,19 +93,38 @@ export interface GuessStates {
   pair: GuessState;
   account: GuessState;
   address: GuessState;
+  /** The row of the client's device cookie; null when it has none this user's (or none can exist at its door). */
+  device: GuessState | null;
 }
+
+/** Why a guess was let through: a device cookie, a known address (past the ceilings, not the pair's wait), or neither. */
+export type GuessTrust = 'device' | 'known-address' | 'none';
+
+/** New states for some of a guess's rows; a row not named is left as it is. */
+export type GuessChanges = Partial<Record<GuessRowScope, GuessState>>;
 
 export type GuessDecision =
   | { allowed: false; scope: ThrottleScope; waitMs: number }
-  | { allowed: true; next: GuessStates; countsTowardCeilings: boolean };
+  | { allowed: true; trust: GuessTrust; next: GuessChanges };
+
+/** True while a device cookie has had its hour's wrong passwords: it passes no limit until the oldest leaves the window. */
+export function isDeviceLocked(device: GuessState, policy: ThrottlePolicy, now: number): boolean {
+  return windowWait(device.recentFailures, policy.deviceFailuresPerHour, now) > 0;
+}
+
+function counted(state: GuessState, now: number): GuessState {
+  return { ...state, recentFailures: [...inWindow(state.recentFailures, now), now], updatedAt: now };
+}
 
 /**
- * Whether a password may be compared now and, if so, the states with this guess
- * already counted as wrong (a reservation: parallel guesses cannot all slip under a
- * limit; a right password gives it back with `afterSuccess`).
+ * Whether a password may be compared now and, if so, the rows with this guess already
+ * counted as wrong (a reservation: parallel guesses cannot all slip under a limit; a
+ * right password gives it back with `afterRightPassword`).
  */
 export function decideGuess(states: GuessStates, policy: ThrottlePolicy, now: number): GuessDecision {
-  const { pair, account, address } = states;
+  const { pair, account, address, device } = states;
+  // OWASP's trusted client: guesses from others never hold it back, its own count on its cookie only.
+  if (device && !isDeviceLocked(device, policy, now)) return { allowed: true, trust: 'device', next: { device: counted(device, now) } };
   if (pair.blockedUntil > now) return { allowed: false, scope: 'pair', waitMs: pair.blockedUntil - now };
   const known = isKnownPair(pair, now);
   if (!known) {
@@ -103,21 +136,31 @@ export function decideGuess(states: GuessStates, policy: ThrottlePolicy, now: nu
   const forgotten = pair.failures > 0 && now - pair.updatedAt >= FORGET_FAILURES_MS;
   const failures = (forgotten ? 0 : pair.failures) + 1;
   const delay = delayAfter(failures, policy);
-  const count = (state: GuessState): GuessState => (known ? state : { ...state, recentFailures: [...inWindow(state.recentFailures, now), now], updatedAt: now });
-  return {
-    allowed: true,
-    countsTowardCeilings: !known,
-    next: {
-      pair: { ...pair, failures, blockedUntil: delay > 0 ? now + delay : 0, updatedAt: now },
-      account: count(account),
-      address: count(address),
-    },
-  };
+  const nextPair = { ...pair, failures, blockedUntil: delay > 0 ? now + delay : 0, updatedAt: now };
+  if (known) return { allowed: true, trust: 'known-address', next: { pair: nextPair } };
+  return { allowed: true, trust: 'none', next: { pair: nextPair, account: counted(account, now), address: counted(address, now) } };
 }
 
 /** The pair after its password was right: failures forgotten, the address known to the account. */
 export function pairAfterSuccess(pair: GuessState, now: number): GuessState {
   return { ...pair, failures: 0, blockedUntil: 0, lastSuccessAt: now, updatedAt: now };
+}
+
+/**
+ * The rows after the reserved guess (taken at `reservedAt`, trusted as `trust`) turned out
+ * right. Through a device cookie, the address becomes known to the account (for the doors
+ * that can carry no cookie) but its wait stays: the owner signing in must not give the
+ * client guessing beside them on the same NAT fresh tries.
+ */
+export function afterRightPassword(states: GuessStates, trust: GuessTrust, reservedAt: number, now: number): GuessChanges {
+  switch (trust) {
+    case 'device':
+      return { pair: { ...states.pair, lastSuccessAt: now, updatedAt: now }, ...(states.device ? { device: ceilingWithout(states.device, reservedAt, now) } : {}) };
+    case 'known-address':
+      return { pair: pairAfterSuccess(states.pair, now) };
+    case 'none':
+      return { pair: pairAfterSuccess(states.pair, now), account: ceilingWithout(states.account, reservedAt, now), address: ceilingWithout(states.address, reservedAt, now) };
+  }
 }
 
 /** A ceiling's state with one reserved failure (taken at `reservedAt`) given back. */

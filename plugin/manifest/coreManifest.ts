@@ -16,7 +16,7 @@ export const pluginIdentity = {
 export const pluginHooks: ReadonlyArray<{ name: string; description: string }> = [
   {
     name: 'password_check',
-    description: "Called by every password door (the web login, login/token.php) in place of the host's own check: refuses throttled password guesses before the password is compared, and counts wrong ones per account and client address, per account and per address.",
+    description: "Called by every password door (the web login, login/token.php) in place of the host's own check: refuses throttled password guesses before the password is compared, and counts wrong ones per account and client address, per account and per address. At the web login it also reads and sets the browser's device cookie, which lets a browser that logged in as the user before past those limits.",
   },
   {
     name: 'web_session_login',
@@ -92,7 +92,7 @@ export const coreSettings: readonly SettingDefinition[] = [
   {
     name: 'password_failures_before_delay', section: 'general', type: 'integer', default: 5, min: 1, max: 100,
     label: 'Wrong passwords before a wait',
-    help: 'Wrong passwords in a row for one account from one address (at the login page, login/token.php and the JSON API alike) before each further try must wait: 1 minute, then 2, 4, 8... A right password starts the count over. Other addresses are not slowed, so nobody can lock the real user out this way.',
+    help: 'Wrong passwords in a row for one account from one address (at the login page, login/token.php and the JSON API alike) before each further try must wait: 1 minute, then 2, 4, 8... A right password starts the count over. Other addresses are not slowed; at the login page, neither is a browser that has logged in as the user before (it carries a device cookie), even at the same address.',
   },
   {
     name: 'password_max_delay_minutes', section: 'general', type: 'integer', default: 60, min: 1, max: 1440,
@@ -102,11 +102,16 @@ export const coreSettings: readonly SettingDefinition[] = [
   {
     name: 'password_failures_per_account_per_hour', section: 'general', type: 'integer', default: 50, min: 1, max: 1000,
     label: 'Wrong passwords per account per hour',
-    help: "All addresses together, in any 60 minutes: beyond this the account's password is refused from addresses it has not logged in from in the last 30 days, until the oldest of those failures is an hour old. Addresses it logged in from still work.",
+    help: "All addresses together, in any 60 minutes: beyond this the account's password is refused from addresses it has not logged in from in the last 30 days, until the oldest of those failures is an hour old. Addresses it logged in from still work, and at the login page so does every browser that has logged in as the user before.",
   },
   {
     name: 'password_failures_per_address_per_hour', section: 'general', type: 'integer', default: 100, min: 1, max: 1000,
     label: 'Wrong passwords per address per hour',
     help: 'All accounts together, in any 60 minutes, from one address (an IPv6 /64): against one address trying a common password on many accounts. Accounts that logged in from that address before are not refused. Raise it when many users share one address (a campus NAT).',
+  },
+  {
+    name: 'password_failures_per_device_per_hour', section: 'general', type: 'integer', default: 10, min: 1, max: 1000,
+    label: 'Wrong passwords per signed-in browser per hour',
+    help: 'A browser that has logged in as a user carries a device cookie for that user, and at the login page the limits above do not hold it back. Beyond this many wrong passwords from it in any 60 minutes, it is held back like any other browser until the oldest of them is an hour old.',
   },
 ];

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { EMPTY_STATE, type GuessState, type ThrottleScope } from '../engine/passwordThrottle.ts';
+import { EMPTY_STATE, type GuessRowScope, type GuessState } from '../engine/passwordThrottle.ts';
 
 const TABLE = 'mfa_password_guesses';
 
@@ -12,8 +12,8 @@ export interface StoredGuessState {
 
 export interface GuessKey {
   key: string;
-  scope: ThrottleScope;
-  /** The account's key, on pair and account rows, so an admin can clear them all. */
+  scope: GuessRowScope;
+  /** The account's key, on pair, account and device rows, so an admin can clear them all. */
   accountKey: string | null;
 }
 
@@ -50,7 +50,9 @@ function toState(row: GuessRow): GuessState {
 export class GuessStateConflict extends Error {}
 
 /**
- * The throttle's rows (migration 006). Every change is a compare-and-swap on `version`,
+ * The throttle's rows (migration 006): one per pair, account and address, and one per
+ * device cookie (scope `device`, keyed by a hash of its id: its recent wrong passwords).
+ * Every change is a compare-and-swap on `version`,
  * several rows in one transaction: either all of a guess's keys take it, or none does,
  * on any number of app instances. No dialect-specific SQL.
  */
@@ -98,8 +100,8 @@ export class PasswordGuessStore {
   }
 
   /**
-   * Clears an account's throttle: its ceiling and every address's backoff for it. The
-   * addresses it logged in from stay known. Returns how many rows held a failure.
+   * Clears an account's throttle: its ceiling, every address's backoff for it and its device
+   * cookies' counts. The addresses it logged in from stay known. Returns how many rows held a failure.
    */
   async clearAccount(accountKey: string, now: number): Promise<number> {
     return this.db.transaction(async (trx) => {

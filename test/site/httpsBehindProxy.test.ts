@@ -56,6 +56,10 @@ describe('an https site behind a TLS-terminating proxy', () => {
     const loggedIn = sessionCookie(login);
     assert.ok(loggedIn, 'a new session id after the password');
     assert.match(loggedIn, /; Secure/);
+    // The password throttle's device cookie: only for the login form, and never over plain http or from another site.
+    const device = ([] as string[]).concat(login.headers['set-cookie'] ?? []).find((c) => c.startsWith('mfa_password_device_'));
+    assert.ok(device, 'the browser gets a device cookie');
+    for (const attribute of [/; Path=\/login;/, /; HttpOnly/, /; Secure/, /; SameSite=Strict/]) assert.match(device, attribute);
     await supertest(site.app).get('/my').set('X-Forwarded-Proto', 'https').set('Cookie', loggedIn.split(';')[0] ?? '').expect(200);
   });
 

@@ -4,6 +4,7 @@ import { loginPassTime } from '../../../plugin/engine/recentMfaPass.ts';
 import { MfaError } from '../../../plugin/errors.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
 import { operationScope } from '../operationScope.ts';
+import { type BrowserPasswordCheckHook, browserPasswordCheckHook } from './passwordCheckHook.ts';
 import { activeAccountOnly } from './activeAccount.ts';
 import { challengeRoutes } from './challengeRoutes.ts';
 import { factorAssets } from './factorAssets.ts';
@@ -42,6 +43,13 @@ export interface MfaWebDoor {
    */
   afterPasswordLogin(req: Request, res: Response, user: HostUser, returnTo: string): Promise<string | undefined>;
   /**
+   * The `password_check` hook of the host's login form: the plugin's throttled check, with
+   * the browser's device cookie read from `req` and a new one set on `res` after a right
+   * password, so a browser that logged in as the user before is not held back by others'
+   * guesses (README, "Password guessing"). Doors without cookies use `passwordCheckHook`.
+   */
+  checkPassword: BrowserPasswordCheckHook;
+  /**
    * The session's user, already read and found active by the door's account check in
    * front of every route; undefined when it did not run. A host page can use it instead of
    * reading the same row again (issue 15: GET /my read the user twice).
@@ -75,6 +83,8 @@ export function createMfaWebDoor(options: MfaWebDoorOptions): MfaWebDoor {
     },
 
     csrfExempt: exemptFromCsrf(plugin),
+
+    checkPassword: browserPasswordCheckHook(plugin, { secureCookies, loginPath }),
 
     sessionUser: checkedSessionUser,
 
