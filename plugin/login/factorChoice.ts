@@ -49,7 +49,8 @@ export function chooseFactor(factors: readonly LoginFactor[], requested: string 
   const usable = all.filter((f) => fitsUse(f, use));
   const ids = usable.map((f) => f.id);
   if (requested) {
-    const chosen = usable.find((f) => f.id === requested);
+    // Asked for by name, a factor this login passed already is checked again (an answer posted twice is a replay, and counts).
+    const chosen = usable.find((f) => f.id === requested) ?? factors.find((f) => f.id === requested && f.state === 'pass' && fitsUse(f, use));
     if (chosen) return chosen;
     const lockedOne = locked.find((f) => f.id === requested);
     if (lockedOne) {

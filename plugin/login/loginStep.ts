@@ -88,7 +88,7 @@ export type LoginStep =
    */
   | { kind: 'pending'; login: LoginRef; user: HostUser; factors: LoginFactor[]; offers: PassOffer[]; error?: MfaError }
   /** Set-up is required and the user has nothing to verify with: they set a factor up first, which passes the login. */
-  | { kind: 'setup_required'; login: LoginRef; user: HostUser; setup: Array<{ id: string; displayName: string }> }
+  | { kind: 'setup_required'; login: LoginRef; user: HostUser; setup: Array<{ id: string; displayName: string }>; error?: MfaError }
   /** Every factor the user could answer is locked: an administrator unlocks, or another way passes. */
   | { kind: 'locked'; login: LoginRef; user: HostUser; factors: LoginFactor[]; error?: MfaError }
   /**

@@ -110,6 +110,27 @@ export class MfaLogin {
     });
   }
 
+  /**
+   * Where an approval asked for on another device stands, for a page that waits on it:
+   * nothing is counted or spent (the page then answers with `answer`, which spends it).
+   * `expired` / `refused`: the login is gone.
+   */
+  approvalState(key: LoginKey, factor: string, facts: RequestFacts): Promise<'waiting' | 'approved' | 'denied' | 'expired' | 'refused'> {
+    return withOperationScope(async () => {
+      try {
+        const found = await this.find(key);
+        const status = await this.deps.engine.status(found.attempt.id, facts);
+        const chosen = loginFactors(this.deps.registry, status).find((f) => f.id === factor && f.prompt === 'approval');
+        if (!chosen) throw new MfaError('FACTOR_NOT_AVAILABLE', 'That way of verifying is not approved on another device.');
+        return await this.approval(status, chosen.id, facts);
+      } catch (error) {
+        if (isMfaError(error, 'ATTEMPT_EXPIRED')) return 'expired';
+        if (isMfaError(error, 'ATTEMPT_FAILED')) return 'refused';
+        throw error;
+      }
+    });
+  }
+
   /** Spends a passed login kept for its caller (`spend: false`: the bridge's consume). True for the one call that spends it. */
   finish(key: LoginKey): Promise<boolean> {
     return withOperationScope(async () => this.deps.engine.consume((await this.find(key)).attempt.id));

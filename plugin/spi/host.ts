@@ -54,6 +54,13 @@ export interface Host {
    * "log out everywhere" and a suspension; without it, browser sessions run until they expire.
    */
   endUserSessions?(userId: string, options?: { except?: string }): Promise<number>;
+  /**
+   * Your app's own user object for this user: what your Passport app logs in (`req.login`)
+   * once MFA passes through an `mfa-*` strategy. Without it, the user object your password
+   * strategy gave `startSecondFactor`, serialised and deserialised by your own
+   * serializeUser/deserializeUser (what a Passport app already has), so most apps need nothing here.
+   */
+  appUser?(user: HostUser): Promise<unknown>;
   sendMail(message: MailMessage): Promise<void>;
   siteName(): string;
   /** The site's origin, e.g. `https://lms.example.edu` (no trailing slash). */

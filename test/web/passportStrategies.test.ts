@@ -11,7 +11,7 @@ import { Passport } from 'passport';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { createMfaPlugin } from '../../plugin/createMfaPlugin.ts';
-import { factorPassport, shareFactorPassport } from '../../adapters/express/passport/doorPassport.ts';
+import { factorPassport, shareFactorPassport } from '../../adapters/express/passport/pluginPassport.ts';
 import { type MfaStrategyFailure, startSecondFactor, useMfaStrategies } from '../../adapters/express/passport/index.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { createTestPlugin, type TestPlugin } from '../support/testPlugin.ts';

@@ -3,7 +3,6 @@ import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import { isMfaError } from '../../../plugin/errors.ts';
 import { outsideOperationScope } from '../../../plugin/store/operationScope.ts';
 import { STATUS_BY_ERROR_CODE } from '../errorHandler.ts';
-import { approvalAnswer } from './approvalProgress.ts';
 import { factoryById, isApprovalFactor } from './factorViews.ts';
 import { requestFacts } from './requestFacts.ts';
 import { endedLogin, restartLogin } from './secondFactorRoutes.ts';
@@ -56,9 +55,9 @@ export function challengeRoutes(options: ChallengeRoutesOptions): Router {
       return res.redirect(303, '/mfa');
     }
     try {
-      let result: Record<string, unknown>;
+      let sent: Awaited<ReturnType<typeof plugin.login.challenge>>;
       try {
-        result = await plugin.engine.challenge(attemptId, factory.id, {});
+        sent = await plugin.login.challenge({ attemptId }, factory.id, requestFacts(req, await plugin.settings.snapshot(), plugin.registry));
       } catch (error) {
         const ended = endedLogin(error);
         if (!isMfaError(error)) throw error;
@@ -69,8 +68,8 @@ export function challengeRoutes(options: ChallengeRoutesOptions): Router {
         await saveSession(req);
         return res.redirect(303, `/mfa?factor=${encodeURIComponent(factory.id)}`);
       }
-      if (json || factory.presentation?.prompt?.kind === 'browser') return res.json(result);
-      const view = factory.presentation?.presentChallenge?.(result) ?? {};
+      if (json || factory.presentation?.prompt?.kind === 'browser') return res.json(sent.result);
+      const view = sent.view;
       if (isApprovalFactor(factory)) {
         req.session.mfaChallenge = { attemptId, factor: factory.id, view };
       } else if (view.message) {
@@ -90,14 +89,16 @@ export function challengeRoutes(options: ChallengeRoutesOptions): Router {
     if (marker?.state === 'passed') return { outcome: 'passed', next: options.homePath };
     if (!marker?.attemptId) return { outcome: 'expired', next: expiredNext };
     const factorId = typeof req.query.factor === 'string' ? req.query.factor : '';
-    try {
-      const answer = await approvalAnswer(plugin, marker.attemptId, factorId, requestFacts(req, await plugin.settings.snapshot(), plugin.registry));
-      if (answer === 'approved') return { outcome: 'approved' };
-      return answer === 'denied' ? { outcome: 'failed', next: refusedNext } : { outcome: 'pending' };
-    } catch (error) {
-      const ended = endedLogin(error);
-      if (ended) return { outcome: ended === 'refused' ? 'failed' : 'expired', next: ended === 'refused' ? refusedNext : expiredNext };
-      throw error;
+    const answer = await plugin.login.approvalState({ attemptId: marker.attemptId }, factorId, requestFacts(req, await plugin.settings.snapshot(), plugin.registry));
+    switch (answer) {
+      case 'approved':
+        return { outcome: 'approved' };
+      case 'waiting':
+        return { outcome: 'pending' };
+      case 'expired':
+        return { outcome: 'expired', next: expiredNext };
+      default:
+        return { outcome: 'failed', next: refusedNext };
     }
   }
 

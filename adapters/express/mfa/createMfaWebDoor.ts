@@ -1,7 +1,5 @@
 import type { Express, Request, Response } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
-import { loginPassTime } from '../../../plugin/engine/recentMfaPass.ts';
-import { MfaError } from '../../../plugin/errors.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
 import { operationScope } from '../operationScope.ts';
 import { type BrowserPasswordCheckHook, browserPasswordCheckHook } from './passwordCheckHook.ts';
@@ -9,7 +7,6 @@ import { activeAccountOnly } from './activeAccount.ts';
 import { challengeRoutes } from './challengeRoutes.ts';
 import { factorAssets } from './factorAssets.ts';
 import { exemptFromCsrf, factorRoutes } from './factorRoutes.ts';
-import { type PassportInstance, shareFactorPassport } from '../passport/doorPassport.ts';
 import { identityTokenRoutes } from './identityTokenRoutes.ts';
 import { mfaGate, requirePassedMfa } from './mfaGate.ts';
 import { requestFacts } from './requestFacts.ts';
@@ -24,8 +21,6 @@ export interface MfaWebDoorOptions {
   loginPath?: string;
   /** Mark cookies Secure (the site is served over https). */
   secureCookies?: boolean;
-  /** The host's Passport (or an instance of it): the `mfa-*` strategies are registered on it and the doors run them there. */
-  passport?: PassportInstance;
 }
 
 export interface MfaWebDoor {
@@ -63,8 +58,6 @@ export function createMfaWebDoor(options: MfaWebDoorOptions): MfaWebDoor {
   const homePath = options.homePath ?? '/';
   const loginPath = options.loginPath ?? '/login';
   const secureCookies = options.secureCookies ?? false;
-  // The host's own Passport, when it has one, runs the doors' strategies too: one instance, one set of strategies.
-  if (options.passport) shareFactorPassport(plugin, options.passport);
 
   return {
     mount(app) {
@@ -91,15 +84,21 @@ export function createMfaWebDoor(options: MfaWebDoorOptions): MfaWebDoor {
     async afterPasswordLogin(req, _res, user, returnTo) {
       const settings = await plugin.settings.snapshot();
       const loginAt = plugin.now();
-      const opened = await plugin.engine.openAttempt({ user, door: 'web', facts: requestFacts(req, settings, plugin.registry) });
-      if (opened.outcome === 'not_required' || opened.outcome === 'passed') {
-        // A passed attempt (a trusted browser, an allowed network) is spent as at /mfa: it opens this one session.
-        if (opened.outcome === 'passed' && !(await plugin.engine.consume(opened.attempt.id))) throw new MfaError('ATTEMPT_EXPIRED', 'This login was already used. Log in again.');
-        req.session.mfa = { state: 'passed', passedAt: loginPassTime({ mfaChecked: opened.outcome === 'passed', now: plugin.now() }), passedFor: returnTo, loginAt };
-        return undefined;
+      const step = await plugin.login.start({ user, door: 'web', facts: requestFacts(req, settings, plugin.registry) });
+      switch (step.kind) {
+        case 'not_required':
+        case 'passed':
+          // Passed without input (a trusted browser, an allowed network), spent for this one session.
+          req.session.mfa = { state: 'passed', passedAt: step.kind === 'passed' ? step.passedAt : null, passedFor: returnTo, loginAt };
+          return undefined;
+        case 'ended':
+          // Refused at once (a factor failed it): /mfa says so and sends the user back to the password.
+          req.session.mfa = { state: 'pending', returnTo, loginAt };
+          return '/mfa';
+        default:
+          req.session.mfa = { state: 'pending', attemptId: step.login.attemptId, returnTo, setupRequired: step.kind === 'setup_required', loginAt };
+          return step.kind === 'setup_required' ? '/user/security?setup=required' : '/mfa';
       }
-      req.session.mfa = { state: 'pending', attemptId: opened.attempt.id, returnTo, setupRequired: opened.outcome === 'setup_required', loginAt };
-      return opened.outcome === 'setup_required' ? '/user/security?setup=required' : '/mfa';
     },
   };
 }

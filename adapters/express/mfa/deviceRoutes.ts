@@ -5,8 +5,7 @@ import type { HostUser } from '../../../plugin/spi/host.ts';
 import { factorView } from '../../../web/pages/mfa/factorView.ts';
 import type { RenameError } from '../../../web/pages/mfa/securityPage.ts';
 import { factoryById } from './factorViews.ts';
-import { requireRecentMfa } from './recentMfa.ts';
-import { auditIp } from './requestFacts.ts';
+import { answerRecentPassRefusal, sessionCaller } from './recentMfa.ts';
 import { userRoute } from './webSession.ts';
 
 export interface DeviceRoutesOptions {
@@ -28,7 +27,7 @@ export function deviceRoutes(options: DeviceRoutesOptions): Router {
     const id = Number(req.body?.id);
     const label = typeof req.body?.label === 'string' ? req.body.label : '';
     try {
-      const name = await plugin.enrolment.rename(user, factor, id, label, { actor: user.username, ip: await auditIp(plugin, req) });
+      const name = await plugin.account.rename(await sessionCaller(plugin, req, user), factor, id, label);
       req.session.mfaFlash = `Renamed to “${name}”.`;
     } catch (error) {
       if (isMfaError(error, 'INVALID_INPUT')) return await showSecurityPage(req, res, user, 400, undefined, { factor, id, message: error.message, value: label });
@@ -38,16 +37,16 @@ export function deviceRoutes(options: DeviceRoutesOptions): Router {
     res.redirect(303, '/user/security');
   }));
 
-  // Removing what only gives access up (a trusted browser) never waits for a recent pass.
-  const givesAccessUp = (req: Request) => factoryById(plugin, req.body?.factor)?.capabilities.removalGivesAccessUp === true;
-  router.post('/user/security/devices/remove', requireRecentMfa(plugin, { appliesTo: (req) => !givesAccessUp(req) }), userRoute(plugin, signIn, async (req, res, user) => {
+  // Removing what only gives access up (a trusted browser) never waits for a recent pass: plugin.account decides.
+  router.post('/user/security/devices/remove', userRoute(plugin, signIn, async (req, res, user) => {
     if (req.session.mfa?.state !== 'passed') return res.redirect(303, '/mfa');
     const factory = factoryById(plugin, req.body?.factor);
     const id = Number(req.body?.id);
     if (!factory || !Number.isInteger(id)) return await showSecurityPage(req, res, user, 400, 'Choose a device to remove from the list.');
     try {
-      await plugin.enrolment.remove(user, factory.id, id, { actor: user.username, ip: await auditIp(plugin, req) });
+      await plugin.account.remove(await sessionCaller(plugin, req, user), factory.id, id);
     } catch (error) {
+      if (await answerRecentPassRefusal(req, res, user, error)) return;
       if (isMfaError(error)) return await showSecurityPage(req, res, user, error.code === 'NOT_FOUND' ? 404 : 400, error.message);
       throw error;
     }

@@ -9,6 +9,7 @@ import { type RenameError, renderSecurityPage } from '../../../web/pages/mfa/sec
 import { csrfToken } from '../csrf.ts';
 import { safeReturnPath } from '../safeReturnPath.ts';
 import { completeMfa } from './completeMfa.ts';
+import { restartLogin } from './secondFactorRoutes.ts';
 import { deviceRoutes } from './deviceRoutes.ts';
 import { factorSetupRoutes } from './factorSetupRoutes.ts';
 import { enabledFactorViews } from './factorViews.ts';
@@ -78,14 +79,16 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
     if (req.session.mfa?.state !== 'passed') return res.redirect(303, '/mfa');
     const returnTo = safeReturnPath(req.body?.returnTo) ?? '/user/security';
     const settings = await plugin.settings.snapshot();
-    const opened = await plugin.engine.openAttempt({ user, door: 'web', facts: requestFacts(req, settings, plugin.registry) });
-    if (opened.outcome === 'not_required' || opened.outcome === 'passed') {
+    const step = await plugin.login.start({ user, door: 'web', facts: requestFacts(req, settings, plugin.registry) });
+    if (step.kind === 'not_required' || step.kind === 'passed') {
       // MFA is off, or this browser or network passes on its own: nothing to ask.
       req.session.mfa = { state: 'passed', returnTo, loginAt: req.session.mfa.loginAt };
-      return completeMfa(plugin, req, res, { userId: user.id, attempt: opened.outcome === 'passed' ? opened.attempt : null }, { trustDevice: false, homePath: options.homePath, loginPath: options.loginPath, secureCookies: options.secureCookies });
+      return completeMfa(plugin, req, res, step, { homePath: options.homePath, secureCookies: options.secureCookies });
     }
+    // Refused at once (a factor failed it): this session ends, as a refused login does.
+    if (step.kind === 'ended') return restartLogin(req, res, options.loginPath, step.reason === 'expired' ? 'expired' : 'refused');
     // Pending again until the factor is given: the gate keeps every other page shut meanwhile, as after a password.
-    req.session.mfa = { state: 'pending', attemptId: opened.attempt.id, returnTo, loginAt: req.session.mfa.loginAt };
+    req.session.mfa = { state: 'pending', attemptId: step.login.attemptId, returnTo, loginAt: req.session.mfa.loginAt };
     await saveSession(req);
     res.redirect(303, '/mfa');
   }));

@@ -19,6 +19,13 @@ export interface MfaSessionMarker {
    * logged in" (Moodle's `$SESSION->justloggedin`); see takeLoginLanding.
    */
   passedFor?: string;
+  /**
+   * The `Host` id of the user this login is for, where the host keeps none of its own in
+   * the session under `userId` (a Passport app keeps its serialised user instead).
+   */
+  userId?: string;
+  /** A Passport app's own user, serialised its own way (serializeUser), kept while MFA waits and logged in once it passes. */
+  appUser?: unknown;
   /** Setup is required and the user has nothing set up: only the enrolment pages are open. */
   setupRequired?: boolean;
   /**
@@ -74,8 +81,10 @@ export async function takeLoginLanding(req: Request): Promise<string | undefined
   return landing;
 }
 
+/** The logged-in (or half logged-in) user of this session: the host's `userId`, or the one a Passport app's login named. */
 export function sessionUserId(req: Request): string | undefined {
-  return (req.session as { userId?: string } | undefined)?.userId;
+  const session = req.session as ({ userId?: string } & Partial<{ mfa: MfaSessionMarker }>) | undefined;
+  return session?.userId ?? session?.mfa?.userId;
 }
 
 const SESSION_USER = 'mfaSessionUser';

@@ -1,72 +1,46 @@
 import type { Request } from 'express';
 import type { Strategy, StrategyCreated } from 'passport';
+import type { AccountCaller, WaitingLogin } from '../../../plugin/account/mfaAccount.ts';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
-import type { AttemptStatus } from '../../../plugin/engine/mfaEngine.ts';
-import { loginPassTime } from '../../../plugin/engine/recentMfaPass.ts';
-import { isMfaError, type MfaError } from '../../../plugin/errors.ts';
-import type { FactorProviderFactory, RequestFacts } from '../../../plugin/spi/factor.ts';
-import type { HostUser } from '../../../plugin/spi/host.ts';
+import { isMfaError, MfaError } from '../../../plugin/errors.ts';
+import type { LoginStep } from '../../../plugin/login/loginStep.ts';
+import type { FactorProviderFactory } from '../../../plugin/spi/factor.ts';
 import { requestFacts } from '../mfa/requestFacts.ts';
-import type {} from '../mfa/webSession.ts';
-
-/** What a door hands the strategy: which attempt, the user's input, the request's facts. */
-export interface FactorVerificationRequest {
-  attemptId: string;
-  input: Record<string, unknown>;
-  facts: RequestFacts;
-}
+import { type MfaSessionMarker, saveSession } from '../mfa/webSession.ts';
+import { deserializeAppUser, factorPassport } from './pluginPassport.ts';
 
 /** What a failed strategy tells Passport (the `info` of a custom callback, `req.session.messages` with failureMessage). */
 export interface MfaStrategyFailure {
   message: string;
   error?: MfaError;
-  status?: AttemptStatus;
+  /** Where the login stands (the factors left, with their tries), when there is a login. */
+  step?: LoginStep;
 }
-
-export interface MfaStrategyOptions {
-  /**
-   * The user object Passport logs in (`req.login`) when MFA passes: the host's own. By
-   * default the `Host`'s user, whose `id` is what the host's serializeUser usually keeps.
-   */
-  toUser?: (user: HostUser) => unknown;
-}
-
-const VERIFICATION = Symbol.for('mfa-bridge.factor-verification');
-type RequestWithVerification = Request & { [VERIFICATION]?: FactorVerificationRequest };
 
 /** `mfa-totp`, `mfa-email`, `mfa-recovery-codes`: Passport's usual spelling of a factor id. */
 export function strategyName(factorId: string): string {
   return `mfa-${factorId.replaceAll('_', '-')}`;
 }
 
-/** A door that knows its attempt (the token door's mfa_token, the API's own) names it for the strategy it runs next. */
-export function attachVerification(req: Request, verification: FactorVerificationRequest): void {
-  (req as RequestWithVerification)[VERIFICATION] = verification;
-}
+type StrategyOutcome = { user: unknown; info: { step: LoginStep } } | { failure: MfaStrategyFailure };
 
 /**
- * The Passport strategy of one factor. Two callers:
- *
- * - a host's Passport app, after its own password strategy opened the attempt
- *   (`startSecondFactor`): `passport.authenticate('mfa-totp', { failureRedirect })`. The
- *   attempt is the session's pending one, the input the form's `code` (or `response`).
- *   It succeeds only when the whole attempt passes; the attempt is then spent (a copied
- *   cookie racing it finds it used) and Passport's `req.login` gives the session a new id.
- * - our doors, which attach the attempt and input themselves and want to know where the
- *   attempt stands after the input, passed or not (a second factor may still be due).
- *
- * Either way the engine decides; the strategy never compares a code.
+ * The Passport strategy of one factor, for a host's Passport app: after its own password
+ * step opened the login (`startSecondFactor`), `passport.authenticate('mfa-totp', ...)`
+ * answers it with the form's `code` (or `response`, a WebAuthn assertion; or, while set-up
+ * is required, the set-up's `setupId` and `code`). It is one call of the login protocol
+ * (`mfa.login.answer`): the strategy never compares a code. It succeeds only when the whole
+ * login passes, with the host's own user (`Host.appUser`, or what the password step's user
+ * serialised to, through the host's own deserializeUser); Passport's `req.login` then gives
+ * the session a new id, and the pass is written into that new session (recent-pass rule).
  */
-export function mfaStrategy(plugin: MfaPlugin, factory: FactorProviderFactory, options: MfaStrategyOptions = {}): Strategy {
+export function mfaStrategy(plugin: MfaPlugin, factory: FactorProviderFactory): Strategy {
   const name = strategyName(factory.id);
   return {
     name,
     authenticate(this: StrategyCreated<Strategy>, req: Request) {
-      const fromDoor = (req as RequestWithVerification)[VERIFICATION];
-      delete (req as RequestWithVerification)[VERIFICATION];
-      const run = fromDoor ? verifyForDoor(plugin, factory, fromDoor) : verifyForHost(plugin, factory, req, options);
       // Passport does not catch a rejected promise: every path ends in success, fail or error.
-      run.then(
+      answerForHost(plugin, factory, req).then(
         (outcome) => {
           if ('user' in outcome) this.success(outcome.user as Express.User, outcome.info);
           else this.fail(outcome.failure, outcome.failure.error?.code === 'FACTOR_LOCKED' ? 403 : 401);
@@ -77,39 +51,89 @@ export function mfaStrategy(plugin: MfaPlugin, factory: FactorProviderFactory, o
   };
 }
 
-type StrategyOutcome = { user: unknown; info: { status: AttemptStatus } } | { failure: MfaStrategyFailure };
+const NO_LOGIN = 'There is no login waiting for a second factor. Log in with your password first.';
 
-async function verifyForDoor(plugin: MfaPlugin, factory: FactorProviderFactory, verification: FactorVerificationRequest): Promise<StrategyOutcome> {
-  try {
-    const status = await plugin.engine.verify(verification.attemptId, factory.id, verification.input, verification.facts);
-    return { user: status.user, info: { status } };
-  } catch (error) {
-    if (isMfaError(error)) return { failure: { message: error.message, error } };
-    throw error;
+/** The form's fields as the factor's input: text only (a code, a set-up id, a WebAuthn response as JSON). */
+function formInput(body: Record<string, unknown>): Record<string, string> {
+  const input: Record<string, string> = {};
+  for (const [key, value] of Object.entries(body)) if (key !== '_csrf' && typeof value === 'string') input[key] = value;
+  return input;
+}
+
+async function answerForHost(plugin: MfaPlugin, factory: FactorProviderFactory, req: Request): Promise<StrategyOutcome> {
+  const marker = req.session?.mfa;
+  if (marker?.state !== 'pending' || !marker.attemptId) return { failure: { message: NO_LOGIN } };
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  const facts = requestFacts(req, await plugin.settings.snapshot(), plugin.registry);
+  const key = { attemptId: marker.attemptId };
+  const accept = Object.keys(body).filter((field) => body[field] === '1');
+  const step = marker.setupRequired && typeof body.setupId === 'string'
+    ? await setUpAndPass(plugin, marker, factory, formInput(body), { key, facts, options: { accept } })
+    : await plugin.login.answer(key, { factor: factory.id, input: { code: typeof body.code === 'string' ? body.code : '', response: body.response } }, facts, { accept });
+  switch (step.kind) {
+    case 'passed':
+      return { user: await loggedInUser(plugin, req, marker, step), info: { step } };
+    case 'pending':
+      if (step.error) return { failure: { message: step.error.message, error: step.error, step } };
+      return { failure: { message: 'That worked; this site asks for one more way of verifying.', step } };
+    case 'locked':
+      return { failure: { message: step.error?.message ?? 'Every way this account can verify is locked after too many wrong tries. Ask an administrator to unlock it.', error: step.error, step } };
+    case 'setup_required':
+      return { failure: { message: step.error?.message ?? 'This site asks you to set up a second factor first.', error: step.error, step } };
+    case 'ended':
+      return { failure: { message: step.reason === 'expired' ? 'This login was already used or has expired. Log in again.' : step.error.message, error: step.error, step } };
+    case 'not_required':
+      return { failure: { message: NO_LOGIN } };
   }
 }
 
-async function verifyForHost(plugin: MfaPlugin, factory: FactorProviderFactory, req: Request, options: MfaStrategyOptions): Promise<StrategyOutcome> {
-  const marker = req.session?.mfa;
-  if (marker?.state !== 'pending' || !marker.attemptId) {
-    return { failure: { message: 'There is no login waiting for a second factor. Log in with your password first.' } };
-  }
-  const body = (req.body ?? {}) as Record<string, unknown>;
-  const input = { code: typeof body.code === 'string' ? body.code : '', response: body.response };
-  const settings = await plugin.settings.snapshot();
-  let status: AttemptStatus;
+/** While set-up is required: the factor just set up (its `setupId` and `code`) passes the login waiting on it. */
+async function setUpAndPass(plugin: MfaPlugin, marker: MfaSessionMarker, factory: FactorProviderFactory, input: Record<string, string>, waiting: WaitingLogin): Promise<LoginStep> {
+  const user = marker.userId ? await plugin.registry.host.findUserById(marker.userId) : null;
+  if (!user) return { kind: 'ended', reason: 'expired', error: new MfaError('ATTEMPT_EXPIRED', NO_LOGIN) };
+  const caller: AccountCaller = { user, passedAt: null, loggedInAt: marker.loginAt, door: 'web', ip: waiting.facts.ip };
   try {
-    status = await plugin.engine.verify(marker.attemptId, factory.id, input, requestFacts(req, settings, plugin.registry));
+    const { login } = await plugin.account.confirmSetup(caller, factory.id, input, waiting);
+    if (login) return login;
   } catch (error) {
-    if (isMfaError(error)) return { failure: { message: error.message, error } };
-    throw error;
+    if (!isMfaError(error)) throw error;
+    // A wrong set-up code, an expired set-up: the login still waits for set-up; the step says why.
+    const now = await plugin.login.status(waiting.key, waiting.facts);
+    return now.kind === 'setup_required' ? { ...now, error } : now;
   }
-  if (status.outcome !== 'passed') {
-    const message = status.outcome === 'pending' ? 'That worked; this site asks for one more way of verifying.' : 'This login cannot pass any more. Log in again.';
-    return { failure: { message, status } };
+  return plugin.login.status(waiting.key, waiting.facts);
+}
+
+/**
+ * The host's own user for the login that passed: `Host.appUser`, else what the password
+ * step's user serialised to (kept in the session), through the host's deserializeUser,
+ * else the plugin's `HostUser`. Passport's `req.login` then replaces the session (passport
+ * ≥ 0.6 keeps nothing of it): the pass and what the factors hand the browser are written
+ * once the new session exists.
+ */
+async function loggedInUser(plugin: MfaPlugin, req: Request, marker: MfaSessionMarker, step: Extract<LoginStep, { kind: 'passed' }>): Promise<unknown> {
+  const host = plugin.registry.host;
+  const passport = factorPassport(plugin);
+  const user = host.appUser ? await host.appUser(step.user) : marker.appUser !== undefined ? await deserializeAppUser(passport, marker.appUser, req) : step.user;
+  for (const credential of step.keep) {
+    req.res?.cookie(credential.name, credential.value, { httpOnly: true, sameSite: 'lax', secure: req.secure, maxAge: credential.maxAgeMs, path: '/' });
   }
-  // Spent once: of requests racing on one pending session, only one logs in.
-  if (!(await plugin.engine.consume(marker.attemptId))) return { failure: { message: 'This login was already used. Log in again.' } };
-  req.session.mfa = { state: 'passed', passedAt: loginPassTime({ mfaChecked: true, now: plugin.now() }), loginAt: marker.loginAt };
-  return { user: options.toUser ? await options.toUser(status.user) : status.user, info: { status } };
+  keepPassAcrossLogin(req, { state: 'passed', userId: step.user.id, passedAt: step.passedAt, loginAt: marker.loginAt });
+  return user;
+}
+
+/** Writes the MFA marker into the session Passport's `req.login` makes for this request (it keeps nothing of the old one). */
+export function keepPassAcrossLogin(req: Request, marker: MfaSessionMarker): void {
+  const logIn = req.logIn;
+  if (typeof logIn !== 'function') return;
+  const withPass = function (this: Request, user: Express.User, options: unknown, done?: (error?: unknown) => void) {
+    const callback = (typeof options === 'function' ? options : done) as (error?: unknown) => void;
+    const settings = typeof options === 'function' ? {} : options;
+    return (logIn as (user: Express.User, options: unknown, done: (error?: unknown) => void) => void).call(this, user, settings, (error?: unknown) => {
+      if (error) return callback(error);
+      req.session.mfa = marker;
+      saveSession(req).then(() => callback(), callback);
+    });
+  };
+  req.login = req.logIn = withPass as Request['logIn'];
 }

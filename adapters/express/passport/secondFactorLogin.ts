@@ -1,10 +1,11 @@
 import type { Request } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
-import { loginPassTime } from '../../../plugin/engine/recentMfaPass.ts';
 import { MfaError } from '../../../plugin/errors.ts';
+import type { LoginStep } from '../../../plugin/login/loginStep.ts';
 import { requestFacts } from '../mfa/requestFacts.ts';
 import { regenerateSession } from '../mfa/webSession.ts';
-import { strategyName } from './mfaStrategy.ts';
+import { keepPassAcrossLogin, strategyName } from './mfaStrategy.ts';
+import { factorPassport, serializeAppUser } from './pluginPassport.ts';
 
 /** A way the waiting login can be finished, for the host's own second-factor form. */
 export interface SecondFactorChoice {
@@ -12,55 +13,97 @@ export interface SecondFactorChoice {
   /** The Passport strategy to run for it (`passport.authenticate(strategy)`). */
   strategy: string;
   displayName: string;
-  /** Ask for the code first (engine.challenge): a mailed code. */
+  /** How the user answers: types a code, runs a browser ceremony (a security key: see the browser helper), approves on another device. */
+  prompt: 'code' | 'browser' | 'approval';
+  /** Ask for the code first (`sendSecondFactorCode`): a mailed code. */
   sendsChallenge: boolean;
   locked: boolean;
+  /** Tries left before it locks. */
+  triesLeft: number | null;
 }
 
 export type SecondFactorStart =
-  /** MFA asks nothing of this login (off, or a trusted network): log the user in now. */
+  /** MFA asks nothing of this login (off, or a trusted browser or network): log the user in now (`req.login`). */
   | { required: false }
-  /** The session waits for a second factor: show the choices, then run a strategy. */
-  | { required: true; setupRequired: boolean; choices: SecondFactorChoice[] };
+  /**
+   * The session waits for a second factor: show the choices, then run a strategy. With
+   * `setupRequired` the user has none yet: they set one up (`mfa.account.beginSetup` with
+   * `sessionCaller`), and the strategy passes the login with the set-up's `setupId` and code.
+   */
+  | { required: true; setupRequired: boolean; choices: SecondFactorChoice[]; setup: Array<{ id: string; displayName: string }> };
 
 /**
  * For a host's Passport app, after its own password strategy (run with `session: false`):
- * opens the MFA attempt for the user (found through the `Host`) and keeps it in the session, under a new session id, until one of
- * the `mfa-*` strategies passes it. The user is not logged in (no `req.user`) until then.
+ * opens the MFA login for the user (`userId`: your `Host`'s id for them) and keeps it in the
+ * session, under a new session id, until one of the `mfa-*` strategies passes it. Nobody is
+ * logged in (`req.user`) until then. Your password strategy's user (`req.user`) is kept the
+ * way your serializeUser keeps it, and is what the strategy logs in at the end.
  *
  * @example
  * app.post('/login', passport.authenticate('local', { session: false, failureRedirect: '/login' }), async (req, res, next) => {
  *   const start = await startSecondFactor(mfa, req, String(req.user.id));
  *   if (!start.required) return req.login(req.user, (e) => (e ? next(e) : res.redirect('/')));
- *   res.redirect('/login/mfa');
+ *   res.redirect(start.setupRequired ? '/account/mfa' : '/login/mfa');
  * });
  */
 export async function startSecondFactor(plugin: MfaPlugin, req: Request, userId: string): Promise<SecondFactorStart> {
   const user = await plugin.registry.host.findUserById(userId);
   if (!user || user.suspended) throw new MfaError('INVALID_LOGIN', 'This account cannot log in.');
-  const settings = await plugin.settings.snapshot();
   const loginAt = plugin.now();
-  const opened = await plugin.engine.openAttempt({ user, door: 'web', facts: requestFacts(req, settings, plugin.registry) });
-  if (opened.outcome === 'not_required') return { required: false };
-  if (opened.outcome === 'passed') {
-    if (!(await plugin.engine.consume(opened.attempt.id))) throw new MfaError('ATTEMPT_EXPIRED', 'This login was already used. Log in again.');
-    await regenerateSession(req, { mfa: { state: 'passed', passedAt: loginPassTime({ mfaChecked: true, now: plugin.now() }), loginAt } });
-    return { required: false };
+  const appUser = req.user === undefined ? undefined : await serializeAppUser(factorPassport(plugin), req.user, req);
+  const step = await plugin.login.start({ user, door: 'web', facts: requestFacts(req, await plugin.settings.snapshot(), plugin.registry) });
+  switch (step.kind) {
+    case 'not_required':
+    case 'passed': {
+      const marker = { state: 'passed' as const, userId: user.id, passedAt: step.kind === 'passed' ? step.passedAt : null, loginAt };
+      await regenerateSession(req, { mfa: marker });
+      // The host logs the user in now; Passport's req.login keeps nothing of this session, so the pass is written into its new one.
+      keepPassAcrossLogin(req, marker);
+      return { required: false };
+    }
+    case 'ended':
+      throw step.error;
+    default: {
+      const setupRequired = step.kind === 'setup_required';
+      await regenerateSession(req, { mfa: { state: 'pending', attemptId: step.login.attemptId, userId: user.id, appUser, setupRequired, loginAt } });
+      return { required: true, setupRequired, choices: choicesOf(step), setup: step.kind === 'setup_required' ? step.setup : [] };
+    }
   }
-  await regenerateSession(req, { mfa: { state: 'pending', attemptId: opened.attempt.id, setupRequired: opened.outcome === 'setup_required', loginAt } });
-  return { required: true, setupRequired: opened.outcome === 'setup_required', choices: await secondFactorChoices(plugin, req) };
 }
 
-/** The factors the session's waiting login can be finished with (empty when none is waiting). */
+function choicesOf(step: LoginStep): SecondFactorChoice[] {
+  if (step.kind !== 'pending' && step.kind !== 'locked') return [];
+  return step.factors.map((f) => ({
+    factorId: f.id,
+    strategy: strategyName(f.id),
+    displayName: f.displayName,
+    prompt: f.prompt ?? 'code',
+    sendsChallenge: f.capabilities.sendsChallenge,
+    locked: f.state === 'locked',
+    triesLeft: f.triesLeft,
+  }));
+}
+
+/**
+ * The factors the session's waiting login can be finished with (empty when none is
+ * waiting, or it has ended: another request used it, or it expired).
+ */
 export async function secondFactorChoices(plugin: MfaPlugin, req: Request): Promise<SecondFactorChoice[]> {
   const marker = req.session?.mfa;
   if (marker?.state !== 'pending' || !marker.attemptId) return [];
-  const settings = await plugin.settings.snapshot();
-  const status = await plugin.engine.status(marker.attemptId, requestFacts(req, settings, plugin.registry));
-  return status.factors
-    .filter((f) => f.requiresInput && f.configured)
-    .map((f) => {
-      const factory = plugin.registry.factory(f.id);
-      return { factorId: f.id, strategy: strategyName(f.id), displayName: f.displayName, sendsChallenge: factory.capabilities.sendsChallenge, locked: f.state === 'locked' };
-    });
+  const step = await plugin.login.status({ attemptId: marker.attemptId }, requestFacts(req, await plugin.settings.snapshot(), plugin.registry));
+  return choicesOf(step);
+}
+
+/**
+ * Asks a factor that sends its code first (email) to send it, for the session's waiting
+ * login; or, for a security key, makes the options the browser helper signs. Resolves with
+ * what the factor says ("We sent a code to j***@example.edu") and its result (WebAuthn
+ * options); throws MfaError (RATE_LIMITED with `retryAfterSeconds`, FACTOR_NOT_AVAILABLE, ATTEMPT_EXPIRED).
+ */
+export async function sendSecondFactorCode(plugin: MfaPlugin, req: Request, factorId: string): Promise<{ message: string | null; result: Record<string, unknown> }> {
+  const marker = req.session?.mfa;
+  if (marker?.state !== 'pending' || !marker.attemptId) throw new MfaError('ATTEMPT_EXPIRED', 'There is no login waiting for a second factor. Log in with your password first.');
+  const sent = await plugin.login.challenge({ attemptId: marker.attemptId }, factorId, requestFacts(req, await plugin.settings.snapshot(), plugin.registry));
+  return { message: sent.view.message ?? null, result: sent.result };
 }

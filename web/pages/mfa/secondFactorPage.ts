@@ -1,4 +1,5 @@
 import type { FactorStanding } from '../../../plugin/engine/decideOutcome.ts';
+import type { PassOffer } from '../../../plugin/login/loginStep.ts';
 import type { ChallengeView, FactorPrompt } from '../../../plugin/spi/factorPresentation.ts';
 import { html, type SafeHtml } from '../../html.ts';
 import { renderPage } from '../../layout.ts';
@@ -18,8 +19,8 @@ export interface SecondFactorPageModel {
   current: OfferedFactor | null;
   /** The user's other factors ("try another way"). */
   others: OfferedFactor[];
-  /** "Trust this device for N hours", when the site allows it. */
-  trustHours: number | null;
+  /** What factors offer to do once the login passes ("Trust this device for 24 hours"): a checkbox each. */
+  offers: readonly PassOffer[];
   /** What the current factor said when it was started (an approval waiting on a phone: the number to match). */
   challenge?: ChallengeView;
   qr?: DrawnQrCodes;
@@ -32,11 +33,11 @@ function triesNote(factor: FactorStanding): string {
   return `${factor.triesLeft} ${factor.triesLeft === 1 ? 'try' : 'tries'} left before this way of verifying is locked.`;
 }
 
-function trustCheckbox(hours: number | null): SafeHtml | '' {
-  return hours === null
-    ? ''
-    : html`<p class="checkbox"><input type="checkbox" id="trust_device" name="trust_device" value="1">
-        <label for="trust_device">Trust this device for ${hours} hours</label></p>`;
+function offerCheckboxes(offers: readonly PassOffer[]): SafeHtml[] {
+  return offers.map(
+    (offer) => html`<p class="checkbox"><input type="checkbox" id="${offer.field}" name="${offer.field}" value="1">
+        <label for="${offer.field}">${offer.label}</label></p>`,
+  );
 }
 
 /** A factor without a declared prompt still takes a typed code: its name is the label. */
@@ -64,7 +65,7 @@ function codePrompt(model: SecondFactorPageModel, factor: OfferedFactor, prompt:
       <input id="code" name="code" type="text" autocomplete="${text ? 'off' : 'one-time-code'}" inputmode="${prompt.inputMode ?? 'numeric'}"
         ${text ? '' : html`pattern="[0-9 ]*"`} maxlength="${String(prompt.maxLength ?? 12)}" required autofocus aria-describedby="${describedBy}" ${model.error ? html`aria-invalid="true"` : ''}>
       ${note ? html`<p id="code-tries" class="hint">${note}</p>` : ''}
-      ${trustCheckbox(model.trustHours)}
+      ${offerCheckboxes(model.offers)}
       <button type="submit">Verify</button>
     </form>`;
 }
@@ -79,7 +80,7 @@ function browserPrompt(model: SecondFactorPageModel, factor: OfferedFactor, prom
       ${model.error ? html`<p id="${id}-error" class="error" role="alert">${model.error}</p>` : ''}
       <p class="error" role="alert" data-status hidden></p>
       ${note ? html`<p class="hint">${note}</p>` : ''}
-      ${trustCheckbox(model.trustHours)}
+      ${offerCheckboxes(model.offers)}
       <button type="button" data-start aria-describedby="${id}-hint">${prompt.button}</button>
     </form>
     <script src="${assetPath(id, prompt.script)}" defer></script>`;
@@ -109,7 +110,7 @@ function approvalPrompt(model: SecondFactorPageModel, factor: OfferedFactor, pro
       ${renderBlocks(model.challenge.blocks ?? [], { csrf: model.csrf, siteName: model.siteName ?? '', qr: model.qr ?? new Map() })}
       ${errorLine}
       <p class="hint" data-status aria-live="polite">Waiting for your answer…</p>
-      ${trustCheckbox(model.trustHours)}
+      ${offerCheckboxes(model.offers)}
       <button type="submit" class="secondary">I have approved it</button>
     </form>
     <script src="/assets/approvalWait.js" defer></script>
