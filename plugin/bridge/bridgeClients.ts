@@ -103,9 +103,12 @@ export class BridgeClients {
       created_by: options.actor,
     };
     await this.db.transaction(async (trx) => {
-      // Revoked ids stay taken: an audit line naming a client must mean one client.
-      if (await trx('mfa_bridge_clients').where({ client_id: options.clientId }).first('client_id')) {
-        throw new MfaError('INVALID_INPUT', `There is already a client "${options.clientId}" (revoked ones keep their id): choose another id.`, { field: 'clientId' });
+      // Revoked ids stay taken: an audit line naming a client must mean one client. An id that
+      // differs only in letter case is taken too, so SQLite (case-sensitive) and MySQL (whose
+      // collation folds case) hold the same clients.
+      const taken = await trx('mfa_bridge_clients').whereRaw('LOWER(client_id) = ?', [options.clientId.toLowerCase()]).first('client_id');
+      if (taken) {
+        throw new MfaError('INVALID_INPUT', `There is already a client "${String(taken.client_id)}" (revoked ones keep their id, and ids differing only in letter case are one): choose another id.`, { field: 'clientId' });
       }
       await trx('mfa_bridge_clients').insert(row);
       await this.audit.record({ event: 'bridge_client_added', actor: options.actor, detail: { clientId: options.clientId, platform: options.platform, userSource } }, trx);
@@ -122,6 +125,7 @@ export class BridgeClients {
   /** Revokes a client at once (its next request is refused); false when there is no live client of that id. */
   async revoke(clientId: string, actor: string): Promise<boolean> {
     return this.db.transaction(async (trx) => {
+      if (!(await liveRow(trx, clientId))) return false;
       const changed = await trx('mfa_bridge_clients').where({ client_id: clientId }).whereNull('revoked_at').update({ revoked_at: this.now() });
       if (changed === 0) return false;
       await this.audit.record({ event: 'bridge_client_revoked', actor, detail: { clientId } }, trx);
@@ -132,7 +136,7 @@ export class BridgeClients {
   /** The live client's key, or null for an unknown or revoked id. */
   async keyOf(clientId: string): Promise<ClientKey | null> {
     if (!CLIENT_ID_PATTERN.test(clientId)) return null;
-    const row = await this.db<ClientRow>('mfa_bridge_clients').where({ client_id: clientId }).whereNull('revoked_at').first();
+    const row = await liveRow(this.db, clientId);
     if (!row) return null;
     const signingKey = Buffer.from(this.box().open(row.sealed_signing_key, sealContext(clientId)), 'base64');
     return { clientId, platform: row.platform, userSource: userSourceOf(row.user_source), signingKey, lastUsedAt: nullableNumber(row.last_used_at) };
@@ -165,6 +169,16 @@ export class BridgeClients {
     if (client.lastUsedAt !== null && now - client.lastUsedAt < TOUCH_EVERY_MS) return;
     await this.db('mfa_bridge_clients').where({ client_id: client.clientId }).update({ last_used_at: now });
   }
+}
+
+/**
+ * The live client of exactly this id. MySQL's collation folds letter case (`KC-MAIN` finds
+ * `kc-main`), and the key sealed for `kc-main` does not open for `KC-MAIN`: compared here, byte
+ * for byte, another case is an unknown id on every database, never a key that fails to open.
+ */
+async function liveRow(db: Knex, clientId: string): Promise<ClientRow | null> {
+  const rows = await db<ClientRow>('mfa_bridge_clients').where({ client_id: clientId }).whereNull('revoked_at').select('*');
+  return rows.find((row) => row.client_id === clientId) ?? null;
 }
 
 /** Associated data of the sealed key: a sealed key copied onto another client's row does not open. */
