@@ -16,8 +16,8 @@ for (const kind of databaseKinds) {
     });
     after(() => site.close());
 
-    async function newClient(clientId: string) {
-      const { secret } = await site.bridge.clients.add({ clientId, platform: PLATFORM, actor: 'test' });
+    async function newClient(clientId: string, tokenDoorPolicy?: 'required' | 'follow-site') {
+      const { secret } = await site.bridge.clients.add({ clientId, platform: PLATFORM, tokenDoorPolicy, actor: 'test' });
       return bridgeClientOn(site.app, { clientId, secret }, site.clock.now);
     }
 
@@ -154,7 +154,8 @@ for (const kind of databaseKinds) {
     const enrolled = (client: Awaited<ReturnType<typeof newClient>>, userId: string) => enrolThroughBridge(client, userId);
 
     it('token door: "Enable MFA for the mobile app" off answers not_required; on, it asks for the factor', async () => {
-      const client = await newClient('kc-token');
+      // A client set to follow the site's toggle; the default (MFA required) is bridgeTokenDoor.test.ts's.
+      const client = await newClient('kc-token', 'follow-site');
       await enrolled(client, 'token-user');
       await settings({ mobile_app_mfa: 'false' });
       const off = await client.post('/bridge/v1/attempts', { ...person('token-user'), door: 'token' }).expect(200);
