@@ -50,8 +50,8 @@ const userSourceOf = (value: string): UserSource => (value === 'site' ? 'site' :
 /** Anything but the one looser value stored is the safe one. */
 const tokenDoorPolicyOf = (value: string): TokenDoorPolicy => (value === 'follow-site' ? 'follow-site' : 'required');
 
-/** The refusal of a policy that is not one, naming the two that are (the CLI and the admin page show it). */
-export const TOKEN_DOOR_POLICY_CHOICES = '"required" (MFA at every login through it, whatever the site\'s app setting) or "follow-site" (as the site\'s "Enable MFA for the mobile app" says)';
+/** The two policies, in words, for the refusal of anything else (the admin page shows it). */
+const TOKEN_DOOR_POLICY_CHOICES = '"required" (MFA at every login through it, whatever the site\'s app setting) or "follow-site" (as the site\'s "Enable MFA for the mobile app" says)';
 function requireTokenDoorPolicy(value: unknown): TokenDoorPolicy {
   if (isTokenDoorPolicy(value)) return value;
   throw new MfaError('INVALID_INPUT', `The token door is ${TOKEN_DOOR_POLICY_CHOICES}, not "${String(value)}".`, { field: 'tokenDoorPolicy' });
