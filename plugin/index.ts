@@ -9,7 +9,8 @@
  * const mfa = createMfaPlugin({ db, host, secretKey });
  */
 export { builtInFactors, createMfaPlugin, type MfaPlugin, type MfaPluginOptions } from './createMfaPlugin.ts';
-export type { AttemptStatus, OpenAttemptResult } from './engine/mfaEngine.ts';
+export type { AttemptStatus, OpenAttemptOptions, OpenAttemptResult } from './engine/mfaEngine.ts';
+export type { TokenDoorPolicy } from './engine/tokenDoorPolicy.ts';
 export { isMfaError, MfaError, type MfaErrorCode, type MfaErrorDetails } from './errors.ts';
 export type { Host, HostUser, MailMessage, ServiceToken, ServiceTokenRecord } from './spi/host.ts';
 export { migratePlugin } from './store/migratePlugin.ts';

@@ -6,7 +6,7 @@ import { asyncRoute } from '../express/asyncRoute.ts';
 import { attemptAnswer, notRequiredAnswer } from './bridgeAnswers.ts';
 import { callingUser, clientAttempt, currentAnswer } from './bridgeAttempts.ts';
 import { challengeInput, openAttemptInput, parseInput, verifyInput } from './bridgeInput.ts';
-import { answer, bridgeBody, noteCall } from './bridgeRequests.ts';
+import { answer, bridgeBody, bridgeClient, noteCall } from './bridgeRequests.ts';
 
 /**
  * The attempt calls of /bridge/v1 (bridge-protocol.md): open one for a platform user
@@ -22,8 +22,9 @@ export function bridgeAttemptRoutes(bridge: Bridge): Router {
     const user = await callingUser(bridge, res, input);
     noteCall(res, { door: input.door });
     const facts = { ip: input.ip ?? null, userAgent: input.userAgent ?? null };
-    // The token door obeys "Enable MFA for the mobile app" (mobile_app_mfa), as login/token.php does.
-    const opened = await engine.openAttempt({ user, door: input.door, facts, withHandle: true, service: bridgeService(input.platform) });
+    // The client's own token door policy: MFA required (the default), or as the site's app toggle says.
+    const { tokenDoorPolicy } = bridgeClient(res);
+    const opened = await engine.openAttempt({ user, door: input.door, facts, withHandle: true, service: bridgeService(input.platform), tokenDoorPolicy });
     if (opened.outcome === 'not_required' || !('handle' in opened) || !opened.handle) {
       noteCall(res, { outcome: 'not_required' });
       return answer(bridge, req, res, 200, notRequiredAnswer());

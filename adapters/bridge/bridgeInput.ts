@@ -7,6 +7,8 @@ const platformUser = {
   username: z.string().min(1, 'username: the user\'s name on the platform').max(191),
   /** Keycloak users may have none; email codes then cannot be offered. */
   email: z.string().max(191).default(''),
+  /** The platform checked that the user owns `email`: a client of the site's users links only then. */
+  emailVerified: z.boolean({ message: 'emailVerified: true or false, whether the platform verified the email address' }).default(false),
 };
 
 /** POST /bridge/v1/attempts */

@@ -33,6 +33,8 @@ export type AuditEventName =
   /** A bridge API client (a platform such as Keycloak) was created or revoked (its id; never its secret). */
   | 'bridge_client_added'
   | 'bridge_client_revoked'
+  /** A bridge client's token door policy was changed (from, to). */
+  | 'bridge_client_changed'
   /** A signed call to /bridge/v1, with the client id as actor. */
   | 'bridge_call'
   /** A call to /bridge/v1 refused before it ran: bad signature, stale, replayed, unknown or revoked client. */

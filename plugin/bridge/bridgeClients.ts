@@ -3,6 +3,7 @@ import type { AuditLog } from '../audit/auditLog.ts';
 import type { SecretBox } from '../crypto/secretBox.ts';
 import { randomToken } from '../crypto/tokens.ts';
 import { MfaError } from '../errors.ts';
+import { isTokenDoorPolicy, type TokenDoorPolicy } from '../engine/tokenDoorPolicy.ts';
 import { signingKeyFromSecret } from './requestSignature.ts';
 
 /**
@@ -17,6 +18,8 @@ export interface BridgeClient {
   clientId: string;
   platform: string;
   userSource: UserSource;
+  /** Whether its token door (Keycloak's direct grant) asks MFA always or as the site's app toggle says. */
+  tokenDoorPolicy: TokenDoorPolicy;
   createdAt: number;
   createdBy: string | null;
   lastUsedAt: number | null;
@@ -27,6 +30,7 @@ interface ClientRow {
   client_id: string;
   platform: string;
   user_source: string;
+  token_door_policy: string;
   sealed_signing_key: string;
   created_at: number | string;
   created_by: string | null;
@@ -43,12 +47,22 @@ const TOUCH_EVERY_MS = 60_000;
 
 const nullableNumber = (value: number | string | null) => (value === null ? null : Number(value));
 const userSourceOf = (value: string): UserSource => (value === 'site' ? 'site' : 'platform');
+/** Anything but the one looser value stored is the safe one. */
+const tokenDoorPolicyOf = (value: string): TokenDoorPolicy => (value === 'follow-site' ? 'follow-site' : 'required');
+
+/** The two policies, in words, for the refusal of anything else (the admin page shows it). */
+const TOKEN_DOOR_POLICY_CHOICES = '"required" (MFA at every login through it, whatever the site\'s app setting) or "follow-site" (as the site\'s "Enable MFA for the mobile app" says)';
+function requireTokenDoorPolicy(value: unknown): TokenDoorPolicy {
+  if (isTokenDoorPolicy(value)) return value;
+  throw new MfaError('INVALID_INPUT', `The token door is ${TOKEN_DOOR_POLICY_CHOICES}, not "${String(value)}".`, { field: 'tokenDoorPolicy' });
+}
 
 function toClient(row: ClientRow): BridgeClient {
   return {
     clientId: row.client_id,
     platform: row.platform,
     userSource: userSourceOf(row.user_source),
+    tokenDoorPolicy: tokenDoorPolicyOf(row.token_door_policy),
     createdAt: Number(row.created_at),
     createdBy: row.created_by,
     lastUsedAt: nullableNumber(row.last_used_at),
@@ -61,6 +75,7 @@ export interface ClientKey {
   clientId: string;
   platform: string;
   userSource: UserSource;
+  tokenDoorPolicy: TokenDoorPolicy;
   signingKey: Buffer;
   lastUsedAt: number | null;
 }
@@ -81,8 +96,10 @@ export class BridgeClients {
   ) {}
 
   /** Makes a client and returns its secret: the only time anyone sees it. */
-  async add(options: { clientId: string; platform: string; userSource?: UserSource; actor: string }): Promise<{ client: BridgeClient; secret: string }> {
+  async add(options: { clientId: string; platform: string; userSource?: UserSource; tokenDoorPolicy?: TokenDoorPolicy; actor: string }): Promise<{ client: BridgeClient; secret: string }> {
     const userSource = options.userSource ?? 'platform';
+    // Required unless asked otherwise: an operator who made the step REQUIRED gets it, whatever the LMS app's toggle says.
+    const tokenDoorPolicy = requireTokenDoorPolicy(options.tokenDoorPolicy ?? 'required');
     if (!CLIENT_ID_PATTERN.test(options.clientId)) {
       throw new MfaError('INVALID_INPUT', 'A client id is 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit (e.g. keycloak-main).', { field: 'clientId' });
     }
@@ -98,19 +115,23 @@ export class BridgeClients {
       client_id: options.clientId,
       platform: options.platform,
       user_source: userSource,
+      token_door_policy: tokenDoorPolicy,
       sealed_signing_key: this.box().seal(signingKeyFromSecret(secret).toString('base64'), sealContext(options.clientId)),
       created_at: createdAt,
       created_by: options.actor,
     };
     await this.db.transaction(async (trx) => {
-      // Revoked ids stay taken: an audit line naming a client must mean one client.
-      if (await trx('mfa_bridge_clients').where({ client_id: options.clientId }).first('client_id')) {
-        throw new MfaError('INVALID_INPUT', `There is already a client "${options.clientId}" (revoked ones keep their id): choose another id.`, { field: 'clientId' });
+      // Revoked ids stay taken: an audit line naming a client must mean one client. An id that
+      // differs only in letter case is taken too, so SQLite (case-sensitive) and MySQL (whose
+      // collation folds case) hold the same clients.
+      const taken = await trx('mfa_bridge_clients').whereRaw('LOWER(client_id) = ?', [options.clientId.toLowerCase()]).first('client_id');
+      if (taken) {
+        throw new MfaError('INVALID_INPUT', `There is already a client "${String(taken.client_id)}" (revoked ones keep their id, and ids differing only in letter case are one): choose another id.`, { field: 'clientId' });
       }
       await trx('mfa_bridge_clients').insert(row);
-      await this.audit.record({ event: 'bridge_client_added', actor: options.actor, detail: { clientId: options.clientId, platform: options.platform, userSource } }, trx);
+      await this.audit.record({ event: 'bridge_client_added', actor: options.actor, detail: { clientId: options.clientId, platform: options.platform, userSource, tokenDoorPolicy } }, trx);
     });
-    return { client: { clientId: options.clientId, platform: options.platform, userSource, createdAt, createdBy: options.actor, lastUsedAt: null, revokedAt: null }, secret };
+    return { client: { clientId: options.clientId, platform: options.platform, userSource, tokenDoorPolicy, createdAt, createdBy: options.actor, lastUsedAt: null, revokedAt: null }, secret };
   }
 
   /** Every client, live and revoked, oldest first. */
@@ -122,6 +143,7 @@ export class BridgeClients {
   /** Revokes a client at once (its next request is refused); false when there is no live client of that id. */
   async revoke(clientId: string, actor: string): Promise<boolean> {
     return this.db.transaction(async (trx) => {
+      if (!(await liveRow(trx, clientId))) return false;
       const changed = await trx('mfa_bridge_clients').where({ client_id: clientId }).whereNull('revoked_at').update({ revoked_at: this.now() });
       if (changed === 0) return false;
       await this.audit.record({ event: 'bridge_client_revoked', actor, detail: { clientId } }, trx);
@@ -129,13 +151,30 @@ export class BridgeClients {
     });
   }
 
+  /**
+   * Sets a live client's token door policy (audited with the old and new value); false when
+   * there is no live client of exactly that id. Its next request follows the new policy.
+   */
+  async setTokenDoorPolicy(clientId: string, policy: unknown, actor: string): Promise<boolean> {
+    const tokenDoorPolicy = requireTokenDoorPolicy(policy);
+    return this.db.transaction(async (trx) => {
+      const row = await liveRow(trx, clientId);
+      if (!row) return false;
+      const from = tokenDoorPolicyOf(row.token_door_policy);
+      if (from === tokenDoorPolicy) return true;
+      await trx('mfa_bridge_clients').where({ client_id: clientId }).whereNull('revoked_at').update({ token_door_policy: tokenDoorPolicy });
+      await this.audit.record({ event: 'bridge_client_changed', actor, detail: { clientId, tokenDoorPolicy: { from, to: tokenDoorPolicy } } }, trx);
+      return true;
+    });
+  }
+
   /** The live client's key, or null for an unknown or revoked id. */
   async keyOf(clientId: string): Promise<ClientKey | null> {
     if (!CLIENT_ID_PATTERN.test(clientId)) return null;
-    const row = await this.db<ClientRow>('mfa_bridge_clients').where({ client_id: clientId }).whereNull('revoked_at').first();
+    const row = await liveRow(this.db, clientId);
     if (!row) return null;
     const signingKey = Buffer.from(this.box().open(row.sealed_signing_key, sealContext(clientId)), 'base64');
-    return { clientId, platform: row.platform, userSource: userSourceOf(row.user_source), signingKey, lastUsedAt: nullableNumber(row.last_used_at) };
+    return { clientId, platform: row.platform, userSource: userSourceOf(row.user_source), tokenDoorPolicy: tokenDoorPolicyOf(row.token_door_policy), signingKey, lastUsedAt: nullableNumber(row.last_used_at) };
   }
 
   /**
@@ -165,6 +204,16 @@ export class BridgeClients {
     if (client.lastUsedAt !== null && now - client.lastUsedAt < TOUCH_EVERY_MS) return;
     await this.db('mfa_bridge_clients').where({ client_id: client.clientId }).update({ last_used_at: now });
   }
+}
+
+/**
+ * The live client of exactly this id. MySQL's collation folds letter case (`KC-MAIN` finds
+ * `kc-main`), and the key sealed for `kc-main` does not open for `KC-MAIN`: compared here, byte
+ * for byte, another case is an unknown id on every database, never a key that fails to open.
+ */
+async function liveRow(db: Knex, clientId: string): Promise<ClientRow | null> {
+  const rows = await db<ClientRow>('mfa_bridge_clients').where({ client_id: clientId }).whereNull('revoked_at').select('*');
+  return rows.find((row) => row.client_id === clientId) ?? null;
 }
 
 /** Associated data of the sealed key: a sealed key copied onto another client's row does not open. */

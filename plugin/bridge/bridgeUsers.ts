@@ -9,6 +9,8 @@ export interface PlatformUser {
   userId: string;
   username: string;
   email: string;
+  /** Whether the platform checked that the user owns `email` (Keycloak's emailVerified). */
+  emailVerified: boolean;
 }
 
 /** A bridge user: the host's view, plus the platform they came from. */

@@ -42,13 +42,19 @@ export class PlatformUsers {
   }
 
   /**
-   * The site's user of that username, when the email addresses agree too: a platform that
-   * lets people pick their username must not land one on another's factors and lockout.
+   * The site's user of exactly that username, when the email addresses agree too and the
+   * platform has verified its address: a platform that lets people pick their username (or
+   * type any address) must not land one on another's factors and lockout.
    */
   private async matchingSiteUser(user: PlatformUser): Promise<HostUser | null> {
     if (!this.site) throw new MfaError('CONFIGURATION', 'This client\'s users are the site\'s, but the bridge was built without the site\'s users (createBridge siteUsers).');
     const found = await this.site.findUserByUsername(user.username);
-    if (!found) return null;
+    // Byte for byte: a host's look-up may trim, fold case or compare under a collation that
+    // folds "alıce" and "alice " into "alice"; those are other names, so nobody of the site's.
+    if (!found || found.username !== user.username) return null;
+    if (!user.emailVerified) {
+      throw new MfaError('FORBIDDEN', `The platform has not verified the email address of "${user.username}", so they are not taken for the site's user of that name: verify the address on the platform (Keycloak: Email verified), then sign in again.`);
+    }
     if (!sameAddress(found.email, user.email)) {
       throw new MfaError('FORBIDDEN', `The site's user "${user.username}" has another email address than the platform's, so they are not taken for the same person: make the two addresses the same.`);
     }

@@ -11,6 +11,7 @@ import { type AttemptOutcome, decideOutcome, type FactorStanding } from './decid
 import type { FactorRegistry } from './factorRegistry.ts';
 import { findHostUser } from './findHostUser.ts';
 import { FailureCounter } from './failureCounter.ts';
+import { mfaEnforcedAt, type TokenDoorPolicy } from './tokenDoorPolicy.ts';
 
 export interface AttemptStatus {
   attempt: StoredAttempt;
@@ -29,6 +30,8 @@ export interface OpenAttemptOptions {
   service?: string | null;
   /** Make an opaque handle for a door that cannot keep the attempt id in a session (the token door's mfa_token). */
   withHandle?: boolean;
+  /** At the token door, whether MFA is asked always or as the site's mobile-app toggle says (default: the site's, for its own app). */
+  tokenDoorPolicy?: TokenDoorPolicy;
 }
 
 export type OpenAttemptResult = { outcome: 'not_required' } | (AttemptStatus & { handle: string | null });
@@ -53,15 +56,17 @@ export interface MfaEngineDependencies {
 export class MfaEngine {
   constructor(private readonly deps: MfaEngineDependencies) {}
 
-  /** Whether this door demands MFA now: the plugin is on, and for the token door the mobile-app toggle too. */
-  enforcedAt(door: Door, settings: SettingsSnapshot): boolean {
-    if (!settings.boolean('enabled')) return false;
-    return door !== 'token' || settings.boolean('mobile_app_mfa');
+  /**
+   * Whether this door demands MFA now: the plugin is on, and for a token door its caller's
+   * policy (tokenDoorPolicy.ts) says so; the site's own app door follows the mobile-app toggle.
+   */
+  enforcedAt(door: Door, settings: SettingsSnapshot, tokenDoorPolicy: TokenDoorPolicy = 'follow-site'): boolean {
+    return mfaEnforcedAt(door, settings, tokenDoorPolicy);
   }
 
   async openAttempt(options: OpenAttemptOptions): Promise<OpenAttemptResult> {
     const settings = await this.deps.settings.snapshot();
-    if (!this.enforcedAt(options.door, settings)) return { outcome: 'not_required' };
+    if (!this.enforcedAt(options.door, settings, options.tokenDoorPolicy)) return { outcome: 'not_required' };
     const now = this.deps.now();
     const attempt: StoredAttempt = {
       id: randomToken(24),

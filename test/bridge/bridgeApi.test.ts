@@ -16,8 +16,8 @@ for (const kind of databaseKinds) {
     });
     after(() => site.close());
 
-    async function newClient(clientId: string) {
-      const { secret } = await site.bridge.clients.add({ clientId, platform: PLATFORM, actor: 'test' });
+    async function newClient(clientId: string, tokenDoorPolicy?: 'required' | 'follow-site') {
+      const { secret } = await site.bridge.clients.add({ clientId, platform: PLATFORM, tokenDoorPolicy, actor: 'test' });
       return bridgeClientOn(site.app, { clientId, secret }, site.clock.now);
     }
 
@@ -92,6 +92,22 @@ for (const kind of databaseKinds) {
       assert.deepEqual(refusals.map((r) => JSON.parse(r.detail).code).sort(), ['BRIDGE_REPLAYED', 'BRIDGE_STALE', 'BRIDGE_STALE', 'BRIDGE_UNAUTHENTICATED', 'BRIDGE_UNAUTHENTICATED', 'BRIDGE_UNAUTHENTICATED', 'BRIDGE_UNAUTHENTICATED']);
     });
 
+    it('answers another letter case of a real client id as it answers an unknown id (401), and will not make it a second client', async () => {
+      const { secret } = await site.bridge.clients.add({ clientId: 'kc-case', platform: PLATFORM, actor: 'test' });
+      for (const claimed of ['KC-CASE', 'Kc-Case']) {
+        // Signed with the real client's secret: even a caller who has it learns nothing from the id's case.
+        const res = await bridgeClientOn(site.app, { clientId: claimed, secret }, site.clock.now).post('/bridge/v1/attempts', person('case-user'));
+        assert.equal(res.status, 401, `${claimed}: ${res.status} ${JSON.stringify(res.body)}`);
+        assert.equal(res.body.code, 'BRIDGE_UNAUTHENTICATED');
+        assert.match(res.body.error, /unknown or was revoked/);
+      }
+      const stranger = await bridgeClientOn(site.app, { clientId: 'kc-nobody-at-all', secret }, site.clock.now).post('/bridge/v1/attempts', person('case-user')).expect(401);
+      assert.equal(stranger.body.error, (await bridgeClientOn(site.app, { clientId: 'KC-CASE', secret }, site.clock.now).post('/bridge/v1/attempts', person('case-user'))).body.error, 'the same words as for an id that does not exist');
+      await assert.rejects(site.bridge.clients.add({ clientId: 'KC-Case', platform: PLATFORM, actor: 'test' }), /already a client "kc-case"/, 'an id differing only in case is taken, on every database');
+      assert.equal(await site.bridge.clients.revoke('KC-CASE', 'test'), false, 'revoking names the exact id');
+      assert.ok(await site.bridge.clients.keyOf('kc-case'), 'and the real client stays live');
+    });
+
     it('provisions a platform user on first sight, once, and keeps their username and email up to date', async () => {
       const client = await newClient('kc-provision');
       const first = await client.post('/bridge/v1/attempts', { ...person('prov-1'), username: 'ada', email: 'ada@old.test' }).expect(200);
@@ -138,7 +154,8 @@ for (const kind of databaseKinds) {
     const enrolled = (client: Awaited<ReturnType<typeof newClient>>, userId: string) => enrolThroughBridge(client, userId);
 
     it('token door: "Enable MFA for the mobile app" off answers not_required; on, it asks for the factor', async () => {
-      const client = await newClient('kc-token');
+      // A client set to follow the site's toggle; the default (MFA required) is bridgeTokenDoor.test.ts's.
+      const client = await newClient('kc-token', 'follow-site');
       await enrolled(client, 'token-user');
       await settings({ mobile_app_mfa: 'false' });
       const off = await client.post('/bridge/v1/attempts', { ...person('token-user'), door: 'token' }).expect(200);

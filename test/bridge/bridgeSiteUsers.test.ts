@@ -29,8 +29,8 @@ for (const kind of databaseKinds) {
       const { secret } = await site.bridge.clients.add({ clientId, platform: PLATFORM, userSource, actor: 'test' });
       return bridgeClientOn(site.app, { clientId, secret }, site.clock.now);
     }
-    /** Keycloak's view of a person: its own user id, the username and email from the shared directory. */
-    const keycloakUser = (username: string, email = `${username}@example.test`) => ({ platform: PLATFORM, userId: `kc-${username}-uuid`, username, email, door: 'web' as const, ip: '198.51.100.9', userAgent: 'Keycloak' });
+    /** Keycloak's view of a person: its own user id, the username and (verified) email from the shared directory. */
+    const keycloakUser = (username: string, email = `${username}@example.test`) => ({ platform: PLATFORM, userId: `kc-${username}-uuid`, username, email, emailVerified: true, door: 'web' as const, ip: '198.51.100.9', userAgent: 'Keycloak' });
 
     it('offers the factor set up on the site, and wrong codes at the LMS and at Keycloak count toward one lockout', async () => {
       const client = await newClient('kc-site', 'site');
@@ -96,6 +96,39 @@ for (const kind of databaseKinds) {
       assert.notEqual(unknown.body.outcome, 'locked');
       const own = await site.bridge.users.findByPlatformId(PLATFORM, 'kc-only-in-keycloak-uuid');
       assert.equal(own?.siteUserId, null, 'a name the site does not know stays the platform\'s own user');
+    });
+
+    it('links only the very same username: "alıce", "alice " and "ALICE" are not the site\'s alice, on every database', async () => {
+      const client = await newClient('kc-exact', 'site');
+      const alice = await kit.withTotp('alice');
+      for (const [index, lookalike] of ['alıce', 'alice ', 'ALICE', ' alice'].entries()) {
+        const userId = `kc-lookalike-${index}`;
+        const opened = await client.post('/bridge/v1/attempts', { ...keycloakUser(lookalike, 'alice@example.test'), userId }).expect(200);
+        assert.ok(!opened.body.factors.some((f: { id: string }) => f.id === 'totp'), `${JSON.stringify(lookalike)} is not offered alice's authenticator app`);
+        const own = await site.bridge.users.findByPlatformId(PLATFORM, userId);
+        assert.equal(own?.siteUserId, null, `${JSON.stringify(lookalike)} stays the platform's own user`);
+      }
+      const exact = await client.post('/bridge/v1/attempts', keycloakUser('alice')).expect(200);
+      assert.deepEqual(exact.body.factors.map((f: { id: string }) => f.id), ['totp'], 'the same name, byte for byte, is alice');
+      assert.equal((await site.bridge.users.findByPlatformId(PLATFORM, 'kc-alice-uuid'))?.siteUserId, alice.id);
+    });
+
+    it('links to a site user only when the platform has verified the email address (403 that says so, at open and at set-up)', async () => {
+      const client = await newClient('kc-verified', 'site');
+      await kit.withTotp('barbara');
+      await kit.user('carla');
+      for (const sent of [{ emailVerified: false }, { emailVerified: undefined }]) {
+        const refused = await client.post('/bridge/v1/attempts', { ...keycloakUser('barbara'), ...sent }).expect(403);
+        assert.equal(refused.body.code, 'FORBIDDEN');
+        assert.match(refused.body.error, /has not verified the email address of "barbara"/);
+      }
+      const setup = await client.post('/bridge/v1/users/setup/totp', { ...keycloakUser('carla'), emailVerified: false }).expect(403);
+      assert.match(setup.body.error, /has not verified the email address of "carla"/, 'nobody sets up a factor for the site\'s carla with an address nobody checked');
+      assert.equal(await site.bridge.users.findByPlatformId(PLATFORM, 'kc-carla-uuid'), null, 'nothing is provisioned');
+      const verified = await client.post('/bridge/v1/attempts', keycloakUser('barbara')).expect(200);
+      assert.deepEqual(verified.body.factors.map((f: { id: string }) => f.id), ['totp']);
+      const unknown = await client.post('/bridge/v1/attempts', { ...keycloakUser('only-in-keycloak-unverified'), emailVerified: false }).expect(200);
+      assert.ok(unknown.body.outcome, 'a name the site does not know needs no verified address: it links to nobody');
     });
 
     it('keeps a client\'s own users apart from the site\'s of the same name (the default)', async () => {

@@ -243,6 +243,28 @@ describe('a real Keycloak uses mfa-bridge\'s factors', { skip, timeout: 900_000 
     assert.match(String(atLms.error), /locked/i);
   });
 
+  it('direct grant as the README sets it up: with the LMS\'s "Enable MFA for the mobile app" left off, the password alone is refused with invalid_grant and our sentence', async () => {
+    const secret = await withAppOnLms('barbara');
+    // The client was made as the README's step 2 makes it (no --token-door): MFA required at the direct grant.
+    await site.mfa.settings.set('mobile_app_mfa', 'false', 'test');
+    try {
+      const grant = (extra: Record<string, string> = {}) => tokenEndpoint(realm, { grant_type: 'password', client_id: CLIENT_ID, username: 'barbara', password: PASSWORD, scope: 'openid', ...extra });
+      const bare = await grant();
+      assert.equal(bare.status, 401, JSON.stringify(bare.body));
+      assert.deepEqual({ error: bare.body.error, description: bare.body.error_description }, { error: 'invalid_grant', description: MFA_REQUIRED });
+      assert.equal(bare.body.access_token, undefined, 'no token for the password alone');
+
+      const withCode = await grant({ mfa_code: await codeFor(secret, Date.now()) });
+      assert.equal(withCode.status, 200, JSON.stringify(withCode.body));
+      assert.equal(jwtClaims(String(withCode.body.access_token)).preferred_username, 'barbara');
+
+      const atLms = await lmsTokenDoor({ username: 'barbara' });
+      assert.equal(typeof atLms.token, 'string', 'the toggle is off indeed: the LMS\'s own app door, which it governs, gives a token');
+    } finally {
+      await site.mfa.settings.set('mobile_app_mfa', 'true', 'test');
+    }
+  });
+
   it('refused by the bridge (another email than the LMS user of that name, or suspended on the LMS): a page that says to ask an administrator, and invalid_grant', async () => {
     await site.addUser('mallory', PASSWORD);
     await addKeycloakUser(realm, { username: 'mallory', email: 'mallory@elsewhere.test', password: PASSWORD });

@@ -40,6 +40,22 @@ for (const kind of databaseKinds) {
       await t.mfa.settings.set('enabled', true, 'test');
     });
 
+    it('asks at the token door of a caller whose policy is "required" whatever the mobile-app toggle says, and not while the plugin is off', async () => {
+      const user = t.host.addUser('required-token-door');
+      await enrolTotp(t, user);
+      assert.equal((await t.mfa.settings.snapshot()).boolean('mobile_app_mfa'), false, 'the toggle is at its default, off');
+      assert.equal((await t.mfa.engine.openAttempt({ user, door: 'token', facts, tokenDoorPolicy: 'required' })).outcome, 'pending');
+      assert.equal((await t.mfa.engine.openAttempt({ user, door: 'token', facts, tokenDoorPolicy: 'follow-site' })).outcome, 'not_required');
+      assert.equal((await t.mfa.engine.openAttempt({ user, door: 'token', facts })).outcome, 'not_required', 'the site\'s own app door follows its toggle');
+      assert.equal((await t.mfa.engine.openAttempt({ user, door: 'web', facts, tokenDoorPolicy: 'follow-site' })).outcome, 'pending', 'the policy is the token door\'s only');
+      await t.mfa.settings.set('enabled', false, 'test');
+      try {
+        assert.equal((await t.mfa.engine.openAttempt({ user, door: 'token', facts, tokenDoorPolicy: 'required' })).outcome, 'not_required', 'MFA switched off is off at every door');
+      } finally {
+        await t.mfa.settings.set('enabled', true, 'test');
+      }
+    });
+
     it('passes an attempt with the current TOTP code and refuses that code on the next login', async () => {
       const user = t.host.addUser('totp');
       const { secret } = await enrolTotp(t, user);

@@ -54,7 +54,7 @@ for (const kind of databaseKinds) {
         await t.db('mfa_trusted_devices').insert({ user_id: '7', token_hash: 'h'.repeat(64), created_at: now, expires_at: now + 3_600_000 });
 
         const applied = await migratePlugin(t.db);
-        assert.deepEqual(applied, ['007_factor_storage', '008_bridge', '009_bridge_site_users', 'trusted_device_001_trusted_devices']);
+        assert.deepEqual(applied, ['007_factor_storage', '008_bridge', '009_bridge_site_users', '010_bridge_token_door', 'trusted_device_001_trusted_devices']);
         const rows = await t.db('mfa_user_factors').orderBy('id');
         assert.deepEqual(JSON.parse(rows[0].data), { algorithm: 'SHA1', digits: 6, period: 30, secret: 'v1:sealed', counter: 5 });
         assert.deepEqual(JSON.parse(rows[1].data), { transports: ['usb'], userHandle: 'aGFuZA', secret: 'cHVibGlj', counter: 3 });
@@ -62,6 +62,25 @@ for (const kind of databaseKinds) {
         assert.equal(rows[2].data, null, 'a row with nothing to move is left alone');
         assert.ok(rows.every((row: { secret: unknown; version: unknown }) => row.secret === null && Number(row.version) === 0));
         assert.equal((await t.db('mfa_trusted_devices')).length, 1, 'the trusted browsers stay');
+      } finally {
+        await t.drop();
+      }
+    });
+  });
+}
+
+for (const kind of databaseKinds) {
+  describe(`upgrading bridge clients to a token door policy on ${kind}`, () => {
+    it('gives a client made before the policy existed MFA required at the token door (the safe default, not the LMS app\'s toggle)', async () => {
+      const t = await createTestDatabase(kind);
+      try {
+        // A database as the release before the policy left it: migrations up to 009_bridge_site_users.
+        const upTo009 = pluginMigrations.slice(0, pluginMigrations.findIndex((m) => m.name === '009_bridge_site_users') + 1);
+        await runMigrations(t.db, upTo009, PLUGIN_MIGRATIONS_TABLE);
+        await t.db('mfa_bridge_clients').insert({ client_id: 'keycloak-main', platform: 'keycloak', user_source: 'site', sealed_signing_key: 'v2:sealed', created_at: Date.now() });
+        await migratePlugin(t.db);
+        const [row] = await t.db('mfa_bridge_clients').where({ client_id: 'keycloak-main' });
+        assert.equal(row.token_door_policy, 'required');
       } finally {
         await t.drop();
       }

@@ -8,6 +8,7 @@ import { passwordGuesses } from './006_password_guesses.ts';
 import { factorStorage } from './007_factor_storage.ts';
 import { bridgeTables } from './008_bridge.ts';
 import { bridgeSiteUsers } from './009_bridge_site_users.ts';
+import { bridgeTokenDoor } from './010_bridge_token_door.ts';
 
 /** The plugin's own schema, in order. A new migration is appended here, never inserted. */
-export const pluginMigrations: readonly Migration[] = [settingsAndAudit, attemptsAndFactors, identityTokensAndApiSessions, knownSignIns, rateLimits, passwordGuesses, factorStorage, bridgeTables, bridgeSiteUsers];
+export const pluginMigrations: readonly Migration[] = [settingsAndAudit, attemptsAndFactors, identityTokensAndApiSessions, knownSignIns, rateLimits, passwordGuesses, factorStorage, bridgeTables, bridgeSiteUsers, bridgeTokenDoor];

@@ -39,7 +39,7 @@ final class BridgeAccess {
 
     static PlatformUser user(AuthenticationFlowContext context) {
         UserModel user = context.getUser();
-        return new PlatformUser(user.getId(), user.getUsername(), user.getEmail());
+        return new PlatformUser(user.getId(), user.getUsername(), user.getEmail(), user.isEmailVerified());
     }
 
     static String ip(AuthenticationFlowContext context) {

@@ -83,6 +83,7 @@ public final class BridgeClient {
         body.put("userId", user.userId());
         body.put("username", user.username());
         putIfPresent(body, "email", user.email());
+        body.put("emailVerified", user.emailVerified());
         return body;
     }
 

@@ -21,7 +21,7 @@ class BridgeClientTest {
 
     static final String CLIENT_ID = "keycloak-main";
     static final String SECRET = "mbs_x1y2z3abcdefghijklmnopqrstuvwxyzABCDEFGHIJK";
-    static final PlatformUser USER = new PlatformUser("f1c2-uuid", "jdoe", "jdoe@example.com");
+    static final PlatformUser USER = new PlatformUser("f1c2-uuid", "jdoe", "jdoe@example.com", true);
     static final String PENDING = "{\"attempt\":\"att 1/x\",\"outcome\":\"pending\",\"factors\":["
             + "{\"id\":\"totp\",\"name\":\"Authenticator app\",\"input\":\"code\",\"sendsChallenge\":false,"
             + "\"locked\":false,\"triesLeft\":4},"
@@ -71,7 +71,24 @@ class BridgeClientTest {
                 "the timestamp is epoch milliseconds now");
         assertEquals("application/json", sent.headers().get("content-type"));
         assertEquals("{\"platform\":\"keycloak\",\"userId\":\"f1c2-uuid\",\"username\":\"jdoe\",\"email\":"
-                + "\"jdoe@example.com\",\"door\":\"token\",\"ip\":\"10.0.0.7\",\"userAgent\":\"curl/8\"}", sent.body());
+                + "\"jdoe@example.com\",\"emailVerified\":true,\"door\":\"token\",\"ip\":\"10.0.0.7\",\"userAgent\":\"curl/8\"}",
+                sent.body());
+    }
+
+    @Test
+    void saysWhetherKeycloakVerifiedTheEmailWheneverItNamesTheUser() throws Exception {
+        PlatformUser unverified = new PlatformUser("u2", "mallory", "alice@example.com", false);
+        stub.answer(request -> Answer.ok(PENDING));
+        client().openAttempt(unverified, Door.WEB, null, null);
+        stub.answer(request -> Answer.ok("{\"setupId\":\"s1\",\"secret\":\"JBSWY3DPEHPK3PXP\",\"otpauthUri\":"
+                + "\"otpauth://totp/x\",\"qrSvg\":\"<svg/>\",\"expiresAt\":null}"));
+        client().beginTotpSetup(unverified, null);
+
+        // Sent even when false: the bridge links a Keycloak user to the site's user of that name only when true.
+        for (BridgeStub.Received sent : stub.received) {
+            assertTrue(sent.body().contains("\"email\":\"alice@example.com\",\"emailVerified\":false"), sent.body());
+        }
+        assertEquals(2, stub.received.size());
     }
 
     @Test
