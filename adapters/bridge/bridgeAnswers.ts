@@ -1,7 +1,7 @@
-import type { MfaPlugin } from '../../plugin/createMfaPlugin.ts';
+import { MfaError } from '../../plugin/errors.ts';
 import type { AttemptOutcome } from '../../plugin/engine/decideOutcome.ts';
-import type { AttemptStatus } from '../../plugin/engine/mfaEngine.ts';
-import type { Door } from '../../plugin/spi/factor.ts';
+import type { LoginFactor, LoginStep } from '../../plugin/login/loginStep.ts';
+import type { AnyFactorProviderFactory, Door } from '../../plugin/spi/factor.ts';
 import { factorView } from '../../web/pages/mfa/factorView.ts';
 
 /** One factor the attempt offers, as the platform shows it (bridge-protocol.md). */
@@ -27,42 +27,51 @@ export interface AttemptAnswer {
 }
 
 /**
- * The input factors the user has set up, by what each declares (capabilities, prompt),
- * never by id. The token door offers only those a client without a browser can use, as
- * the site's own token door does.
+ * The factors a waiting login offers, by what each declares (capabilities, prompt), never by
+ * id. The token door offers only those a client without a browser can use, as the site's
+ * own token door does.
  */
-export function bridgeFactors(plugin: MfaPlugin, status: AttemptStatus, door: Door): BridgeFactor[] {
-  const factors: BridgeFactor[] = [];
-  for (const standing of status.factors) {
-    const factory = plugin.registry.all().find((f) => f.id === standing.id);
-    if (!factory || !standing.requiresInput || !standing.configured) continue;
-    if (door === 'token' && !factory.capabilities.worksWithoutBrowser) continue;
-    const kind = factory.presentation?.prompt?.kind;
-    factors.push({
-      id: factory.id,
-      name: factorView(factory).name,
-      input: kind ?? (factory.capabilities.worksWithoutBrowser ? 'code' : 'browser'),
-      sendsChallenge: factory.capabilities.sendsChallenge,
-      locked: standing.state === 'locked',
-      triesLeft: standing.triesLeft,
-    });
+function bridgeFactors(factors: readonly LoginFactor[], door: Door, factory: (id: string) => AnyFactorProviderFactory): BridgeFactor[] {
+  return factors
+    .filter((f) => door !== 'token' || f.capabilities.worksWithoutBrowser)
+    .map((f) => ({
+      id: f.id,
+      name: factorView(factory(f.id)).name,
+      input: f.prompt ?? (f.capabilities.worksWithoutBrowser ? 'code' : 'browser'),
+      sendsChallenge: f.capabilities.sendsChallenge,
+      locked: f.state === 'locked',
+      triesLeft: f.triesLeft,
+    }));
+}
+
+/**
+ * A login's step as the bridge answers it. A login that is gone is no answer but an error:
+ * 404 for a handle that is not this platform's (or none at all), 410 for one that expired or
+ * was spent (bridge-protocol.md).
+ */
+export function stepAnswer(step: LoginStep, factory: (id: string) => AnyFactorProviderFactory): AttemptAnswer {
+  switch (step.kind) {
+    case 'not_required':
+      return { attempt: null, outcome: 'not_required', factors: [], lockedUntil: null };
+    case 'passed':
+      return { attempt: step.login.handle, outcome: 'passed', factors: [], lockedUntil: null };
+    case 'ended':
+      if (step.reason === 'unknown') throw new MfaError('NOT_FOUND', 'No attempt has that handle (or it is another platform\'s): open one with POST /bridge/v1/attempts.');
+      if (step.reason === 'expired') throw new MfaError('ATTEMPT_EXPIRED', step.error.message);
+      return { attempt: null, outcome: 'failed', factors: [], lockedUntil: null };
+    case 'setup_required':
+      return { attempt: step.login.handle, outcome: 'setup_required', factors: [], lockedUntil: null };
+    case 'locked':
+    case 'pending': {
+      const factors = bridgeFactors(step.factors, step.login.door, factory);
+      // Every factor this door can use is locked, though another door's might not be: locked here.
+      const locked = step.kind === 'locked' || (factors.length > 0 && factors.every((f) => f.locked));
+      const error = step.error && { code: step.error.code, message: step.error.message, ...triesAndReason(step.error.details) };
+      return { attempt: step.login.handle, outcome: locked ? 'locked' : 'pending', factors, lockedUntil: null, ...(error ? { error } : {}) };
+    }
   }
-  return factors;
 }
 
-/** The answer for an attempt as it stands. */
-export function attemptAnswer(plugin: MfaPlugin, status: AttemptStatus, handle: string): AttemptAnswer {
-  const factors = status.outcome === 'passed' ? [] : bridgeFactors(plugin, status, status.attempt.door);
-  // Every factor this door can use is locked, though another door's might not be: locked here.
-  const outcome = status.outcome === 'pending' && factors.length > 0 && factors.every((f) => f.locked) ? 'locked' : status.outcome;
-  return { attempt: handle, outcome, factors, lockedUntil: null };
-}
-
-/** An attempt that has passed (and waits to be consumed): nothing more to offer. */
-export function passedAnswer(handle: string): AttemptAnswer {
-  return { attempt: handle, outcome: 'passed', factors: [], lockedUntil: null };
-}
-
-export function notRequiredAnswer(): AttemptAnswer {
-  return { attempt: null, outcome: 'not_required', factors: [], lockedUntil: null };
+function triesAndReason(details: Readonly<Record<string, unknown>>): { triesLeft?: number; reason?: string } {
+  return { ...(typeof details.triesLeft === 'number' ? { triesLeft: details.triesLeft } : {}), ...(typeof details.reason === 'string' ? { reason: details.reason } : {}) };
 }

@@ -1,21 +1,36 @@
-import { Router } from 'express';
+import { type Response, Router } from 'express';
 import type { Bridge } from '../../plugin/bridge/createBridge.ts';
-import { bridgeService } from '../../plugin/bridge/platformUsers.ts';
-import { isMfaError } from '../../plugin/errors.ts';
+import type { LoginKey, LoginStep } from '../../plugin/login/loginStep.ts';
 import { asyncRoute } from '../express/asyncRoute.ts';
-import { attemptAnswer, notRequiredAnswer } from './bridgeAnswers.ts';
-import { callingUser, clientAttempt, currentAnswer } from './bridgeAttempts.ts';
+import { stepAnswer } from './bridgeAnswers.ts';
+import { callingUser } from './bridgeAttempts.ts';
 import { challengeInput, openAttemptInput, parseInput, verifyInput } from './bridgeInput.ts';
 import { answer, bridgeBody, bridgeClient, noteCall } from './bridgeRequests.ts';
 
+/** What a verify may answer with 200 and the attempt as it stands: a wrong or replayed code, a lock. Anything else is a failed call. */
+const ANSWERED_ERRORS = new Set(['INVALID_CODE', 'FACTOR_LOCKED']);
+
 /**
  * The attempt calls of /bridge/v1 (bridge-protocol.md): open one for a platform user
- * (the site's user or the platform's own, platformUsers.ts), read it, send a challenge, verify an input, consume it.
- * The engine decides everything, as for the site's own doors.
+ * (the site's user or the platform's own, platformUsers.ts), read it, send a challenge,
+ * verify an input, consume it. Each is one call of the login protocol (`plugin.login`),
+ * which decides everything as for the site's own doors; a platform's login is kept passed
+ * until its own consume call spends it.
  */
 export function bridgeAttemptRoutes(bridge: Bridge): Router {
   const router = Router();
-  const { engine, registry } = bridge.plugin;
+  const { login, registry } = bridge.plugin;
+  const factory = (id: string) => registry.factory(id);
+  /** A handle of this client's platform: another platform's (and the site's own logins) are unknown here. */
+  const keyOf = (res: Response, handle: string): LoginKey => ({ handle, service: { platform: bridgeClient(res).platform } });
+
+  /** The step as the platform reads it, noted on the call's audit row. */
+  function answered(res: Response, step: LoginStep) {
+    if ('user' in step) noteCall(res, { userId: step.user.id, ...('login' in step ? { door: step.login.door } : {}) });
+    const body = stepAnswer(step, factory);
+    noteCall(res, { outcome: body.outcome });
+    return body;
+  }
 
   router.post('/attempts', asyncRoute(async (req, res) => {
     const input = parseInput(openAttemptInput, bridgeBody(res));
@@ -24,66 +39,44 @@ export function bridgeAttemptRoutes(bridge: Bridge): Router {
     const facts = { ip: input.ip ?? null, userAgent: input.userAgent ?? null };
     // The client's own token door policy: MFA required (the default), or as the site's app toggle says.
     const { tokenDoorPolicy } = bridgeClient(res);
-    const opened = await engine.openAttempt({ user, door: input.door, facts, withHandle: true, service: bridgeService(input.platform), tokenDoorPolicy });
-    if (opened.outcome === 'not_required' || !('handle' in opened) || !opened.handle) {
-      noteCall(res, { outcome: 'not_required' });
-      return answer(bridge, req, res, 200, notRequiredAnswer());
-    }
-    const body = attemptAnswer(bridge.plugin, opened, opened.handle);
-    noteCall(res, { outcome: body.outcome });
-    await answer(bridge, req, res, 200, body);
+    const step = await login.start({ user, door: input.door, facts, service: { platform: input.platform }, handle: true, spend: false, tokenDoorPolicy });
+    await answer(bridge, req, res, 200, answered(res, step));
   }));
 
   router.get('/attempts/:attempt', asyncRoute(async (req, res) => {
-    const found = await clientAttempt(bridge, res, String(req.params.attempt));
-    const body = await currentAnswer(bridge, found);
-    noteCall(res, { outcome: body.outcome });
-    await answer(bridge, req, res, 200, body);
+    const step = await login.status(keyOf(res, String(req.params.attempt)), undefined, { spend: false });
+    await answer(bridge, req, res, 200, answered(res, step));
   }));
 
   router.post('/attempts/:attempt/challenge', asyncRoute(async (req, res) => {
-    const found = await clientAttempt(bridge, res, String(req.params.attempt));
+    const key = keyOf(res, String(req.params.attempt));
     const input = parseInput(challengeInput, bridgeBody(res));
     noteCall(res, { factor: input.factor });
-    const sent = await engine.challenge(found.attempt.id, input.factor, {});
-    const factory = registry.all().find((f) => f.id === input.factor);
-    const view = factory?.presentation?.presentChallenge?.(sent) ?? {};
-    const number = view.blocks?.find((block) => block.kind === 'number');
+    // An unknown handle is NOT_FOUND (404), a gone login ATTEMPT_EXPIRED (410), as for the other calls.
+    const sent = await login.challenge(key, input.factor);
+    noteCall(res, { userId: sent.login.userId, door: sent.login.door });
+    const number = sent.view.blocks?.find((block) => block.kind === 'number');
     await answer(bridge, req, res, 200, {
       sent: true,
-      message: view.message ?? null,
+      message: sent.view.message ?? null,
       ...(number && number.kind === 'number' ? { number: number.value } : {}),
     });
   }));
 
   router.post('/attempts/:attempt/verify', asyncRoute(async (req, res) => {
-    const found = await clientAttempt(bridge, res, String(req.params.attempt));
+    const key = keyOf(res, String(req.params.attempt));
     const input = parseInput(verifyInput, bridgeBody(res));
     noteCall(res, { factor: input.factor });
-    try {
-      const status = await engine.verify(found.attempt.id, input.factor, { code: input.code }, { ip: found.attempt.ip, userAgent: found.attempt.userAgent });
-      const body = attemptAnswer(bridge.plugin, status, found.handle);
-      noteCall(res, { outcome: body.outcome });
-      await answer(bridge, req, res, 200, body);
-    } catch (error) {
-      // A wrong or replayed code, or a lock, is an answer about the attempt, not a failed call.
-      if (!isMfaError(error, 'INVALID_CODE') && !isMfaError(error, 'FACTOR_LOCKED')) throw error;
-      const now = await currentAnswer(bridge, found);
-      const { triesLeft, reason } = error.details;
-      const body = {
-        ...now,
-        error: { code: error.code, message: error.message, ...(typeof triesLeft === 'number' ? { triesLeft } : {}), ...(typeof reason === 'string' ? { reason } : {}) },
-      };
-      noteCall(res, { outcome: body.outcome });
-      await answer(bridge, req, res, 200, body);
-    }
+    const step = await login.answer(key, { factor: input.factor, input: { code: input.code } }, undefined, { spend: false });
+    // A wrong or replayed code, or a lock, is an answer about the attempt, not a failed call.
+    if ((step.kind === 'pending' || step.kind === 'locked') && step.error && !ANSWERED_ERRORS.has(step.error.code)) throw step.error;
+    await answer(bridge, req, res, 200, answered(res, step));
   }));
 
   router.post('/attempts/:attempt/consume', asyncRoute(async (req, res) => {
-    const found = await clientAttempt(bridge, res, String(req.params.attempt));
-    const consumed = await engine.consume(found.attempt.id);
-    noteCall(res, { outcome: consumed ? 'consumed' : 'not_consumed' });
-    await answer(bridge, req, res, 200, { consumed });
+    const { spent, login: spentLogin } = await login.finish(keyOf(res, String(req.params.attempt)));
+    noteCall(res, { userId: spentLogin.userId, door: spentLogin.door, outcome: spent ? 'consumed' : 'not_consumed' });
+    await answer(bridge, req, res, 200, { consumed: spent });
   }));
 
   return router;

@@ -28,15 +28,15 @@ export const verifyInput = z.object({
   code: z.string().min(1, 'code: what the user typed').max(64),
 });
 
-/** POST /bridge/v1/users/setup/totp */
+/** POST /bridge/v1/users/setup/{factor} */
 export const beginSetupInput = z.object({ ...platformUser, attempt: z.string().max(128).optional() });
 
-/** POST /bridge/v1/users/setup/totp/confirm */
+/** POST /bridge/v1/users/setup/{factor}/confirm */
 export const confirmSetupInput = z.object({
   platform: platformUser.platform,
   userId: platformUser.userId,
   setupId: z.union([z.string().min(1).max(64), z.number().int()]).transform(String),
-  code: z.string().min(1, 'code: what the authenticator app shows now').max(64),
+  code: z.string().min(1, 'code: what the factor shows now (an authenticator app\'s current code)').max(64),
   attempt: z.string().max(128).optional(),
 });
 

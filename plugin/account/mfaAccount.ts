@@ -27,7 +27,8 @@ export interface AccountCaller {
 /** A login waiting for its user to set a factor up (require_setup): the new factor passes it. */
 export interface WaitingLogin {
   key: LoginKey;
-  facts: RequestFacts;
+  /** The request's facts; without them, the login's own from its start. */
+  facts?: RequestFacts;
   options?: AnswerOptions;
 }
 

@@ -6,14 +6,6 @@ import type { BridgeUsers, PlatformUser } from './bridgeUsers.ts';
 /** The site's own user look-ups (the LMS's Host), for clients whose users are the site's. */
 export type SiteUserLookup = Pick<Host, 'findUserById' | 'findUserByUsername'>;
 
-/**
- * What a bridge attempt carries as its service: the platform that opened it. Its user may
- * be the site's own, so the user alone cannot tell a bridge attempt from the site's; each
- * door continues only its own (bridgeAttempts.ts, the token door).
- */
-export const bridgeService = (platform: string) => `bridge:${platform}`;
-export const isBridgeService = (service: string | null) => service?.startsWith('bridge:') ?? false;
-
 const sameAddress = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
 /**

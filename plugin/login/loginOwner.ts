@@ -31,5 +31,5 @@ export function mayContinue(attempt: StoredAttempt, key: Extract<LoginKey, { han
 }
 
 export function loginRef(attempt: StoredAttempt, handle: string | null): LoginRef {
-  return { attemptId: attempt.id, handle, door: attempt.door, service: attempt.service, ip: attempt.ip, userAgent: attempt.userAgent, expiresAt: attempt.expiresAt };
+  return { attemptId: attempt.id, userId: attempt.userId, handle, door: attempt.door, service: attempt.service, ip: attempt.ip, userAgent: attempt.userAgent, expiresAt: attempt.expiresAt };
 }

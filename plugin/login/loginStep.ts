@@ -1,4 +1,5 @@
 import type { FactorStanding } from '../engine/decideOutcome.ts';
+import type { TokenDoorPolicy } from '../engine/tokenDoorPolicy.ts';
 import type { MfaError } from '../errors.ts';
 import type { ClientCredential, Door, FactorInput, FactorLanding, RequestFacts } from '../spi/factor.ts';
 import type { ChallengeView } from '../spi/factorPresentation.ts';
@@ -21,6 +22,8 @@ export type LoginService = string | { platform: string };
 /** The login a step is about, as a door needs it: never a secret but the handle it gave out. */
 export interface LoginRef {
   attemptId: string;
+  /** The `Host` id of the login's user. */
+  userId: string;
   /** The opaque handle, when the login was started with `handle: true`. */
   handle: string | null;
   door: Door;
@@ -93,9 +96,10 @@ export type LoginStep =
   | { kind: 'locked'; login: LoginRef; user: HostUser; factors: LoginFactor[]; error?: MfaError }
   /**
    * The login is over without a pass: `expired` (timed out, or spent by another request),
-   * `refused` (a factor failed it), `denied` (the user said no on their other device).
+   * `refused` (a factor failed it, or the account may not log in), `denied` (the user said no
+   * on their other device); `unknown`: no login has that handle at this door (never one, or another door's).
    */
-  | { kind: 'ended'; reason: 'expired' | 'refused' | 'denied'; error: MfaError };
+  | { kind: 'ended'; reason: 'expired' | 'refused' | 'denied' | 'unknown'; error: MfaError };
 
 /** A step that has a login to name (everything but `not_required` and `ended`). */
 export type OpenLoginStep = Extract<LoginStep, { login: LoginRef }>;
@@ -120,6 +124,8 @@ export interface StartLoginOptions {
   answer?: LoginAnswer | null;
   /** Spend a pass at once for this caller. @default true; the bridge says false and spends with `finish`. */
   spend?: boolean;
+  /** At a token door, whether MFA is always asked or as the site's app toggle says (a bridge client's own policy). @default 'follow-site' */
+  tokenDoorPolicy?: TokenDoorPolicy;
 }
 
 export interface AnswerOptions {
@@ -137,6 +143,7 @@ export interface AnswerOptions {
 
 /** What a challenge sent, as every door shows it. */
 export interface ChallengeSent {
+  login: LoginRef;
   factor: string;
   /** What the factor returned (WebAuthn request options; an email code's expiry). */
   result: Record<string, unknown>;

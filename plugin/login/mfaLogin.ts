@@ -34,7 +34,11 @@ interface Finish {
   facts: RequestFacts;
 }
 
-const unknownLogin = () => new MfaError('ATTEMPT_EXPIRED', 'Your login has expired or was already used. Log in again with your password.');
+const spentLogin = () => new MfaError('ATTEMPT_EXPIRED', 'Your login has expired or was already used. Log in again with your password.');
+const unknownLogin = () => new MfaError('NOT_FOUND', 'No login has that handle here (or it is another door’s). Start a new one.');
+
+/** What a step knows of the request when its door has none of its own (a platform calling later): the login's own, from its start. */
+const factsOf = (attempt: StoredAttempt, facts: RequestFacts | undefined): RequestFacts => facts ?? { ip: attempt.ip, userAgent: attempt.userAgent };
 
 /**
  * The login protocol: one call per user step, the same for every door and every host
@@ -59,7 +63,7 @@ export class MfaLogin {
   start(options: StartLoginOptions): Promise<LoginStep> {
     return withOperationScope(async () => {
       const { user, door, facts } = options;
-      const opened = await this.deps.engine.openAttempt({ user, door, facts, service: storedService(options.service), withHandle: options.handle ?? false });
+      const opened = await this.deps.engine.openAttempt({ user, door, facts, service: storedService(options.service), withHandle: options.handle ?? false, tokenDoorPolicy: options.tokenDoorPolicy });
       if (opened.outcome === 'not_required') return { kind: 'not_required' as const, user };
       const found = { attempt: opened.attempt, ref: loginRef(opened.attempt, opened.handle) };
       const finish: Finish = { spend: options.spend ?? true, accept: [], forPage: false, facts };
@@ -69,11 +73,12 @@ export class MfaLogin {
   }
 
   /** Where the login stands now (the page a user reloads, an app asking again). A login that now passes without input passes for this caller. */
-  status(key: LoginKey, facts: RequestFacts, options: Pick<AnswerOptions, 'spend'> = {}): Promise<LoginStep> {
+  status(key: LoginKey, requestFacts?: RequestFacts, options: Pick<AnswerOptions, 'spend'> = {}): Promise<LoginStep> {
     return withOperationScope(() =>
       this.ended(async () => {
         const found = await this.find(key);
         if (found.attempt.status === 'passed' && options.spend === false) return this.passedUnspent(found);
+        const facts = factsOf(found.attempt, requestFacts);
         const status = await this.deps.engine.status(found.attempt.id, facts);
         return this.stepOf(found, status, { spend: options.spend ?? true, accept: [], forPage: false, facts });
       }),
@@ -85,10 +90,11 @@ export class MfaLogin {
    * factor that fits or the authenticator app; for no input at all, an approval asked for
    * on another device (still waiting: `pending` with APPROVAL_PENDING; denied: `ended`).
    */
-  answer(key: LoginKey, answer: LoginAnswer, facts: RequestFacts, options: AnswerOptions = {}): Promise<LoginStep> {
+  answer(key: LoginKey, answer: LoginAnswer, requestFacts?: RequestFacts, options: AnswerOptions = {}): Promise<LoginStep> {
     return withOperationScope(() =>
       this.ended(async () => {
         const found = await this.find(key);
+        const facts = factsOf(found.attempt, requestFacts);
         const status = await this.deps.engine.status(found.attempt.id, facts);
         const finish: Finish = { spend: options.spend ?? true, accept: options.accept ?? [], forPage: options.forPage ?? false, facts };
         if (status.outcome !== 'pending') return this.stepOf(found, status, finish);
@@ -98,15 +104,15 @@ export class MfaLogin {
   }
 
   /** Asks a factor to prepare what the user answers: mails a code, asks the phone, makes WebAuthn options. */
-  challenge(key: LoginKey, factor: string | null | undefined, facts: RequestFacts): Promise<ChallengeSent> {
+  challenge(key: LoginKey, factor: string | null | undefined, requestFacts?: RequestFacts): Promise<ChallengeSent> {
     return withOperationScope(async () => {
       const found = await this.find(key);
-      const status = await this.deps.engine.status(found.attempt.id, facts);
+      const status = await this.deps.engine.status(found.attempt.id, factsOf(found.attempt, requestFacts));
       const chosen = chooseFactor(loginFactors(this.deps.registry, status), factor, 'send', choiceContext(found.attempt));
       const result = await this.deps.engine.challenge(found.attempt.id, chosen.id);
       const factory = this.deps.registry.factory(chosen.id);
       const at = (value: unknown) => (typeof value === 'number' ? value : null);
-      return { factor: chosen.id, result, view: factory.presentation?.presentChallenge?.(result) ?? {}, expiresAt: at(result.expiresAt), resendAvailableAt: at(result.resendAvailableAt) };
+      return { login: found.ref, factor: chosen.id, result, view: factory.presentation?.presentChallenge?.(result) ?? {}, expiresAt: at(result.expiresAt), resendAvailableAt: at(result.resendAvailableAt) };
     });
   }
 
@@ -131,9 +137,15 @@ export class MfaLogin {
     });
   }
 
-  /** Spends a passed login kept for its caller (`spend: false`: the bridge's consume). True for the one call that spends it. */
-  finish(key: LoginKey): Promise<boolean> {
-    return withOperationScope(async () => this.deps.engine.consume((await this.find(key)).attempt.id));
+  /**
+   * Spends a passed login kept for its caller (`spend: false`: the bridge's consume).
+   * `spent` is true for the one call that spends it; NOT_FOUND for an unknown handle.
+   */
+  finish(key: LoginKey): Promise<{ spent: boolean; login: LoginRef }> {
+    return withOperationScope(async () => {
+      const found = await this.find(key);
+      return { spent: await this.deps.engine.consume(found.attempt.id), login: found.ref };
+    });
   }
 
   /** Ends a waiting login (the user cancelled). */
@@ -145,10 +157,11 @@ export class MfaLogin {
    * A factor the user just set up while the login waited for set-up (require_setup) proved
    * possession: it counts for that login, as an answer would.
    */
-  passBySetup(key: LoginKey, factorId: string, facts: RequestFacts, options: AnswerOptions = {}): Promise<LoginStep> {
+  passBySetup(key: LoginKey, factorId: string, requestFacts?: RequestFacts, options: AnswerOptions = {}): Promise<LoginStep> {
     return withOperationScope(() =>
       this.ended(async () => {
         const found = await this.find(key);
+        const facts = factsOf(found.attempt, requestFacts);
         const status = await this.deps.engine.passBySetup(found.attempt.id, factorId, facts);
         return this.stepOf(found, status, { spend: options.spend ?? true, accept: [], forPage: options.forPage ?? false, facts });
       }),
@@ -160,7 +173,9 @@ export class MfaLogin {
       const attempt = await this.deps.engine.findById(key.attemptId);
       return { attempt, ref: loginRef(attempt, null) };
     }
-    const attempt = await this.deps.engine.findByHandle(key.handle);
+    const attempt = await this.deps.engine.findByHandle(key.handle).catch((error: unknown) => {
+      throw isMfaError(error, 'ATTEMPT_EXPIRED') ? unknownLogin() : error;
+    });
     if (!mayContinue(attempt, key)) throw unknownLogin();
     return { attempt, ref: loginRef(attempt, key.handle) };
   }
@@ -210,7 +225,7 @@ export class MfaLogin {
     switch (status.outcome) {
       case 'passed': {
         // Of callers racing on one login, only the one that spends it gets a session or token.
-        if (finish.spend && !(await this.deps.engine.consume(status.attempt.id))) throw unknownLogin();
+        if (finish.spend && !(await this.deps.engine.consume(status.attempt.id))) throw spentLogin();
         const passedWith = status.factors.filter((f) => f.state === 'pass').map((f) => f.id);
         const landing = finish.passedBy && !finish.forPage ? await this.deps.engine.landingAfterPass(finish.passedBy, user.id) : null;
         const keep = await this.keepAfterPass(status, finish);
@@ -251,6 +266,7 @@ export class MfaLogin {
     } catch (error) {
       if (isMfaError(error, 'ATTEMPT_EXPIRED')) return { kind: 'ended', reason: 'expired', error };
       if (isMfaError(error, 'ATTEMPT_FAILED')) return { kind: 'ended', reason: 'refused', error };
+      if (isMfaError(error, 'NOT_FOUND')) return { kind: 'ended', reason: 'unknown', error };
       throw error;
     }
   }

@@ -55,8 +55,8 @@ describe('bridge.openapi.yaml and the bridge agree', () => {
       'POST /attempts/{attempt}/challenge',
       'POST /attempts/{attempt}/consume',
       'POST /attempts/{attempt}/verify',
-      'POST /users/setup/totp',
-      'POST /users/setup/totp/confirm',
+      'POST /users/setup/{factor}',
+      'POST /users/setup/{factor}/confirm',
     ]);
   });
 

@@ -95,7 +95,7 @@ export function secondFactorRoutes(options: SecondFactorRoutesOptions): Router {
         await saveSession(req);
         return void res.status(403).send(renderLockedPage({ csrf: csrfToken(req), username: step.user.username }));
       case 'ended':
-        return restartLogin(req, res, options.loginPath, step.reason === 'expired' ? 'expired' : 'refused');
+        return restartLogin(req, res, options.loginPath, step.reason === 'refused' || step.reason === 'denied' ? 'refused' : 'expired');
       case 'pending':
         await saveSession(req);
         return show(req, res, step);

@@ -86,7 +86,7 @@ export function securityRoutes(options: SecurityRoutesOptions): Router {
       return completeMfa(plugin, req, res, step, { homePath: options.homePath, secureCookies: options.secureCookies });
     }
     // Refused at once (a factor failed it): this session ends, as a refused login does.
-    if (step.kind === 'ended') return restartLogin(req, res, options.loginPath, step.reason === 'expired' ? 'expired' : 'refused');
+    if (step.kind === 'ended') return restartLogin(req, res, options.loginPath, step.reason === 'refused' || step.reason === 'denied' ? 'refused' : 'expired');
     // Pending again until the factor is given: the gate keeps every other page shut meanwhile, as after a password.
     req.session.mfa = { state: 'pending', attemptId: step.login.attemptId, returnTo, loginAt: req.session.mfa.loginAt };
     await saveSession(req);

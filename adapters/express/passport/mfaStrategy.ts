@@ -91,7 +91,7 @@ async function answerForHost(plugin: MfaPlugin, factory: FactorProviderFactory, 
 async function setUpAndPass(plugin: MfaPlugin, marker: MfaSessionMarker, factory: FactorProviderFactory, input: Record<string, string>, waiting: WaitingLogin): Promise<LoginStep> {
   const user = marker.userId ? await plugin.registry.host.findUserById(marker.userId) : null;
   if (!user) return { kind: 'ended', reason: 'expired', error: new MfaError('ATTEMPT_EXPIRED', NO_LOGIN) };
-  const caller: AccountCaller = { user, passedAt: null, loggedInAt: marker.loginAt, door: 'web', ip: waiting.facts.ip };
+  const caller: AccountCaller = { user, passedAt: null, loggedInAt: marker.loginAt, door: 'web', ip: waiting.facts?.ip ?? null };
   try {
     const { login } = await plugin.account.confirmSetup(caller, factory.id, input, waiting);
     if (login) return login;
