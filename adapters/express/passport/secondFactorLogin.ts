@@ -1,7 +1,8 @@
 import type { Request } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import { loginPassTime } from '../../../plugin/engine/recentMfaPass.ts';
-import { MfaError } from '../../../plugin/errors.ts';
+import type { AttemptStatus } from '../../../plugin/engine/mfaEngine.ts';
+import { isMfaError, MfaError } from '../../../plugin/errors.ts';
 import { requestFacts } from '../mfa/requestFacts.ts';
 import { regenerateSession } from '../mfa/webSession.ts';
 import { strategyName } from './mfaStrategy.ts';
@@ -51,12 +52,29 @@ export async function startSecondFactor(plugin: MfaPlugin, req: Request, userId:
   return { required: true, setupRequired: opened.outcome === 'setup_required', choices: await secondFactorChoices(plugin, req) };
 }
 
-/** The factors the session's waiting login can be finished with (empty when none is waiting). */
+/**
+ * The factors the session's waiting login can be finished with (empty when none is waiting).
+ *
+ * A waiting login can end under the session: another request carrying the same cookie (a
+ * second tab, a copied cookie) finished it, it expired, or it was refused. Then it is
+ * forgotten and the reason is added to `req.session.messages`, where Passport's
+ * `failureMessage` puts a strategy's (unless one is already waiting to be shown), so the
+ * host's login page can say why: the user is sent back to log in, never shown an error page.
+ */
 export async function secondFactorChoices(plugin: MfaPlugin, req: Request): Promise<SecondFactorChoice[]> {
   const marker = req.session?.mfa;
   if (marker?.state !== 'pending' || !marker.attemptId) return [];
   const settings = await plugin.settings.snapshot();
-  const status = await plugin.engine.status(marker.attemptId, requestFacts(req, settings));
+  let status: AttemptStatus;
+  try {
+    status = await plugin.engine.status(marker.attemptId, requestFacts(req, settings));
+  } catch (error) {
+    if (!isMfaError(error, 'ATTEMPT_EXPIRED') && !isMfaError(error, 'ATTEMPT_FAILED')) throw error;
+    delete req.session.mfa;
+    const session = req.session as typeof req.session & { messages?: string[] };
+    if (!session.messages?.length) session.messages = [error.message];
+    return [];
+  }
   return status.factors
     .filter((f) => f.requiresInput && f.configured)
     .map((f) => {
