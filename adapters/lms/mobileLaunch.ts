@@ -21,7 +21,8 @@ export interface MobileLaunchOptions {
  * - A session that did not just log in for this very link (already signed in, and some app
  *   or page opened it) is asked first: Moodle hands such a session's token to whatever app
  *   claims the URL scheme, without a word to the user.
- * - Schemes a browser handles itself (https, javascript...) are refused: the token goes to an app.
+ * - Schemes a browser handles itself (https, javascript...), and those any web page can claim
+ *   (irc, sms, web+...: `isAppScheme`), are refused: the token goes only to an installed app.
  */
 export function mobileLaunchRoutes(options: MobileLaunchOptions): Router {
   const { host, siteName, policy } = options;

@@ -40,9 +40,26 @@ const SCHEME_PATTERN = /^[a-zA-Z][a-zA-Z0-9+.-]{0,99}$/;
  */
 const BROWSER_SCHEMES = new Set(['http', 'https', 'javascript', 'data', 'vbscript', 'file', 'blob', 'filesystem', 'about', 'ws', 'wss', 'ftp', 'mailto', 'intent']);
 
-/** True for a scheme an app can register and the browser hands to the operating system. */
+/**
+ * Schemes any web page can claim with `navigator.registerProtocolHandler()`, so that the
+ * browser sends `<scheme>://token=...` to that page: HTML's safelist
+ * (https://html.spec.whatwg.org/multipage/system-state.html#safelisted-scheme) and the
+ * decentralised ones and `payto` Chromium adds to it (blink `IsValidCustomHandlerScheme`).
+ */
+const SCHEMES_A_PAGE_CAN_CLAIM = new Set([
+  'bitcoin', 'ftp', 'ftps', 'geo', 'im', 'irc', 'ircs', 'magnet', 'mailto', 'matrix', 'mms', 'news', 'nntp', 'openpgp4fpr',
+  'sftp', 'sip', 'sms', 'smsto', 'ssh', 'tel', 'urn', 'webcal', 'wtai', 'xmpp',
+  'cabal', 'dat', 'did', 'doi', 'dweb', 'ethereum', 'hyper', 'ipfs', 'ipns', 'ssb', 'payto',
+]);
+
+/** Prefixes of the schemes a page (`web+`, HTML) or a browser extension (`ext+`, Firefox and Chromium) may claim by any name. */
+const CLAIMABLE_PREFIXES = ['web+', 'ext+'];
+
+/** True for a scheme only an installed app can register, which the browser hands to the operating system. */
 export function isAppScheme(scheme: string): boolean {
-  return SCHEME_PATTERN.test(scheme) && !BROWSER_SCHEMES.has(scheme.toLowerCase());
+  if (!SCHEME_PATTERN.test(scheme)) return false;
+  const lower = scheme.toLowerCase();
+  return !BROWSER_SCHEMES.has(lower) && !SCHEMES_A_PAGE_CAN_CLAIM.has(lower) && !CLAIMABLE_PREFIXES.some((prefix) => lower.startsWith(prefix));
 }
 
 function field(source: Record<string, unknown>, name: string): string | undefined | null {

@@ -3,6 +3,7 @@ import { isMfaError } from '../../plugin/errors.ts';
 import type { HostUser } from '../../plugin/spi/host.ts';
 import type { LmsHost } from './lmsHost.ts';
 import { type CheckPassword, unthrottledPasswordCheck } from './loginRoutes.ts';
+import { privateTokenAllowed } from './mobileAppToken.ts';
 import { moodleError, moodleScriptErrors } from './moodleErrors.ts';
 
 /** A field of the token.php call: text, undefined when absent or empty, null when not text (an array, an object). */
@@ -47,7 +48,8 @@ function param(req: Request, name: string): string | undefined | null {
 }
 
 /**
- * `/login/token.php`, GET and POST: username + password + service → `{token, privatetoken}`.
+ * `/login/token.php`, GET and POST: username + password + service → `{token, privatetoken}`
+ * (`privatetoken` null unless the site is https and the user not an admin).
  * Every answer is HTTP 200 with Moodle's body, refusals included, and any origin may read
  * it: the Moodle app calls from a WebView and shows "Site not accessible through the app",
  * never the server's text, for any other status or a CORS refusal; it shows `error` only
@@ -59,7 +61,12 @@ export function tokenEndpoint(options: { host: LmsHost; checkPassword?: CheckPas
   const checkPassword = options.checkPassword ?? unthrottledPasswordCheck(options.host);
   const issue = async (res: Response, user: HostUser, service: string) => {
     try {
-      res.json(await options.host.issueServiceToken(user, service));
+      const { token, privatetoken } = await options.host.issueServiceToken(user, service);
+      // Moodle's token.php sends `privatetoken` only `if (is_https() && !$siteadmin)`, else null
+      // (the app takes null): it opens web sessions without a password, so not over plain http
+      // and not for an admin. Every call here is a fresh password (and MFA) login.
+      const withPrivateToken = privateTokenAllowed({ siteOrigin: options.host.siteOrigin(), isAdmin: user.isAdmin, freshLogin: true });
+      res.json({ token, privatetoken: withPrivateToken ? privatetoken : null });
     } catch (error) {
       if (isMfaError(error, 'NOT_FOUND')) return res.json(moodleError('servicenotavailable', error.message));
       throw error;

@@ -34,7 +34,7 @@ const app = express();
 app.use(express.urlencoded({ extended: false }));
 app.use(session({ secret: process.env.SESSION_SECRET ?? '', resave: false, saveUninitialized: false, cookie: { httpOnly: true, sameSite: 'lax' } }));
 app.use(passport.session());
-app.use(csrfProtection({})); // every form below carries _csrf
+app.use(csrfProtection({ siteName: 'Example app' })); // every form below carries _csrf
 
 const escape = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const page = (title, body) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title></head><body><h1>${escape(title)}</h1>${body}</body></html>`;
@@ -42,7 +42,7 @@ const form = (req, action, fields, button) =>
   `<form method="post" action="${action}"><input type="hidden" name="_csrf" value="${escape(csrfToken(req))}">${fields}<button type="submit">${escape(button)}</button></form>`;
 const takeMessages = (req) => {
   const messages = req.session.messages ?? [];
-  req.session.messages = [];
+  if (messages.length > 0) req.session.messages = [];
   return messages.map((m) => `<p role="alert">${escape(m)}</p>`).join('');
 };
 
@@ -52,7 +52,10 @@ app.get('/', (req, res) => {
 });
 
 app.get('/login', (req, res) => {
-  res.send(page('Log in', `${req.query.error ? '<p role="alert">Wrong username or password.</p>' : ''}${form(req, '/login', '<input name="username" autocomplete="username"> <input name="password" type="password" autocomplete="current-password">', 'Log in')}`));
+  // Why a second-factor step sent the user back here: its own words, or (when the session it rode on is gone) ours.
+  const ended = req.query.ended ? '<p role="alert">No login is waiting for a second factor: it was finished in another tab or window, or it has ended. Log in again.</p>' : '';
+  const notices = `${req.query.error ? '<p role="alert">Wrong username or password.</p>' : ''}${takeMessages(req) || ended}`;
+  res.send(page('Log in', `${notices}${form(req, '/login', '<input name="username" autocomplete="username"> <input name="password" type="password" autocomplete="current-password">', 'Log in')}`));
 });
 
 // mfa-bridge: begin (login: the password, then the second factor)
@@ -68,14 +71,14 @@ app.post('/login', passport.authenticate('local', { session: false, failureRedir
 
 app.post('/login/mfa', async (req, res, next) => {
   const choice = (await secondFactorChoices(mfa, req)).find((c) => c.factorId === req.body.factor && !c.locked);
-  if (!choice) return res.redirect('/login');
+  if (!choice) return res.redirect('/login/mfa'); // it shows what is left, or sends to the login saying why
   passport.authenticate(choice.strategy, { successRedirect: '/', failureRedirect: '/login/mfa', failureMessage: true })(req, res, next);
 });
 // mfa-bridge: end
 
 app.get('/login/mfa', async (req, res) => {
   const choices = (await secondFactorChoices(mfa, req)).filter((c) => !c.locked && !c.sendsChallenge);
-  if (choices.length === 0) return res.redirect('/login');
+  if (choices.length === 0) return res.redirect('/login?ended=1');
   const options = choices.map((c) => `<option value="${escape(c.factorId)}">${escape(c.displayName)}</option>`).join('');
   res.send(page('Verify it’s you', `${takeMessages(req)}${form(req, '/login/mfa', `<select name="factor">${options}</select> <input name="code" autocomplete="one-time-code" inputmode="numeric">`, 'Verify')}`));
 });

@@ -132,6 +132,20 @@ export class AuditLog {
     return record;
   }
 
+  /**
+   * Every record of `event`, oldest first, `pageSize` at a time: for a command that walks the
+   * whole log (a key rotation) in bounded memory.
+   */
+  async *pages(event: AuditEventName, pageSize = 500): AsyncGenerator<AuditRecord[]> {
+    let after = 0;
+    for (;;) {
+      const rows = await this.db<AuditRow>('mfa_audit_log').where('event', event).where('id', '>', after).orderBy('id').limit(pageSize);
+      if (rows.length === 0) return;
+      yield rows.map(toRecord);
+      after = Number(rows.at(-1)?.id ?? after);
+    }
+  }
+
   async recent(filter: { userId?: string; event?: AuditEventName; events?: readonly AuditEventName[]; since?: number; limit?: number } = {}): Promise<AuditRecord[]> {
     const query = this.db<AuditRow>('mfa_audit_log').orderBy('id', 'desc').limit(filter.limit ?? 50);
     if (filter.userId !== undefined) query.where('user_id', filter.userId);

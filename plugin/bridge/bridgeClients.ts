@@ -181,18 +181,19 @@ export class BridgeClients {
    * Re-seals every client's key under the current MFA_SECRET_KEY (`keys rotate`), so the old
    * key can be dropped. Returns how many moved; a key that does not open is left and counted.
    */
-  async resealAll(): Promise<{ resealed: number; failed: string[] }> {
+  async resealAll(): Promise<{ resealed: number; failed: Array<{ clientId: string; reason: string }> }> {
     const rows = await this.db<ClientRow>('mfa_bridge_clients').select('client_id', 'sealed_signing_key');
     let resealed = 0;
-    const failed: string[] = [];
+    const failed: Array<{ clientId: string; reason: string }> = [];
     for (const row of rows) {
       try {
         const moved = this.box().reseal(row.sealed_signing_key, sealContext(row.client_id));
         if (moved === null) continue;
         // Compare-and-swap: a client re-made meanwhile keeps its new key.
         resealed += await this.db('mfa_bridge_clients').where({ client_id: row.client_id, sealed_signing_key: row.sealed_signing_key }).update({ sealed_signing_key: moved });
-      } catch {
-        failed.push(row.client_id);
+      } catch (error) {
+        // The box says which key to put back; nothing else about the key.
+        failed.push({ clientId: row.client_id, reason: error instanceof MfaError ? error.message : 'it could not be opened' });
       }
     }
     return { resealed, failed };

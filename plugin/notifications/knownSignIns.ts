@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { Knex } from 'knex';
+import type { AuditRecord } from '../audit/auditLog.ts';
 import type { KeyedHash } from '../crypto/keyedHash.ts';
 import { normaliseIp } from '../net/cidr.ts';
 
@@ -31,6 +32,16 @@ function expandIpv6(address: string): string[] {
 export interface Sighting {
   browser: string;
   ip: string | null;
+}
+
+/**
+ * Where an audited MFA pass (`mfa_passed`) came from, as the "new sign-in" mail compares it;
+ * null for a pass with no factor (nothing set up yet), which is no MFA sign-in to remember.
+ */
+export function sightingOf(record: Pick<AuditRecord, 'detail' | 'ip'>): Sighting | null {
+  const detail = record.detail ?? {};
+  if (!Array.isArray(detail.factors) || detail.factors.length === 0) return null;
+  return { browser: typeof detail.browser === 'string' ? detail.browser : 'Browser', ip: record.ip ?? null };
 }
 
 /**

@@ -4,7 +4,7 @@ import type { AuditLog, AuditRecord } from '../audit/auditLog.ts';
 import { outsideOperationScope } from '../store/operationScope.ts';
 import type { FactorMailText } from '../spi/factor.ts';
 import type { Host, HostUser, MailMessage } from '../spi/host.ts';
-import { KnownSignIns, signInKeys } from './knownSignIns.ts';
+import { KnownSignIns, signInKeys, sightingOf } from './knownSignIns.ts';
 import {
   factorAddedMail,
   factorRemovedMail,
@@ -73,10 +73,10 @@ export function startSecurityNotifications(options: SecurityNotificationsOptions
         return identityTokenCreatedMail(facts, { name: String(detail.name ?? ''), expiresAt: typeof detail.expiresAt === 'number' ? detail.expiresAt : null });
       case 'mfa_passed': {
         // A pass with no factor (nothing set up yet) is not an MFA sign-in to warn about.
-        if (!Array.isArray(detail.factors) || detail.factors.length === 0) return null;
-        const browser = typeof detail.browser === 'string' ? detail.browser : 'Browser';
-        const novelty = await known.remember(user.id, signInKeys(options.signInHash, { browser, ip: record.ip ?? null }));
-        return novelty === 'new' ? newSignInMail({ ...facts, browser }) : null;
+        const sighting = sightingOf(record);
+        if (!sighting) return null;
+        const novelty = await known.remember(user.id, signInKeys(options.signInHash, sighting));
+        return novelty === 'new' ? newSignInMail({ ...facts, browser: sighting.browser }) : null;
       }
       default:
         return null;

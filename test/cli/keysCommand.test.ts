@@ -9,7 +9,7 @@ import { keyIdOf } from '../../plugin/crypto/keyRing.ts';
 import type { MfaPlugin } from '../../plugin/createMfaPlugin.ts';
 import type { RecoveryCodesSetup } from '../../plugin/factors/recovery-codes/index.ts';
 import type { TotpSetup } from '../../plugin/factors/totp/index.ts';
-import type { HostUser } from '../../plugin/spi/host.ts';
+import type { HostUser, MailMessage } from '../../plugin/spi/host.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.ts';
 import { pluginWithKeys, sealTotpAsBeforeSubkeys, storedTotpSecret } from '../support/keyRotation.ts';
 import { TestClock } from '../support/testPlugin.ts';
@@ -25,6 +25,8 @@ for (const kind of databaseKinds) {
     let t: TestDatabase;
     const clock = new TestClock(Date.now());
     let host: LmsHost;
+    /** What the site mailed, as its host was asked to send it. */
+    let mailed: MailMessage[] = [];
     const [oldKey, newKey] = [randomBytes(32), randomBytes(32)];
     let plugins: MfaPlugin[] = [];
     const plugin = (secretKey: Buffer, oldSecretKeys: Buffer[] = []) => {
@@ -46,7 +48,8 @@ for (const kind of databaseKinds) {
       plugins = [];
       t = await createTestDatabase(kind);
       await migrateSite(t.db);
-      host = new LmsHost(t.db, { siteName: 'Key rotation', origin: 'http://localhost', sendMail: async () => {} });
+      mailed = [];
+      host = new LmsHost(t.db, { siteName: 'Key rotation', origin: 'http://localhost', sendMail: async (message) => void mailed.push(message) });
     });
     afterEach(async () => {
       await Promise.all(plugins.map((made) => made.notifications.settled()));
@@ -94,6 +97,47 @@ for (const kind of databaseKinds) {
       }
     });
 
+    it('re-keys the browsers and networks users passed MFA from, so dropping the old key afterwards mails nobody about a “new sign-in”', async () => {
+      const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
+      const SAFARI = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+      const places = [
+        { ip: '198.51.100.10', userAgent: FIREFOX },
+        { ip: '2001:db8:1:2::77', userAgent: SAFARI },
+      ];
+      async function passFrom(mfa: MfaPlugin, who: { user: HostUser; secret: string }, place: { ip: string; userAgent: string }): Promise<void> {
+        clock.advance(30_000);
+        const opened = await mfa.engine.openAttempt({ user: who.user, door: 'web', facts: place });
+        assert.ok(opened.outcome === 'pending');
+        assert.equal((await mfa.engine.verify(opened.attempt.id, 'totp', { code: await codeFor(who.secret, clock.time) }, place)).outcome, 'passed');
+        await mfa.notifications.settled();
+      }
+      const newSignInMails = () => mailed.filter((message) => message.subject.startsWith('New sign-in'));
+
+      const before = plugin(oldKey);
+      await before.settings.set('enabled', true, 'test');
+      const users = [await userWithTotp('gil', before), await userWithTotp('hana', before)];
+      for (const who of users) for (const place of places) await passFrom(before, who, place);
+      assert.equal(newSignInMails().length, 2, 'each user’s second place was new once');
+      assert.equal(await t.db('mfa_known_sign_ins').count({ n: '*' }).first().then((row) => Number(row?.n)), 4);
+
+      const run = await rotate({ MFA_SECRET_KEY: base64(newKey), MFA_OLD_SECRET_KEYS: base64(oldKey) });
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /^Re-keyed 4 known sign-ins \(browsers and networks users passed MFA from\) under the current key; 0 already were\.$/m);
+
+      // The old key dropped: every place each user knew is still known.
+      const mailsBefore = newSignInMails().length;
+      const after = plugin(newKey);
+      await after.settings.set('enabled', true, 'test');
+      for (const who of users) for (const place of places) await passFrom(after, who, place);
+      assert.deepEqual(newSignInMails().slice(mailsBefore), [], 'no “new sign-in” mail for a place the user knew');
+      await passFrom(after, users[0] ?? assert.fail(), { ip: '203.0.113.9', userAgent: FIREFOX });
+      assert.equal(newSignInMails().length, mailsBefore + 1, 'a place never seen is still mailed');
+
+      const again = await rotate({ MFA_SECRET_KEY: base64(newKey) });
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stdout, /^Re-keyed 0 known sign-ins \(browsers and networks users passed MFA from\) under the current key; 5 already were\.$/m);
+    });
+
     it('reports a secret under a dropped old key, leaves it as it was and exits 1 with one line, no stack trace; with the key back it goes through', async () => {
       const underOldKey = plugin(oldKey);
       const fran = await userWithTotp('fran', underOldKey);
@@ -120,6 +164,24 @@ for (const kind of databaseKinds) {
       assert.equal(restored.code, 0, restored.stderr);
       assert.match(restored.stdout, /^Re-encrypted 1 secret under the current key .*; 0 already were\./);
       assert.ok((await storedTotpSecret(t.db, fran.user.id)).startsWith(`v2:${keyIdOf(newKey)}:`));
+    });
+
+    it('a bridge client key under a dropped key: advises MFA_OLD_SECRET_KEYS, not re-making the client (Keycloak holds its secret), and exits 1; with the key back it goes through', async () => {
+      const made = await runCliInProcess(['bridge', 'client', 'add', 'keycloak-live', '--platform', 'keycloak'], t.url, { MFA_SECRET_KEY: base64(oldKey) });
+      assert.equal(made.code, 0, made.stderr);
+      const run = await rotate({ MFA_SECRET_KEY: base64(newKey) });
+      assert.equal(run.code, 1, 'a key left behind is a failed rotation');
+      const line = run.stdout.split('\n').find((text) => text.includes('keycloak-live'));
+      assert.equal(
+        line,
+        `Not re-encrypted: the key of bridge client keycloak-live: A stored secret was sealed under a key that is not configured (key id ${keyIdOf(oldKey)}): put that key back in MFA_OLD_SECRET_KEYS.`,
+      );
+      assert.doesNotMatch(run.stdout + run.stderr, /revoke|make the client again/, 'never the advice that breaks a live Keycloak');
+      assert.match(run.stderr, /^error: 1 secret could not be decrypted with MFA_SECRET_KEY or MFA_OLD_SECRET_KEYS .*Put the key it was sealed with back in MFA_OLD_SECRET_KEYS and run this again/);
+
+      const restored = await rotate({ MFA_SECRET_KEY: base64(newKey), MFA_OLD_SECRET_KEYS: base64(oldKey) });
+      assert.equal(restored.code, 0, restored.stderr);
+      assert.match(restored.stdout, /^Re-encrypted 1 bridge client key under the current key\.$/m);
     });
 
     it('refuses a malformed old key, or no key in production, naming the variable, and touches nothing', async () => {

@@ -49,6 +49,20 @@ class Browser {
     return { status: response.status, location: response.headers.get('location'), body: await response.text() };
   }
 
+  /** Another browser holding a copy of this one's cookies (a second tab's requests, or a stolen cookie). */
+  copy(): Browser {
+    const other = new Browser(this.base);
+    for (const [name, value] of this.cookies) other.cookies.set(name, value);
+    return other;
+  }
+
+  /** Follows redirects from `first` as a browser does; every answer on the way. */
+  async follow(first: Promise<{ status: number; location: string | null; body: string }>) {
+    const answers = [await first];
+    while (answers.length < 6 && answers.at(-1)!.location) answers.push(await this.request(answers.at(-1)!.location!));
+    return answers;
+  }
+
   /** Opens a page and submits its form (the one posting to `action`) with its CSRF token and these fields. */
   async submit(pagePath: string, action: string, fields: Record<string, string>) {
     const page = await this.request(pagePath);
@@ -165,6 +179,59 @@ describe('an existing Express + Passport app, with the packed package installed'
     assert.notEqual(browser.sessionCookie, sessionBefore, 'a new session id after the second factor');
     const welcome = await browser.request('/');
     assert.match(welcome.body, /Hello ada/);
+  });
+
+  it('copies of one pending cookie racing the owner: one logs in, each other is sent to the login told why, never a 500', async () => {
+    // ada from a known state, whatever ran before: no factor, then a fresh authenticator app.
+    const appDir = join(work, 'app');
+    const cliEnv = { PATH: process.env.PATH, MFA_CLI_MODULE: './mfa-cli.js', MFA_SECRET_KEY: serverKey };
+    await run(join(appDir, 'node_modules', '.bin', 'mfa-bridge'), ['mfa', 'reset', 'ada', '--reason', 'Race test starts clean'], { cwd: appDir, env: cliEnv });
+    const owner = new Browser(base);
+    await owner.submit('/login', '/login', { username: 'ada', password });
+    const setup = await owner.submit('/account/mfa', '/account/mfa/totp', {});
+    const secret = /<code id="secret">([A-Z2-7]+)<\/code>/.exec(setup.body)?.[1];
+    assert.ok(secret, 'the set-up page shows the key');
+    const now = Date.now();
+    const confirmed = await owner.request('/account/mfa/totp/confirm', {
+      _csrf: /name="_csrf" value="([^"]+)"/.exec(setup.body)?.[1]!,
+      setupId: /name="setupId" value="(\d+)"/.exec(setup.body)?.[1]!,
+      code: await codeFor(secret, now),
+    });
+    assert.equal(confirmed.location, '/account/mfa');
+    await owner.submit('/', '/logout', {});
+    assert.equal((await owner.submit('/login', '/login', { username: 'ada', password })).location, '/login/mfa');
+
+    const form = await owner.request('/login/mfa');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)?.[1]!;
+    const code = await codeFor(secret, now + 30_000);
+    const browsers = [owner, owner.copy(), owner.copy(), owner.copy()];
+    const journeys = await Promise.all(browsers.map((browser) => browser.follow(browser.request('/login/mfa', { _csrf: csrf, factor: 'totp', code }))));
+    for (const journey of journeys) for (const answer of journey) assert.ok(answer.status < 500, `never a 5xx: ${answer.status} ${answer.body.slice(0, 200)}`);
+    const alerts = (body: string) => [...body.matchAll(/role="alert">([^<]*)</g)].map((m) => m[1]!.replace(/&#39;/g, "'"));
+    const lostToAnother = /^(That code was used already|Your login has expired or was already used|This login was already used|No login is waiting for a second factor: it was finished in another tab or window)/;
+    const won = journeys.filter((journey) => /Hello ada/.test(journey.at(-1)!.body));
+    assert.equal(won.length, 1, 'exactly one logs in');
+    const lost = browsers.filter((_browser, i) => !/Hello ada/.test(journeys[i]!.at(-1)!.body));
+    assert.equal(lost.length, 3);
+    for (const [i, journey] of journeys.entries()) {
+      if (won.includes(journey)) continue;
+      const end = journey.at(-1)!;
+      if (end.status === 403) {
+        // It arrived after the owner's login had replaced the session its form came from: the CSRF check refuses it.
+        assert.match(alerts(end.body).join(' '), /^Your form expired/, `loser ${i} is told its form is stale`);
+        continue;
+      }
+      // The login page, or the second-factor page when it lost on the code before the owner had finished.
+      assert.match(end.body, /<h1>(Log in|Verify it’s you)<\/h1>/, `loser ${i} lands on the login: ${end.status} ${end.body.slice(0, 300)}`);
+      assert.match(alerts(end.body).join(' '), lostToAnother, `loser ${i} is told why it lost: ${alerts(end.body).join(' | ')}`);
+    }
+    // Once the owner is in, a loser's next look at the second-factor step (a reload) sends it to the login, saying why.
+    for (const browser of lost) {
+      const next = await browser.follow(browser.request('/login/mfa'));
+      for (const answer of next) assert.ok(answer.status < 500, `never a 5xx: ${answer.status}`);
+      assert.match(next.at(-1)!.body, /<h1>Log in<\/h1>/);
+      assert.match(alerts(next.at(-1)!.body).join(' '), lostToAnother);
+    }
   });
 
   it('the package’s mfa-bridge command runs the app’s CLI over its own users: an admin reset, and the password alone logs in again', async () => {

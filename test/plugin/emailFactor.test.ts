@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { createMailer } from '../../adapters/mail/createMailer.ts';
 import { EMAIL_SETUP_MAX_WRONG_CODES, reportNotMe, emailFactor } from '../../plugin/factors/email/index.ts';
 import { databaseKinds } from '../support/databases.ts';
+import { withSettings } from '../support/withSettings.ts';
 import { createTestPlugin, type TestPlugin } from '../support/testPlugin.ts';
 import { codeIn, enrolEmail, facts, lastMail, notMeTokenIn, pendingAttempt, sendLoginCode } from '../support/emailSteps.ts';
 import { rejectsWith } from '../support/rejections.ts';
@@ -87,18 +88,18 @@ for (const kind of databaseKinds) {
     });
 
     it('sends no more mail once email codes are locked for the user', async () => {
-      await t.mfa.settings.set('lockout_threshold', 2, 'test');
-      const user = t.host.addUser('locked-mail');
-      await enrolEmail(t, user);
-      const attempt = await pendingAttempt(t, user);
-      await sendLoginCode(t, attempt.id);
-      await rejectsWith(t.mfa.engine.verify(attempt.id, 'email', { code: '000000' }, facts), 'INVALID_CODE');
-      await rejectsWith(t.mfa.engine.verify(attempt.id, 'email', { code: '000001' }, facts), 'FACTOR_LOCKED');
-      const mailed = t.host.mail.length;
-      t.clock.advance(120_000);
-      await rejectsWith(t.mfa.engine.challenge(attempt.id, 'email', {}), 'FACTOR_LOCKED');
-      assert.equal(t.host.mail.length, mailed);
-      await t.mfa.settings.set('lockout_threshold', 10, 'test');
+      await withSettings(t.mfa, { lockout_threshold: 2 }, async () => {
+        const user = t.host.addUser('locked-mail');
+        await enrolEmail(t, user);
+        const attempt = await pendingAttempt(t, user);
+        await sendLoginCode(t, attempt.id);
+        await rejectsWith(t.mfa.engine.verify(attempt.id, 'email', { code: '000000' }, facts), 'INVALID_CODE');
+        await rejectsWith(t.mfa.engine.verify(attempt.id, 'email', { code: '000001' }, facts), 'FACTOR_LOCKED');
+        const mailed = t.host.mail.length;
+        t.clock.advance(120_000);
+        await rejectsWith(t.mfa.engine.challenge(attempt.id, 'email', {}), 'FACTOR_LOCKED');
+        assert.equal(t.host.mail.length, mailed);
+      });
     });
 
     it('passes the attempt with the mailed code once and refuses the same code again', async () => {
@@ -130,6 +131,13 @@ for (const kind of databaseKinds) {
         const { code } = await sendLoginCode(t, attempt.id);
         const results = await Promise.allSettled([1, 2, 3].map(() => t.mfa.engine.verify(attempt.id, 'email', { code }, facts)));
         assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+        const losers = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as { code?: string; message?: string; details?: { reason?: string } }] : []));
+        assert.equal(losers.length, 2);
+        for (const loser of losers) {
+          // Each lost to the one that spent the code first.
+          assert.deepEqual([loser.code, loser.details?.reason], ['INVALID_CODE', 'replayed'], JSON.stringify(loser));
+          assert.match(String(loser.message), /used already/);
+        }
       } finally {
         await t.mfa.settings.set('factor.email.weight', 100, 'test');
       }

@@ -6,6 +6,7 @@ import { createTestPlugin, type TestPlugin } from '../support/testPlugin.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { codeFor, enrolTotp } from '../support/totpDevice.ts';
 import { rejectsWith } from '../support/rejections.ts';
+import { withSettings } from '../support/withSettings.ts';
 
 const facts = { ip: '198.51.100.7', userAgent: 'test' };
 
@@ -22,22 +23,22 @@ for (const kind of databaseKinds) {
       const user = t.host.addUser('nosetup');
       const opened = await t.mfa.engine.openAttempt({ user, door: 'web', facts });
       assert.equal(opened.outcome, 'passed');
-      await t.mfa.settings.set('require_setup', true, 'test');
-      const again = await t.mfa.engine.openAttempt({ user, door: 'web', facts });
-      assert.equal(again.outcome, 'setup_required');
-      await t.mfa.settings.set('require_setup', false, 'test');
+      await withSettings(t.mfa, { require_setup: true }, async () => {
+        const again = await t.mfa.engine.openAttempt({ user, door: 'web', facts });
+        assert.equal(again.outcome, 'setup_required');
+      });
     });
 
     it('asks nothing when the plugin is off, and at the token door only with the mobile-app toggle on', async () => {
       const user = t.host.addUser('doors');
       await enrolTotp(t, user);
       assert.equal((await t.mfa.engine.openAttempt({ user, door: 'token', facts })).outcome, 'not_required');
-      await t.mfa.settings.set('mobile_app_mfa', true, 'test');
-      assert.equal((await t.mfa.engine.openAttempt({ user, door: 'token', facts })).outcome, 'pending');
-      await t.mfa.settings.set('mobile_app_mfa', false, 'test');
-      await t.mfa.settings.set('enabled', false, 'test');
-      assert.equal((await t.mfa.engine.openAttempt({ user, door: 'web', facts })).outcome, 'not_required');
-      await t.mfa.settings.set('enabled', true, 'test');
+      await withSettings(t.mfa, { mobile_app_mfa: true }, async () => {
+        assert.equal((await t.mfa.engine.openAttempt({ user, door: 'token', facts })).outcome, 'pending');
+      });
+      await withSettings(t.mfa, { enabled: false }, async () => {
+        assert.equal((await t.mfa.engine.openAttempt({ user, door: 'web', facts })).outcome, 'not_required');
+      });
     });
 
     it('asks at the token door of a caller whose policy is "required" whatever the mobile-app toggle says, and not while the plugin is off', async () => {
@@ -78,9 +79,7 @@ for (const kind of databaseKinds) {
       const a = await t.mfa.engine.openAttempt({ user, door: 'web', facts });
       const b = await t.mfa.engine.openAttempt({ user, door: 'token', facts: { ...facts } });
       assert.ok(a.outcome === 'pending');
-      await t.mfa.settings.set('mobile_app_mfa', true, 'test');
-      const b2 = await t.mfa.engine.openAttempt({ user, door: 'token', facts });
-      await t.mfa.settings.set('mobile_app_mfa', false, 'test');
+      const b2 = await withSettings(t.mfa, { mobile_app_mfa: true }, () => t.mfa.engine.openAttempt({ user, door: 'token', facts }));
       assert.ok(b2.outcome === 'pending' && b.outcome === 'not_required');
       const code = await codeFor(secret, t.clock.time);
       const results = await Promise.allSettled([
@@ -88,33 +87,48 @@ for (const kind of databaseKinds) {
         t.mfa.engine.verify(b2.attempt.id, 'totp', { code }, facts),
       ]);
       assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+      const [loser] = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as { code?: string; details?: { reason?: string } }] : []));
+      assert.deepEqual([loser?.code, loser?.details?.reason], ['INVALID_CODE', 'replayed'], 'the loser lost to the code being spent by the winner');
     });
 
-    it('says how many tries are left and locks the factor at the threshold, also for parallel guesses', async () => {
-      await t.mfa.settings.set('lockout_threshold', 3, 'test');
-      const user = t.host.addUser('locked');
+    it('spends a passed attempt once: of parallel spends exactly one is told yes, and a pending or spent attempt never', async () => {
+      const user = t.host.addUser('spender');
       const { secret } = await enrolTotp(t, user);
       const opened = await t.mfa.engine.openAttempt({ user, door: 'web', facts });
       assert.ok(opened.outcome === 'pending');
-      const first = await rejectsWith(t.mfa.engine.verify(opened.attempt.id, 'totp', { code: '000000' }, facts), 'INVALID_CODE');
-      assert.equal(first.triesLeft, 2);
-      assert.match(String(first.message), /2 tries left/);
-      const parallel = await Promise.allSettled(
-        Array.from({ length: 8 }, () => t.mfa.engine.verify(opened.attempt.id, 'totp', { code: '111111' }, facts)),
-      );
-      const codes = parallel.map((r) => (r.status === 'rejected' && isMfaError(r.reason) ? r.reason.code : 'passed'));
-      assert.equal(codes.filter((c) => c === 'INVALID_CODE').length, 1, codes.join());
-      assert.equal(codes.filter((c) => c === 'FACTOR_LOCKED').length, 7, codes.join());
-      const checked = await t.mfa.audit.recent({ userId: user.id, event: 'factor_failed' });
-      assert.equal(checked.length, 3, 'exactly threshold inputs were checked');
-      // Locked means locked: even the right code is not looked at.
-      await rejectsWith(t.mfa.engine.verify(opened.attempt.id, 'totp', { code: await codeFor(secret, t.clock.time) }, facts), 'FACTOR_LOCKED');
-      const status = await t.mfa.engine.status(opened.attempt.id, facts);
-      assert.equal(status.outcome, 'locked');
-      assert.deepEqual(await t.mfa.admin.unlockUserFactors({ userId: user.id, actor: 'admin' }), ['totp']);
-      const passed = await t.mfa.engine.verify(opened.attempt.id, 'totp', { code: await codeFor(secret, t.clock.time) }, facts);
-      assert.equal(passed.outcome, 'passed');
-      await t.mfa.settings.set('lockout_threshold', 10, 'test');
+      assert.equal(await t.mfa.engine.consume(opened.attempt.id), false, 'a pending attempt cannot be spent');
+      assert.equal((await t.mfa.engine.verify(opened.attempt.id, 'totp', { code: await codeFor(secret, t.clock.time) }, facts)).outcome, 'passed');
+      const spends = await Promise.all(Array.from({ length: 4 }, () => t.mfa.engine.consume(opened.attempt.id)));
+      assert.deepEqual(spends.sort(), [false, false, false, true], 'one spend, three refused');
+      assert.equal(await t.mfa.engine.consume(opened.attempt.id), false, 'a spent attempt cannot be spent again');
+      assert.equal(await t.mfa.engine.consume('999999999'), false, 'nor one that does not exist');
+    });
+
+    it('says how many tries are left and locks the factor at the threshold, also for parallel guesses', async () => {
+      await withSettings(t.mfa, { lockout_threshold: 3 }, async () => {
+        const user = t.host.addUser('locked');
+        const { secret } = await enrolTotp(t, user);
+        const opened = await t.mfa.engine.openAttempt({ user, door: 'web', facts });
+        assert.ok(opened.outcome === 'pending');
+        const first = await rejectsWith(t.mfa.engine.verify(opened.attempt.id, 'totp', { code: '000000' }, facts), 'INVALID_CODE');
+        assert.equal(first.triesLeft, 2);
+        assert.match(String(first.message), /2 tries left/);
+        const parallel = await Promise.allSettled(
+          Array.from({ length: 8 }, () => t.mfa.engine.verify(opened.attempt.id, 'totp', { code: '111111' }, facts)),
+        );
+        const codes = parallel.map((r) => (r.status === 'rejected' && isMfaError(r.reason) ? r.reason.code : 'passed'));
+        assert.equal(codes.filter((c) => c === 'INVALID_CODE').length, 1, codes.join());
+        assert.equal(codes.filter((c) => c === 'FACTOR_LOCKED').length, 7, codes.join());
+        const checked = await t.mfa.audit.recent({ userId: user.id, event: 'factor_failed' });
+        assert.equal(checked.length, 3, 'exactly threshold inputs were checked');
+        // Locked means locked: even the right code is not looked at.
+        await rejectsWith(t.mfa.engine.verify(opened.attempt.id, 'totp', { code: await codeFor(secret, t.clock.time) }, facts), 'FACTOR_LOCKED');
+        const status = await t.mfa.engine.status(opened.attempt.id, facts);
+        assert.equal(status.outcome, 'locked');
+        assert.deepEqual(await t.mfa.admin.unlockUserFactors({ userId: user.id, actor: 'admin' }), ['totp']);
+        const passed = await t.mfa.engine.verify(opened.attempt.id, 'totp', { code: await codeFor(secret, t.clock.time) }, facts);
+        assert.equal(passed.outcome, 'passed');
+      });
     });
 
     it('does not count an empty answer as a guess', async () => {
@@ -128,29 +142,30 @@ for (const kind of databaseKinds) {
     });
 
     it('keeps the lock across attempts: a new login does not reset the count', async () => {
-      await t.mfa.settings.set('lockout_threshold', 2, 'test');
-      const user = t.host.addUser('persist');
-      await enrolTotp(t, user);
-      const one = await t.mfa.engine.openAttempt({ user, door: 'web', facts });
-      assert.ok(one.outcome === 'pending');
-      await rejectsWith(t.mfa.engine.verify(one.attempt.id, 'totp', { code: '000000' }, facts), 'INVALID_CODE');
-      const two = await t.mfa.engine.openAttempt({ user, door: 'web', facts });
-      assert.ok(two.outcome === 'pending');
-      await rejectsWith(t.mfa.engine.verify(two.attempt.id, 'totp', { code: '000000' }, facts), 'FACTOR_LOCKED');
-      assert.equal((await t.mfa.engine.openAttempt({ user, door: 'web', facts })).outcome, 'locked');
-      await t.mfa.settings.set('lockout_threshold', 10, 'test');
+      await withSettings(t.mfa, { lockout_threshold: 2 }, async () => {
+        const user = t.host.addUser('persist');
+        await enrolTotp(t, user);
+        const one = await t.mfa.engine.openAttempt({ user, door: 'web', facts });
+        assert.ok(one.outcome === 'pending');
+        await rejectsWith(t.mfa.engine.verify(one.attempt.id, 'totp', { code: '000000' }, facts), 'INVALID_CODE');
+        const two = await t.mfa.engine.openAttempt({ user, door: 'web', facts });
+        assert.ok(two.outcome === 'pending');
+        await rejectsWith(t.mfa.engine.verify(two.attempt.id, 'totp', { code: '000000' }, facts), 'FACTOR_LOCKED');
+        assert.equal((await t.mfa.engine.openAttempt({ user, door: 'web', facts })).outcome, 'locked');
+      });
     });
 
     it('passing MFA another way lifts the lock', async () => {
-      await t.mfa.settings.set('lockout_threshold', 1, 'test');
       const user = t.host.addUser('otherway');
       await enrolTotp(t, user);
-      const one = await t.mfa.engine.openAttempt({ user, door: 'web', facts });
-      assert.ok(one.outcome === 'pending');
-      await rejectsWith(t.mfa.engine.verify(one.attempt.id, 'totp', { code: '000000' }, facts), 'FACTOR_LOCKED');
-      await t.mfa.settings.setMany({ 'factor.ip_range.enabled': true, 'factor.ip_range.ranges': '198.51.100.0/24' }, 'test');
-      assert.equal((await t.mfa.engine.openAttempt({ user, door: 'web', facts })).outcome, 'passed');
-      await t.mfa.settings.setMany({ 'factor.ip_range.enabled': false, lockout_threshold: 10 }, 'test');
+      await withSettings(t.mfa, { lockout_threshold: 1 }, async () => {
+        const one = await t.mfa.engine.openAttempt({ user, door: 'web', facts });
+        assert.ok(one.outcome === 'pending');
+        await rejectsWith(t.mfa.engine.verify(one.attempt.id, 'totp', { code: '000000' }, facts), 'FACTOR_LOCKED');
+        await withSettings(t.mfa, { 'factor.ip_range.enabled': true, 'factor.ip_range.ranges': '198.51.100.0/24' }, async () => {
+          assert.equal((await t.mfa.engine.openAttempt({ user, door: 'web', facts })).outcome, 'passed');
+        });
+      });
       const after = await t.mfa.engine.openAttempt({ user, door: 'web', facts });
       assert.ok(after.outcome === 'pending');
       assert.equal(after.factors.find((f) => f.id === 'totp')?.state, 'unknown');
@@ -159,16 +174,17 @@ for (const kind of databaseKinds) {
     it('lets logins from a trusted network (IPv4, IPv6, IPv4-mapped) through and counts weights', async () => {
       const user = t.host.addUser('network');
       await enrolTotp(t, user);
-      await t.mfa.settings.setMany({ 'factor.ip_range.enabled': true, 'factor.ip_range.ranges': '192.0.2.0/24\n2001:db8::/32' }, 'test');
-      for (const ip of ['192.0.2.10', '::ffff:192.0.2.99', '2001:db8::1']) {
-        assert.equal((await t.mfa.engine.openAttempt({ user, door: 'web', facts: { ip, userAgent: null } })).outcome, 'passed', ip);
-      }
-      assert.equal((await t.mfa.engine.openAttempt({ user, door: 'web', facts: { ip: '192.0.3.1', userAgent: null } })).outcome, 'pending');
-      await t.mfa.settings.set('factor.ip_range.weight', 50, 'test');
-      const half = await t.mfa.engine.openAttempt({ user, door: 'web', facts: { ip: '192.0.2.10', userAgent: null } });
-      assert.ok(half.outcome === 'pending');
-      assert.equal(half.points, 50);
-      await t.mfa.settings.setMany({ 'factor.ip_range.enabled': false, 'factor.ip_range.weight': 100 }, 'test');
+      await withSettings(t.mfa, { 'factor.ip_range.enabled': true, 'factor.ip_range.ranges': '192.0.2.0/24\n2001:db8::/32' }, async () => {
+        for (const ip of ['192.0.2.10', '::ffff:192.0.2.99', '2001:db8::1']) {
+          assert.equal((await t.mfa.engine.openAttempt({ user, door: 'web', facts: { ip, userAgent: null } })).outcome, 'passed', ip);
+        }
+        assert.equal((await t.mfa.engine.openAttempt({ user, door: 'web', facts: { ip: '192.0.3.1', userAgent: null } })).outcome, 'pending');
+        await withSettings(t.mfa, { 'factor.ip_range.weight': 50 }, async () => {
+          const half = await t.mfa.engine.openAttempt({ user, door: 'web', facts: { ip: '192.0.2.10', userAgent: null } });
+          assert.ok(half.outcome === 'pending');
+          assert.equal(half.points, 50);
+        });
+      });
     });
 
     it('lets a trusted browser through until the trust expires, and only for its own user', async () => {
@@ -177,7 +193,7 @@ for (const kind of databaseKinds) {
       await enrolTotp(t, user);
       await enrolTotp(t, other);
       const { token } = await t.mfa.trustedDevices.trust(user.id, { hours: 24, label: 'Laptop', ip: null, userAgent: null });
-      const withCookie = { ...facts, trustedDeviceToken: token };
+      const withCookie = { ...facts, credentials: { mfa_trusted_device: token } };
       assert.equal((await t.mfa.engine.openAttempt({ user, door: 'web', facts: withCookie })).outcome, 'passed');
       assert.equal((await t.mfa.engine.openAttempt({ user: other, door: 'web', facts: withCookie })).outcome, 'pending');
       t.clock.advance(24 * 3600_000 + 1);

@@ -6,6 +6,7 @@ import { phishingResistantFirst } from '../../plugin/engine/factorRegistry.ts';
 import { builtInFactors } from '../../plugin/factors/index.ts';
 import type { FactorCapabilities } from '../../plugin/spi/factor.ts';
 import { databaseKinds } from '../support/databases.ts';
+import { withSettings } from '../support/withSettings.ts';
 import { facts } from '../support/emailSteps.ts';
 import { createTestPlugin, type TestPlugin } from '../support/testPlugin.ts';
 
@@ -59,18 +60,18 @@ for (const kind of databaseKinds) {
 
     it('lists phishing-resistant factors first in an attempt’s status and in the set-up options, the rest in registration order', async () => {
       const user = t.host.addUser('order');
-      await t.mfa.settings.set('require_setup', true, 'test');
       // Push is off by default; on here, so two phishing-resistant factors keep their registration order.
-      await t.mfa.settings.set('factor.push.enabled', true, 'test');
-      const opened = await t.mfa.engine.openAttempt({ user, door: 'web', facts });
-      assert.ok(opened.outcome !== 'not_required');
-      const settings = await t.mfa.settings.snapshot();
-      const enabled = builtInFactors.filter((f) => settings.boolean(`factor.${f.id}.enabled`));
-      const expected = [...enabled.filter((f) => f.capabilities.phishingResistant), ...enabled.filter((f) => !f.capabilities.phishingResistant)].map((f) => f.id);
-      assert.deepEqual(expected.slice(0, 2), ['webauthn', 'push'], 'security keys and push come first');
-      assert.deepEqual(opened.factors.map((f) => f.id), expected);
-      const options = (await t.mfa.enrolment.setupOptions()).map((o) => o.id);
-      assert.deepEqual(options, expected.filter((id) => builtInFactors.find((f) => f.id === id)?.userSetupAllowed));
+      await withSettings(t.mfa, { require_setup: true, 'factor.push.enabled': true }, async () => {
+        const opened = await t.mfa.engine.openAttempt({ user, door: 'web', facts });
+        assert.ok(opened.outcome !== 'not_required');
+        const settings = await t.mfa.settings.snapshot();
+        const enabled = builtInFactors.filter((f) => settings.boolean(`factor.${f.id}.enabled`));
+        const expected = [...enabled.filter((f) => f.capabilities.phishingResistant), ...enabled.filter((f) => !f.capabilities.phishingResistant)].map((f) => f.id);
+        assert.deepEqual(expected.slice(0, 2), ['webauthn', 'push'], 'security keys and push come first');
+        assert.deepEqual(opened.factors.map((f) => f.id), expected);
+        const options = (await t.mfa.enrolment.setupOptions()).map((o) => o.id);
+        assert.deepEqual(options, expected.filter((id) => builtInFactors.find((f) => f.id === id)?.userSetupAllowed));
+      });
     });
   });
 }

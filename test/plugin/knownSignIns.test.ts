@@ -4,7 +4,8 @@ import { describe, it } from 'node:test';
 import { createHmac } from 'node:crypto';
 import { keyedHash } from '../../plugin/crypto/keyedHash.ts';
 import { KeyRing } from '../../plugin/crypto/keyRing.ts';
-import { KnownSignIns, networkPrefix, signInKey, signInKeys } from '../../plugin/notifications/index.ts';
+import { AuditLog } from '../../plugin/audit/auditLog.ts';
+import { KnownSignIns, networkPrefix, rekeyKnownSignIns, signInKey, signInKeys } from '../../plugin/notifications/index.ts';
 import { migratePlugin } from '../../plugin/store/migratePlugin.ts';
 import { createTestDatabase, databaseKinds } from '../support/databases.ts';
 import { TestClock } from '../support/testPlugin.ts';
@@ -74,6 +75,45 @@ for (const kind of databaseKinds) {
         assert.equal(await known.remember('1', signInKeys(alone, sighting)), 'known', 'known once the old keys are dropped');
         const other = keyedHash(new KeyRing(randomBytes(32)), 'known-sign-in');
         assert.equal(await known.remember('1', signInKeys(other, sighting)), 'new', 'under an unrelated key it is not known');
+      } finally {
+        await t.drop();
+      }
+    });
+
+    it('re-keys (keys rotate) every row an audited pass accounts for, from before subkeys or under an old key, and counts the rest', async () => {
+      const t = await createTestDatabase(kind);
+      try {
+        await migratePlugin(t.db);
+        const [before, between, after] = [randomBytes(32), randomBytes(32), randomBytes(32)];
+        const home = { browser: 'Firefox on Linux', ip: '198.51.100.10' };
+        const office = { browser: 'Chrome on Windows', ip: '2001:db8:1:2::5' };
+        const audit = new AuditLog(t.db);
+        const pass = (userId: string, place: { browser: string; ip: string }) => audit.record({ event: 'mfa_passed', userId, ip: place.ip, detail: { factors: ['totp'], browser: place.browser } });
+        await pass('1', home);
+        await pass('1', { ...home, ip: '198.51.100.99' }); // the same place again
+        await pass('1', office);
+        await pass('2', office);
+        await audit.record({ event: 'mfa_passed', userId: '3', ip: '192.0.2.1', detail: { factors: [] } }); // no factor: nothing remembered
+        const known = new KnownSignIns(t.db, new TestClock().now);
+        const legacy = createHmac('sha256', before).update('known-sign-in\0').update(home.browser).update('\0').update('198.51.100.0/24').digest('hex');
+        await known.remember('1', legacy);
+        await known.remember('1', signInKey(keyedHash(new KeyRing(between), 'known-sign-in'), office));
+        await known.remember('2', signInKey(keyedHash(new KeyRing(after), 'known-sign-in'), office));
+        await known.remember('4', 'f'.repeat(64)); // no audited pass behind it (say, the log was pruned)
+
+        const rotated = keyedHash(new KeyRing(after, [between, before]), 'known-sign-in');
+        assert.deepEqual(await rekeyKnownSignIns(t.db, audit, rotated), { rekeyed: 2, alreadyCurrent: 1, unmatched: 1 });
+        const rows = await t.db('mfa_known_sign_ins').orderBy(['user_id', 'sign_in_key']).select('user_id', 'sign_in_key');
+        const current = keyedHash(new KeyRing(after), 'known-sign-in');
+        const expected = [
+          { user_id: '1', sign_in_key: signInKey(current, home) },
+          { user_id: '1', sign_in_key: signInKey(current, office) },
+          { user_id: '2', sign_in_key: signInKey(current, office) },
+          { user_id: '4', sign_in_key: 'f'.repeat(64) },
+        ].sort((a, b) => a.user_id.localeCompare(b.user_id) || a.sign_in_key.localeCompare(b.sign_in_key));
+        assert.deepEqual(rows.map((row: { user_id: string; sign_in_key: string }) => ({ ...row })), expected);
+        assert.equal(await known.remember('1', signInKeys(current, home)), 'known', 'known under the new key alone');
+        assert.deepEqual(await rekeyKnownSignIns(t.db, audit, rotated), { rekeyed: 0, alreadyCurrent: 3, unmatched: 1 }, 'a second run only counts');
       } finally {
         await t.drop();
       }

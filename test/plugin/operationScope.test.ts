@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { totpFactor } from '../../plugin/factors/totp/index.ts';
 import { outsideOperationScope, withOperationScope } from '../../plugin/store/operationScope.ts';
 import { databaseKinds } from '../support/databases.ts';
+import { withSettings } from '../support/withSettings.ts';
 import { facts, pendingAttempt } from '../support/emailSteps.ts';
 import { createTestPlugin, type TestPlugin } from '../support/testPlugin.ts';
 import { codeFor, enrolTotp } from '../support/totpDevice.ts';
@@ -54,9 +55,9 @@ for (const kind of databaseKinds) {
     it('sees a setting changed within the scope at once', async () => {
       await withOperationScope(async () => {
         assert.equal((await t.mfa.settings.snapshot()).integer('lockout_threshold'), 10);
-        await t.mfa.settings.set('lockout_threshold', 7, 'test');
-        assert.equal((await t.mfa.settings.snapshot()).integer('lockout_threshold'), 7);
-        await t.mfa.settings.set('lockout_threshold', 10, 'test');
+        await withSettings(t.mfa, { lockout_threshold: 7 }, async () => {
+          assert.equal((await t.mfa.settings.snapshot()).integer('lockout_threshold'), 7);
+        });
       });
     });
 

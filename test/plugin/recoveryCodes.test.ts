@@ -100,6 +100,13 @@ for (const kind of databaseKinds) {
       const attempts = [await pendingAttempt(t, user), await pendingAttempt(t, user), await pendingAttempt(t, user)];
       const results = await Promise.allSettled(attempts.map((a) => t.mfa.engine.verify(a.id, 'recovery_codes', { code }, facts)));
       assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+      const losers = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as { code?: string; message?: string; details?: { reason?: string } }] : []));
+      assert.equal(losers.length, 2);
+      for (const loser of losers) {
+        // Each lost to the login that spent the code first.
+        assert.deepEqual([loser.code, loser.details?.reason], ['INVALID_CODE', 'replayed'], JSON.stringify(loser));
+        assert.match(String(loser.message), /used already/);
+      }
       assert.equal((await left(t, user)).remaining, 9);
     });
 

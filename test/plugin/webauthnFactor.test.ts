@@ -104,6 +104,8 @@ for (const kind of databaseKinds) {
       const response = key.assert(await loginOptions(attempt, user));
       const [first, second] = await Promise.all([verify(attempt, user, response), verify(attempt, user, response)]);
       assert.deepEqual([first.verified, second.verified].sort(), [false, true]);
+      const loser = first.verified ? second : first;
+      assert.ok(!loser.verified && loser.reason === 'replayed', `the loser found the challenge taken: ${JSON.stringify(loser)}`);
       const again = await verify(attempt, user, response);
       assert.ok(!again.verified && again.reason === 'replayed', JSON.stringify(again));
       const next = await openAttempt(user);
@@ -121,6 +123,7 @@ for (const kind of databaseKinds) {
       const response = key.assert(await loginOptions(attempt, user));
       const outcomes = await Promise.all([1, 2, 3].map(() => verify(attempt, user, response)));
       assert.deepEqual(outcomes.map((o) => o.verified).sort(), [false, false, true]);
+      for (const loser of outcomes.filter((o) => !o.verified)) assert.ok(!loser.verified && loser.reason === 'replayed', `each loser found the challenge taken: ${JSON.stringify(loser)}`);
     });
 
     it('refuses a bogus signature, a wrong origin or RP ID, a missing user presence, and an expired challenge', async () => {

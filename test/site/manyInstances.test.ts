@@ -96,6 +96,8 @@ for (const kind of databaseKinds) {
         const refused = answers.filter((a) => a.status === 403);
         assert.ok(refused.length >= 5, 'every try past the threshold was refused as locked');
         for (const answer of refused) assert.match(answer.text, /locked/);
+        // The others were checked and found wrong (the last of them may already show the lock).
+        for (const answer of answers.filter((a) => a.status === 401)) assert.match(answer.text, /not right/, 'a 401 is a wrong code');
         const id = await userId('guessed');
         assert.equal((await site.mfa.audit.recent({ userId: id, event: 'factor_failed' })).length, 3);
         const row = await site.database.db('mfa_factor_failures').where({ user_id: id, factor: 'totp' }).first('failures');
@@ -142,6 +144,8 @@ for (const kind of databaseKinds) {
         for (const loser of answers.filter((a) => a.body.token === undefined)) {
           assert.equal(loser.status, 200);
           assert.ok(['invalidmfacode', 'mfatokenexpired'].includes(loser.body.errorcode), loser.text);
+          // Why: the code was spent by the winner, or the login (its mfa_token) was.
+          if (loser.body.errorcode === 'invalidmfacode') assert.match(loser.body.error, /used already/, loser.text);
         }
       });
 
@@ -189,6 +193,9 @@ for (const kind of databaseKinds) {
           engine.verify = verify;
         }
         assert.equal(polls.length, 3);
+        // Why each poll lost: the first found the attempt passed (not yet spent by the owner's request) and was sent to
+        // the login told so, which ended the pending session; the later ones found no session at all.
+        assert.deepEqual(polls.map((poll) => [poll.status, poll.headers.location]), [[303, '/login?notice=expired'], [303, '/login'], [303, '/login']]);
         for (const poll of polls) {
           const minted = sessionCookieSetBy(poll) ?? copy;
           const page = await supertest(b.app).get('/my').set('Cookie', minted);

@@ -75,6 +75,44 @@ for (const kind of databaseKinds) {
       }
     });
 
+    // Any web page can claim these with navigator.registerProtocolHandler(): the safelist of
+    // https://html.spec.whatwg.org/multipage/system-state.html#safelisted-scheme, the ones
+    // Chromium adds to it (blink protocol_handler_utils.cc), and every `web+` name.
+    const schemesAPageCanClaim = [
+      'bitcoin', 'ftp', 'ftps', 'geo', 'im', 'irc', 'ircs', 'magnet', 'mailto', 'matrix', 'mms', 'news', 'nntp', 'openpgp4fpr',
+      'sftp', 'sip', 'sms', 'smsto', 'ssh', 'tel', 'urn', 'webcal', 'wtai', 'xmpp',
+      'cabal', 'dat', 'did', 'doi', 'dweb', 'ethereum', 'hyper', 'ipfs', 'ipns', 'ssb', 'payto',
+      'web+evil', 'web+moodlemobile', 'WEB+Evil', 'Irc', 'MAGNET',
+    ];
+
+    it('refuses every scheme a web page can claim (HTML’s registerProtocolHandler safelist, web+…), from the link and from the setting', async () => {
+      await setLoginType(site, 'browser', '');
+      await site.addUser('claimed');
+      const browser = site.browser();
+      await browser.login('claimed');
+      for (const scheme of schemesAPageCanClaim) {
+        const passport = newPassport();
+        const res = await browser.agent.get(launchPath(passport, { urlscheme: scheme }));
+        assert.equal(res.status, 400, `${scheme}: ${res.status} ${res.text.slice(0, 200)}`);
+        assert.match(res.text, /urlscheme/, scheme);
+        assert.doesNotMatch(res.text, /token=/, scheme);
+        const posted = await browser.agent.post(LAUNCH_PATH).type('form').send({ _csrf: csrfFrom((await browser.agent.get('/my')).text), service: 'moodle_mobile_app', passport, urlscheme: scheme });
+        assert.equal(posted.status, 400, `${scheme} posted: ${posted.status}`);
+        assert.doesNotMatch(posted.text, /token=/, scheme);
+      }
+      try {
+        for (const scheme of ['web+evil', 'irc', 'sms']) {
+          await site.mfa.settings.set('mobile_app_url_scheme', scheme, 'test');
+          const forced = await browser.agent.get(launchPath(newPassport())).expect(403);
+          assert.match(forced.text, /mobile_app_url_scheme/, scheme);
+          assert.doesNotMatch(forced.text, /token=/, scheme);
+        }
+      } finally {
+        await setLoginType(site, 'browser');
+      }
+      assert.equal((await site.mfa.audit.recent({ event: 'service_token_issued' })).filter((r) => r.actor === 'claimed').length, 0, 'no token was issued');
+    });
+
     it('refuses with login type "app" unless the user just logged in for this link (Moodle: typeoflogin / justloggedin)', async () => {
       await setLoginType(site, 'app');
       await site.addUser('apptype');

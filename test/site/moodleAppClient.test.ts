@@ -11,7 +11,8 @@ for (const kind of databaseKinds) {
     let site: TestSite;
     let kit: AppTestKit;
     before(async () => {
-      site = await createTestSite(kind);
+      // https, as the Moodle app's sites are: token.php sends the private token only there.
+      site = await createTestSite(kind, { hostOrigin: 'https://lms.example.test' });
       kit = new AppTestKit(site);
       await site.mfa.settings.set('lockout_threshold', '3', 'admin');
     });

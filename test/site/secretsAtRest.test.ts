@@ -50,7 +50,8 @@ for (const kind of databaseKinds) {
     let sessionIds: string[] = [];
 
     before(async () => {
-      site = await createTestSite(kind);
+      // https, as the Moodle app's sites are: token.php sends the private token only there.
+      site = await createTestSite(kind, { hostOrigin: 'https://lms.example.test' });
       const kit = new AppTestKit(site);
       // Every factor: an authenticator app, email codes, recovery codes, a security key.
       const user = await kit.withTotp('keeper');

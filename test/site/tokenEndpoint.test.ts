@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import supertest from 'supertest';
+import { hashToken } from '../../plugin/crypto/tokens.ts';
 import { databaseKinds } from '../support/databases.ts';
+import { AppTestKit, MoodleAppClient } from '../support/moodleApp.ts';
 import { createTestSite, TEST_PASSWORD, type TestSite } from '../support/testSite.ts';
 
 const MOODLE_ERROR_KEYS = ['debuginfo', 'error', 'errorcode', 'reproductionlink', 'stacktrace'];
@@ -11,7 +13,8 @@ for (const kind of databaseKinds) {
     let site: TestSite;
     let client: supertest.Agent;
     before(async () => {
-      site = await createTestSite(kind);
+      // An https site, as the Moodle app's sites are: token.php sends the private token only there.
+      site = await createTestSite(kind, { hostOrigin: 'https://lms.example.test' });
       await site.addUser('mobile');
       client = supertest.agent(site.app);
     });
@@ -23,6 +26,38 @@ for (const kind of databaseKinds) {
       const res = await client.post('/login/token.php').type('form').send(good).expect(200).expect('content-type', /json/);
       assert.deepEqual(Object.keys(res.body).sort(), ['privatetoken', 'token']);
       assert.match(res.body.token, /^[\w-]{32}$/);
+    });
+
+    it('sends the private token only to an https site’s non-admins, null otherwise, as Moodle’s token.php does (is_https() && !$siteadmin)', async () => {
+      await site.addUser('siteadmin', undefined, true);
+      const student = await client.post('/login/token.php').type('form').send(good).expect(200);
+      assert.match(student.body.privatetoken, /^[\w-]{64}$/);
+      const stored = await site.database.db('lms_external_tokens').where({ token_hash: hashToken(student.body.token) }).first('private_token_hash');
+      assert.equal(stored?.private_token_hash, hashToken(student.body.privatetoken), 'the private token issued with this token');
+      const admin = await client.post('/login/token.php').type('form').send({ ...good, username: 'siteadmin' }).expect(200);
+      assert.ok(admin.body.token);
+      assert.equal(admin.body.privatetoken, null, 'never to a site administrator');
+
+      const http = await createTestSite(kind);
+      try {
+        await http.addUser('mobile');
+        const plain = await supertest(http.app).post('/login/token.php').type('form').send(good).expect(200);
+        assert.match(plain.body.token, /^[\w-]{32}$/);
+        assert.deepEqual(Object.keys(plain.body).sort(), ['privatetoken', 'token'], 'the field is there, as in Moodle');
+        assert.equal(plain.body.privatetoken, null, 'never over plain http');
+
+        // Through the second factor too: the app finishes the login at the same door.
+        await http.mfa.settings.set('mobile_app_mfa', 'true', 'test');
+        const kit = new AppTestKit(http);
+        const u = await kit.withTotp('withcode');
+        const app = new MoodleAppClient(http, 'POST');
+        const first = await app.login(u.username);
+        const finished = await app.call({ mfa_token: first.body.mfa_token, mfa_code: await kit.nextTotp(u.username) });
+        assert.ok(finished.body.token, finished.text);
+        assert.equal(finished.body.privatetoken, null, 'not after MFA either');
+      } finally {
+        await http.close();
+      }
     });
 
     it('issues a token by GET, as Moodle does', async () => {

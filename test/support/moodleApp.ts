@@ -102,7 +102,7 @@ export class AppTestKit {
 
   async withSecurityKey(u: HostUser): Promise<void> {
     const setup = await this.site.mfa.enrolment.beginSetup(u, webauthnFactor, { label: 'Key' });
-    const response = new SoftAuthenticator({ origin: 'http://localhost' }).register(setup.options);
+    const response = new SoftAuthenticator({ origin: this.site.origin }).register(setup.options);
     await this.site.mfa.enrolment.confirmSetup(u, 'webauthn', { setupId: setup.setupId, response }, { actor: u.username, ip: null });
   }
 
@@ -179,7 +179,7 @@ export class MoodleAppReplay {
 
 /** What the Moodle app does with a login/token.php answer. */
 export type AppLoginOutcome =
-  | { shows: 'logged-in'; token: string; privateToken: string | undefined }
+  | { shows: 'logged-in'; token: string; privateToken: string | null | undefined }
   | { shows: 'site-not-accessible' }
   | { shows: 'invalid-account' }
   | { shows: 'error-dialog'; message: string }
@@ -196,7 +196,7 @@ export type AppLoginOutcome =
 export function whatTheAppShows(res: supertest.Response): AppLoginOutcome {
   if (res.status < 200 || res.status > 299 || !/^application\/json/.test(String(res.headers['content-type']))) return { shows: 'site-not-accessible' };
   if (res.headers['access-control-allow-origin'] !== '*') return { shows: 'site-not-accessible' };
-  const data = res.body as { token?: string; privatetoken?: string; error?: string; errorcode?: string };
+  const data = res.body as { token?: string; privatetoken?: string | null; error?: string; errorcode?: string };
   if (data.token !== undefined) return { shows: 'logged-in', token: data.token, privateToken: data.privatetoken };
   if (data.error === undefined) return { shows: 'invalid-account' };
   if (data.errorcode === 'invalidlogin') return { shows: 'error-dialog', message: data.error };

@@ -46,6 +46,8 @@ export interface TestBrowser {
 
 export interface TestSite {
   app: Express;
+  /** The address the host reports as its own (Moodle's wwwroot; a WebAuthn key's origin). */
+  origin: string;
   database: TestDatabase;
   mfa: MfaPlugin;
   /** The bridge API's core: its clients, and the plugin that serves other platforms' users. */
@@ -124,6 +126,7 @@ export async function createTestSite(kind: 'sqlite' | 'mysql', options: TestSite
   const { app, mfa, bridge } = buildTestApp(database, { now: clock.now, mail, logs, mailOutage, hostOrigin: options.hostOrigin, secrets, factors: options.factors });
   return {
     app,
+    origin: options.hostOrigin ?? 'http://localhost',
     database,
     mfa,
     bridge,

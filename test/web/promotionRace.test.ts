@@ -109,6 +109,7 @@ for (const kind of databaseKinds) {
       }
       const attempt = await site.database.db('mfa_attempts').where({ id: attemptId }).first('status');
       assert.equal(attempt?.status, 'consumed', 'the attempt was spent on the one session');
+      assert.equal(await site.mfa.engine.consume(attemptId), false, 'and it cannot be spent again');
       assert.equal((await fetchAnswer(origin, '/mfa', copy)).location, '/login', 'the copied cookie is worthless afterwards');
       site.clock.advance(30_000);
     }
@@ -150,6 +151,44 @@ for (const kind of databaseKinds) {
       assert.equal((await site.database.db('mfa_attempts').where({ id: attemptId }).first('status'))?.status, 'passed', 'left for the request that passed it');
     });
 
+    it('a pass whose attempt another request spent first (between its pass and its spend) opens no session', async () => {
+      await site.addUser('overtaken');
+      const first = site.browser();
+      await first.login('overtaken');
+      const secret = await addAuthenticatorApp(site, first);
+      await first.logout();
+      const owner = site.browser();
+      await owner.login('overtaken');
+      const page = await owner.agent.get('/mfa').expect(200);
+      const attemptId = await pendingAttemptOf(site, 'overtaken');
+      // The request that passed the attempt stops just before spending it; meanwhile another spends it.
+      const engine = site.mfa.engine;
+      const consume = engine.consume.bind(engine);
+      let atSpend!: () => void;
+      const reachedSpend = new Promise<void>((resolve) => (atSpend = resolve));
+      let goOn!: () => void;
+      const gate = new Promise<void>((resolve) => (goOn = resolve));
+      engine.consume = async (id) => {
+        atSpend();
+        await gate;
+        return consume(id);
+      };
+      try {
+        const pass = owner.agent.post('/mfa').type('form').send({ _csrf: csrfFrom(page.text), factor: 'totp', code: await codeFor(secret, site.clock.time) }).then((res) => res);
+        await reachedSpend;
+        assert.equal(await consume(attemptId), true, 'the other request spends it');
+        goOn();
+        const answer = await pass;
+        assert.equal(answer.headers.location, '/login?notice=expired', 'this one is told the login was used, and gets no session');
+        assert.equal(sessionCookieSetBy(answer), undefined);
+        assert.equal((await owner.agent.get('/my')).headers.location?.startsWith('/login'), true, 'still logged out');
+      } finally {
+        engine.consume = consume;
+        goOn();
+      }
+      site.clock.advance(30_000);
+    });
+
     it('a consumed attempt opens nothing', async () => {
       await site.addUser('spent');
       const first = site.browser();
@@ -162,6 +201,7 @@ for (const kind of databaseKinds) {
       const attemptId = await pendingAttemptOf(site, 'spent');
       await site.mfa.engine.verify(attemptId, 'totp', { code: await codeFor(secret, site.clock.time) }, FACTS);
       assert.equal(await site.mfa.engine.consume(attemptId), true);
+      assert.equal(await site.mfa.engine.consume(attemptId), false, 'spent once: a second spend is refused');
       site.clock.advance(30_000);
       const post = await owner.agent.post('/mfa').type('form').send({ _csrf: csrfFrom(page.text), factor: 'totp', code: await codeFor(secret, site.clock.time) });
       assert.equal(post.headers.location, '/login?notice=expired');

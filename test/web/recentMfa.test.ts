@@ -101,15 +101,30 @@ for (const kind of databaseKinds) {
     });
 
     it('lets a user stop trusting a browser however old the pass is (it gives access up)', async () => {
-      const { browser } = await loggedInWithApp(site, 'untrust');
+      const { browser, secret } = await loggedInWithApp(site, 'untrust');
       const userId = await userIdOf(site, 'untrust');
-      await site.mfa.trustedDevices.trust(userId, { hours: 24, label: 'Old laptop', ip: null, userAgent: null });
+      // Another browser of the user's, trusted the way a person does it: the box ticked at the second step.
+      const laptop = site.browser();
+      assert.equal((await laptop.login('untrust')).headers.location, '/mfa');
+      const mfaPage = await laptop.agent.get('/mfa').expect(200);
+      await laptop.agent.post('/mfa').type('form').send({ _csrf: csrfFrom(mfaPage.text), factor: 'totp', code: await codeFor(secret, site.clock.time), trust_device: '1' }).expect(303);
+      site.clock.advance(30_000);
+      await laptop.logout();
+      assert.equal((await laptop.login('untrust')).headers.location, '/my', 'while trusted, the laptop skips the second step');
+      await laptop.logout();
       const user = (await site.mfa.registry.host.findUserById(userId))!;
       const id = (await site.mfa.enrolment.devices(user)).find((d) => d.factor === 'trusted_device')?.id;
       assert.ok(id);
       site.clock.advance(ELEVEN_MINUTES);
       const security = await browser.agent.get('/user/security').expect(200);
       await browser.agent.post('/user/security/devices/remove').type('form').send({ _csrf: csrfFrom(security.text), factor: 'trusted_device', id }).expect(303);
+
+      // Removed for real: gone from the list, said on the page, audited, and the laptop is asked again.
+      assert.equal((await site.mfa.enrolment.devices(user)).some((d) => d.factor === 'trusted_device'), false, 'no trusted browser left');
+      assert.equal(await site.database.db('mfa_trusted_devices').where({ user_id: userId }).count({ n: '*' }).first().then((row) => Number(row?.n)), 0);
+      assert.match((await browser.agent.get('/user/security').expect(200)).text, /That browser is no longer trusted\./);
+      assert.equal((await site.mfa.audit.recent({ userId, event: 'trusted_device_revoked' })).length, 1);
+      assert.equal((await laptop.login('untrust')).headers.location, '/mfa', 'the laptop is asked for the second step again');
     });
 
     it('asks nobody again while the plugin is switched off (no detour to a second-factor page that asks nothing)', async () => {

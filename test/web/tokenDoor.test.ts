@@ -5,6 +5,7 @@ import { MFA_REQUIRED_FOR_SERVICE } from '../../adapters/express/mfa/createMfaTo
 import { findUserByUsername } from '../../adapters/lms/users.ts';
 import { totpFactor } from '../../plugin/factors/totp/index.ts';
 import { databaseKinds } from '../support/databases.ts';
+import { withSettings } from '../support/withSettings.ts';
 import { codeFor } from '../support/totpDevice.ts';
 import { createTestSite, TEST_PASSWORD, type TestSite } from '../support/testSite.ts';
 
@@ -32,19 +33,31 @@ for (const kind of databaseKinds) {
     });
 
     it('refuses a user with a second factor, in Moodle’s words, once the toggle is on', async () => {
-      await site.mfa.settings.set('mobile_app_mfa', 'true', 'admin');
-      const res = await tokenCall('app-user').expect(200);
-      assert.equal(res.body.errorcode, 'mfarequired');
-      assert.equal(res.body.error, MFA_REQUIRED_FOR_SERVICE);
-      assert.equal(res.body.error, 'Multi-factor authentication is required for this service');
-      for (const key of ['stacktrace', 'debuginfo', 'reproductionlink']) assert.equal(res.body[key], null);
+      await withSettings(site.mfa, { mobile_app_mfa: true }, async () => {
+        const res = await tokenCall('app-user').expect(200);
+        assert.equal(res.body.errorcode, 'mfarequired');
+        assert.equal(res.body.error, MFA_REQUIRED_FOR_SERVICE);
+        assert.equal(res.body.error, 'Multi-factor authentication is required for this service');
+        for (const key of ['stacktrace', 'debuginfo', 'reproductionlink']) assert.equal(res.body[key], null);
+      });
     });
 
     it('still issues a token to a user who passes without input', async () => {
-      await tokenCall('no-factor').expect(200);
-      await site.mfa.settings.setMany({ 'factor.ip_range.enabled': true, 'factor.ip_range.ranges': '127.0.0.0/8\n::1/128' }, 'admin');
-      await tokenCall('app-user').expect(200);
-      await site.mfa.settings.set('factor.ip_range.enabled', false, 'admin');
+      await withSettings(site.mfa, { mobile_app_mfa: true }, async () => {
+        // Every answer here is HTTP 200 (Moodle's contract): what counts is a token and no errorcode.
+        const plain = await tokenCall('no-factor').expect(200);
+        assert.equal(plain.body.errorcode, undefined, plain.text);
+        assert.match(plain.body.token, /^[\w-]{32}$/, 'nothing set up: the password alone');
+        const outside = await tokenCall('app-user').expect(200);
+        assert.equal(outside.body.errorcode, 'mfarequired', 'outside a trusted network the factor is asked for');
+        await withSettings(site.mfa, { 'factor.ip_range.enabled': true, 'factor.ip_range.ranges': '127.0.0.0/8\n::1/128' }, async () => {
+          const res = await tokenCall('app-user').expect(200);
+          assert.equal(res.body.errorcode, undefined, `the trusted network passes MFA at the token door: ${res.text}`);
+          assert.match(res.body.token, /^[\w-]{32}$/);
+          const [passed] = await site.mfa.audit.recent({ event: 'mfa_passed', userId: (await findUserByUsername(site.database.db, 'app-user'))?.id });
+          assert.deepEqual([passed?.door, passed?.detail?.factors], ['token', ['ip_range']], 'passed by the trusted network, at the token door');
+        });
+      });
     });
 
     it('checks the password before saying anything about MFA', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { databaseKinds } from '../support/databases.ts';
+import { withSettings } from '../support/withSettings.ts';
 import { codeFor } from '../support/totpDevice.ts';
 import { createTestSite, csrfFrom, sessionCookieSetBy, type TestSite, totpSecretFrom } from '../support/testSite.ts';
 
@@ -81,34 +82,37 @@ for (const kind of databaseKinds) {
       const browser = site.browser();
       await browser.login('wrong');
       const page = await browser.agent.get('/mfa');
-      await site.mfa.settings.set('lockout_threshold', 3, 'test');
-      const res = await browser.agent.post('/mfa').type('form').send({ _csrf: csrfFrom(page.text), factor: 'totp', code: '000000' }).expect(401);
-      assert.match(res.text, /2 tries left/);
-      assert.match(res.text, /aria-invalid="true"/);
-      await site.mfa.settings.set('lockout_threshold', 10, 'test');
+      const res = await withSettings(site.mfa, { lockout_threshold: 3 }, async () => {
+        const wrong = await browser.agent.post('/mfa').type('form').send({ _csrf: csrfFrom(page.text), factor: 'totp', code: '000000' }).expect(401);
+        assert.match(wrong.text, /2 tries left/);
+        assert.match(wrong.text, /aria-invalid="true"/);
+        return wrong;
+      });
       await browser.agent.post('/mfa').type('form').send({ _csrf: csrfFrom(res.text), factor: 'totp', code: await codeFor(secret, site.clock.time) }).expect(303);
     });
 
     it('locks at the threshold when wrong codes arrive in parallel', async () => {
       await enrolledUser('parallel');
-      await site.mfa.settings.set('lockout_threshold', 3, 'test');
-      const browser = site.browser();
-      await browser.login('parallel');
-      const csrf = csrfFrom((await browser.agent.get('/mfa')).text);
-      const answers = await Promise.all(
-        Array.from({ length: 6 }, () => browser.agent.post('/mfa').type('form').send({ _csrf: csrf, factor: 'totp', code: '123123' })),
-      );
-      // Which page each answer shows depends on timing (a wrong code answered after the lock shows the locked page);
-      // what must hold is that no more than the threshold of inputs were ever checked.
-      assert.ok(answers.every((a) => a.status === 401 || a.status === 403), answers.map((a) => a.status).join());
-      assert.ok(answers.filter((a) => a.status === 403).length >= 4);
-      const user = await site.database.db('lms_users').where({ username: 'parallel' }).first('id');
-      const checked = await site.mfa.audit.recent({ userId: String(user.id), event: 'factor_failed' });
-      assert.equal(checked.length, 3, 'exactly threshold inputs were checked');
-      const locked = await browser.agent.get('/mfa');
-      assert.equal(locked.status, 403);
-      assert.match(locked.text, /locked/);
-      await site.mfa.settings.set('lockout_threshold', 10, 'test');
+      await withSettings(site.mfa, { lockout_threshold: 3 }, async () => {
+        const browser = site.browser();
+        await browser.login('parallel');
+        const csrf = csrfFrom((await browser.agent.get('/mfa')).text);
+        const answers = await Promise.all(
+          Array.from({ length: 6 }, () => browser.agent.post('/mfa').type('form').send({ _csrf: csrf, factor: 'totp', code: '123123' })),
+        );
+        // Which page each answer shows depends on timing (a wrong code answered after the lock shows the locked page);
+        // what must hold is that no more than the threshold of inputs were ever checked.
+        assert.ok(answers.every((a) => a.status === 401 || a.status === 403), answers.map((a) => a.status).join());
+        assert.ok(answers.filter((a) => a.status === 403).length >= 4);
+        // Why each was refused: a wrong code (401), or the factor locked by the others (403).
+        for (const answer of answers) assert.match(answer.text, answer.status === 401 ? /not right/ : /locked/, `${answer.status}`);
+        const user = await site.database.db('lms_users').where({ username: 'parallel' }).first('id');
+        const checked = await site.mfa.audit.recent({ userId: String(user.id), event: 'factor_failed' });
+        assert.equal(checked.length, 3, 'exactly threshold inputs were checked');
+        const locked = await browser.agent.get('/mfa');
+        assert.equal(locked.status, 403);
+        assert.match(locked.text, /locked/);
+      });
     });
 
     it('refuses a form without its CSRF token', async () => {
@@ -158,35 +162,36 @@ for (const kind of databaseKinds) {
 
     it('lets a trusted network through, reading X-Forwarded-For only behind a proxy', async () => {
       await enrolledUser('network');
-      await site.mfa.settings.setMany({ 'factor.ip_range.enabled': true, 'factor.ip_range.ranges': '203.0.113.0/24' }, 'test');
-      const spoofed = site.browser();
-      assert.equal((await spoofed.login('network', undefined, { 'X-Forwarded-For': '203.0.113.9' })).headers.location, '/mfa');
-      await site.mfa.settings.set('trust_proxy', true, 'test');
-      const proxied = site.browser();
-      assert.equal((await proxied.login('network', undefined, { 'X-Forwarded-For': '198.51.100.1, 203.0.113.9' })).headers.location, '/my');
-      await site.mfa.settings.setMany({ trust_proxy: false, 'factor.ip_range.enabled': false }, 'test');
+      await withSettings(site.mfa, { 'factor.ip_range.enabled': true, 'factor.ip_range.ranges': '203.0.113.0/24' }, async () => {
+        const spoofed = site.browser();
+        assert.equal((await spoofed.login('network', undefined, { 'X-Forwarded-For': '203.0.113.9' })).headers.location, '/mfa');
+        await withSettings(site.mfa, { trust_proxy: true }, async () => {
+          const proxied = site.browser();
+          assert.equal((await proxied.login('network', undefined, { 'X-Forwarded-For': '198.51.100.1, 203.0.113.9' })).headers.location, '/my');
+        });
+      });
     });
 
     it('sends a user who must set up MFA to enrol first, then on to the page they asked for', async () => {
       await site.addUser('newcomer');
-      await site.mfa.settings.set('require_setup', true, 'test');
-      const browser = site.browser();
-      const login = await browser.login('newcomer', '/my?welcome=1');
-      assert.equal(login.headers.location, '/user/security?setup=required');
-      assert.equal((await browser.agent.get('/my')).headers.location, '/mfa');
-      const security = await browser.agent.get('/user/security').expect(200);
-      assert.match(security.text, /requires a second way/);
-      const setupPage = await browser.agent.post('/user/security/totp/setup').type('form').send({ _csrf: csrfFrom(security.text) }).expect(200);
-      const secret = totpSecretFrom(setupPage.text);
-      const setupId = /name="setupId" value="(\d+)"/.exec(setupPage.text)?.[1];
-      const done = await browser.agent
-        .post('/user/security/totp/confirm')
-        .type('form')
-        .send({ _csrf: csrfFrom(setupPage.text), setupId, code: await codeFor(secret, site.clock.time) })
-        .expect(303);
-      assert.equal(done.headers.location, '/my?welcome=1');
-      await browser.agent.get('/my').expect(200);
-      await site.mfa.settings.set('require_setup', false, 'test');
+      await withSettings(site.mfa, { require_setup: true }, async () => {
+        const browser = site.browser();
+        const login = await browser.login('newcomer', '/my?welcome=1');
+        assert.equal(login.headers.location, '/user/security?setup=required');
+        assert.equal((await browser.agent.get('/my')).headers.location, '/mfa');
+        const security = await browser.agent.get('/user/security').expect(200);
+        assert.match(security.text, /requires a second way/);
+        const setupPage = await browser.agent.post('/user/security/totp/setup').type('form').send({ _csrf: csrfFrom(security.text) }).expect(200);
+        const secret = totpSecretFrom(setupPage.text);
+        const setupId = /name="setupId" value="(\d+)"/.exec(setupPage.text)?.[1];
+        const done = await browser.agent
+          .post('/user/security/totp/confirm')
+          .type('form')
+          .send({ _csrf: csrfFrom(setupPage.text), setupId, code: await codeFor(secret, site.clock.time) })
+          .expect(303);
+        assert.equal(done.headers.location, '/my?welcome=1');
+        await browser.agent.get('/my').expect(200);
+      });
     });
 
     it('asks for the password again when the MFA step took too long', async () => {
@@ -204,20 +209,20 @@ for (const kind of databaseKinds) {
 
     it('lets a pending user open the admin’s redirect exclusions and nothing else', async () => {
       await enrolledUser('excluded');
-      await site.mfa.settings.set('redirect_exclusions', '/help\n/public/', 'test');
-      const browser = site.browser();
-      await browser.login('excluded');
-      for (const open of ['/help', '/public', '/public/timetable']) assert.equal((await browser.agent.get(open)).status, 404, `${open} is not gated`);
-      for (const shut of ['/help/secret', '/helpdesk', '/publicity']) assert.equal((await browser.agent.get(shut)).headers.location, '/mfa', `${shut} is gated`);
-      await site.mfa.settings.set('redirect_exclusions', '', 'test');
+      await withSettings(site.mfa, { redirect_exclusions: '/help\n/public/' }, async () => {
+        const browser = site.browser();
+        await browser.login('excluded');
+        for (const open of ['/help', '/public', '/public/timetable']) assert.equal((await browser.agent.get(open)).status, 404, `${open} is not gated`);
+        for (const shut of ['/help/secret', '/helpdesk', '/publicity']) assert.equal((await browser.agent.get(shut)).headers.location, '/mfa', `${shut} is gated`);
+      });
     });
 
     it('asks nobody for a second factor while the plugin is switched off', async () => {
       await enrolledUser('off');
-      await site.mfa.settings.set('enabled', false, 'cli');
-      const browser = site.browser();
-      assert.equal((await browser.login('off')).headers.location, '/my');
-      await site.mfa.settings.set('enabled', true, 'test');
+      await withSettings(site.mfa, { enabled: false }, async () => {
+        const browser = site.browser();
+        assert.equal((await browser.login('off')).headers.location, '/my');
+      });
     });
   });
 }

@@ -85,13 +85,23 @@ function choicesOf(step: LoginStep): SecondFactorChoice[] {
 }
 
 /**
- * The factors the session's waiting login can be finished with (empty when none is
- * waiting, or it has ended: another request used it, or it expired).
+ * The factors the session's waiting login can be finished with (empty when none is waiting).
+ *
+ * A waiting login can end under the session: another request carrying the same cookie (a
+ * second tab, a copied cookie) finished it, it expired, or it was refused. Then it is
+ * forgotten and the reason is added to `req.session.messages`, where Passport's
+ * `failureMessage` puts a strategy's (unless one is already waiting to be shown), so the
+ * host's login page can say why: the user is sent back to log in, never shown an error page.
  */
 export async function secondFactorChoices(plugin: MfaPlugin, req: Request): Promise<SecondFactorChoice[]> {
   const marker = req.session?.mfa;
   if (marker?.state !== 'pending' || !marker.attemptId) return [];
   const step = await plugin.login.status({ attemptId: marker.attemptId }, requestFacts(req, await plugin.settings.snapshot(), plugin.registry));
+  if (step.kind === 'ended') {
+    delete req.session.mfa;
+    const session = req.session as typeof req.session & { messages?: string[] };
+    if (!session.messages?.length) session.messages = [step.error.message];
+  }
   return choicesOf(step);
 }
 
