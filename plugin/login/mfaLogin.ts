@@ -200,8 +200,9 @@ export class MfaLogin {
       return this.stepOf(found, after, { ...finish, passedBy: factor.id });
     } catch (error) {
       if (!isMfaError(error) || !PLAIN_NO.has(error.code)) throw error;
-      const now = await this.deps.engine.status(found.attempt.id, finish.facts);
-      return this.stepOf(found, now, finish, error);
+      const now = await this.ended(async () => this.stepOf(found, await this.deps.engine.status(found.attempt.id, finish.facts), finish, error));
+      // The login ended meanwhile (another request passed it with this very code): it is over, and this answer's own "no" says why this one lost.
+      return now.kind === 'ended' ? { ...now, error } : now;
     }
   }
 

@@ -81,7 +81,7 @@ async function answerForHost(plugin: MfaPlugin, factory: FactorProviderFactory, 
     case 'setup_required':
       return { failure: { message: step.error?.message ?? 'This site asks you to set up a second factor first.', error: step.error, step } };
     case 'ended':
-      return { failure: { message: step.reason === 'expired' ? 'This login was already used or has expired. Log in again.' : step.error.message, error: step.error, step } };
+      return { failure: { message: step.error.message, error: step.error, step } };
     case 'not_required':
       return { failure: { message: NO_LOGIN } };
   }
