@@ -16,7 +16,6 @@ import { PasswordLogins } from './engine/passwordLogins.ts';
 import { MfaLogin } from './login/mfaLogin.ts';
 import { MfaAccount } from './account/mfaAccount.ts';
 import { builtInFactors } from './factors/index.ts';
-import { TrustedDevices, trustedDeviceFactor } from './factors/trusted-device/index.ts';
 import { buildManifest } from './manifest/buildManifest.ts';
 import type { PluginManifest } from './manifest/manifest.ts';
 import { type SecurityNotifications, startSecurityNotifications } from './notifications/index.ts';
@@ -70,7 +69,6 @@ export interface MfaPlugin {
   account: MfaAccount;
   enrolment: FactorEnrolment;
   registry: FactorRegistry;
-  trustedDevices: TrustedDevices;
   /** Long-lived, scoped tokens for unattended clients (no MFA at use). */
   identityTokens: IdentityTokens;
   /** The scopes identity tokens may carry (from the host), name → description. */
@@ -127,8 +125,6 @@ export function createMfaPlugin(options: MfaPluginOptions): MfaPlugin {
   const enrolment = new FactorEnrolment(registry, settings, audit);
   const identityTokens = new IdentityTokens(options.db, audit, now);
   const admin = createMfaAdministration({ db: options.db, host: options.host, audit, settings, enrolment, factors: registry.all(), now });
-  // The web door's "Trust this device" writes the trusted-device factor's own table, through the handle that factor gets.
-  const trustedDevices = new TrustedDevices(registry.ownTables(trustedDeviceFactor), now);
   const notifications = startSecurityNotifications({
     audit,
     host: options.host,
@@ -150,7 +146,6 @@ export function createMfaPlugin(options: MfaPluginOptions): MfaPlugin {
     account,
     enrolment,
     registry,
-    trustedDevices,
     identityTokens,
     identityTokenScopes: options.identityTokenScopes ?? {},
     apiSessions: new ApiSessions(options.db, now),

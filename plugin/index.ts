@@ -13,5 +13,5 @@ export type { AttemptStatus, OpenAttemptOptions, OpenAttemptResult } from './eng
 export type { TokenDoorPolicy } from './engine/tokenDoorPolicy.ts';
 export { isMfaError, MfaError, type MfaErrorCode, type MfaErrorDetails } from './errors.ts';
 export type { Host, HostUser, MailMessage, ServiceToken, ServiceTokenRecord } from './spi/host.ts';
-export { migratePlugin } from './store/migratePlugin.ts';
+export { migratePlugin } from './migratePlugin.ts';
 export { type DatabaseKind, openDatabase } from './store/openDatabase.ts';

@@ -1,5 +1,5 @@
 import { type Response, Router } from 'express';
-import type { Bridge } from '../../plugin/bridge/createBridge.ts';
+import type { Bridge } from '../../plugin/createBridge.ts';
 import type { LoginKey, LoginStep } from '../../plugin/login/loginStep.ts';
 import { asyncRoute } from '../express/asyncRoute.ts';
 import { stepAnswer } from './bridgeAnswers.ts';

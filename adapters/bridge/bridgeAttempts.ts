@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import type { Bridge } from '../../plugin/bridge/createBridge.ts';
+import type { Bridge } from '../../plugin/createBridge.ts';
 import type { PlatformUser } from '../../plugin/bridge/bridgeUsers.ts';
 import { MfaError } from '../../plugin/errors.ts';
 import type { HostUser } from '../../plugin/spi/host.ts';

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import { authenticateBridgeRequest, BridgeRefusal } from '../../plugin/bridge/authenticateBridgeRequest.ts';
 import type { ClientKey } from '../../plugin/bridge/bridgeClients.ts';
-import type { Bridge } from '../../plugin/bridge/createBridge.ts';
+import type { Bridge } from '../../plugin/createBridge.ts';
 import { isMfaError, MfaError } from '../../plugin/errors.ts';
 import { errorLogLine, isDatabaseOutage, isSchemaMissing } from '../express/databaseErrors.ts';
 import { STATUS_BY_ERROR_CODE, UNAVAILABLE_MESSAGE } from '../express/errorHandler.ts';

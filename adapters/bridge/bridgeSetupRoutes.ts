@@ -1,7 +1,7 @@
 import { type Response, Router } from 'express';
 import QRCode from 'qrcode';
 import type { AccountCaller } from '../../plugin/account/mfaAccount.ts';
-import type { Bridge } from '../../plugin/bridge/createBridge.ts';
+import type { Bridge } from '../../plugin/createBridge.ts';
 import { MfaError } from '../../plugin/errors.ts';
 import { setsUpAWayIn } from '../../plugin/login/loginFactors.ts';
 import type { LoginKey } from '../../plugin/login/loginStep.ts';

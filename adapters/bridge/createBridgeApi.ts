@@ -1,5 +1,5 @@
 import express, { type Express, Router } from 'express';
-import type { Bridge } from '../../plugin/bridge/createBridge.ts';
+import type { Bridge } from '../../plugin/createBridge.ts';
 import { operationScope } from '../express/operationScope.ts';
 import { bridgeAttemptRoutes } from './bridgeAttemptRoutes.ts';
 import { answer, bridgeErrors, requireSignedRequest } from './bridgeRequests.ts';

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { parseFactorModuleList } from '../../plugin/engine/loadFactorModules.ts';
+import { parseFactorModuleList } from '../../plugin/loadFactorModules.ts';
 import { MfaError } from '../../plugin/errors.ts';
 import { KeyRing, parseOldSecretKeys, parseSecretKey } from '../../plugin/crypto/keyRing.ts';
 import { DEFAULT_DATABASE_URL } from '../../plugin/store/openDatabase.ts';

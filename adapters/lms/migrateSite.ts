@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { AnyFactorProviderFactory } from '../../plugin/spi/factor.ts';
 import { runMigrations } from '../../plugin/store/migrationSource.ts';
-import { migratePlugin } from '../../plugin/store/migratePlugin.ts';
+import { migratePlugin } from '../../plugin/migratePlugin.ts';
 import { lmsTables } from './migrations/001_lms_tables.ts';
 import { sessionHashes } from './migrations/002_session_hashes.ts';
 import { passwordHashLength } from './migrations/003_password_hash_length.ts';

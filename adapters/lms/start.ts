@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import type { Express } from 'express';
 import type { Knex } from 'knex';
 import type { MfaPlugin } from '../../plugin/createMfaPlugin.ts';
-import { siteFactors } from '../../plugin/engine/loadFactorModules.ts';
+import { siteFactors } from '../../plugin/loadFactorModules.ts';
 import { isMfaError } from '../../plugin/errors.ts';
 import { openDatabase, redactUrl } from '../../plugin/store/openDatabase.ts';
 import { createMailer, type Mailer } from '../mail/createMailer.ts';

@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import type { Knex } from 'knex';
-import { type Bridge, createBridge } from '../../plugin/bridge/createBridge.ts';
+import { type Bridge, createBridge } from '../../plugin/createBridge.ts';
 import { createMfaPlugin, type MfaPlugin } from '../../plugin/createMfaPlugin.ts';
 import type { AnyFactorProviderFactory } from '../../plugin/spi/factor.ts';
 import type { MailMessage } from '../../plugin/spi/host.ts';

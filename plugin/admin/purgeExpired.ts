@@ -1,6 +1,6 @@
 import { FORGET_FAILURES_MS, KNOWN_ADDRESS_MS } from '../engine/passwordThrottle.ts';
 import { NONCE_RETENTION_MS } from '../bridge/authenticateBridgeRequest.ts';
-import { BridgeNonces } from '../bridge/bridgeNonces.ts';
+import { BridgeNonces } from '../store/bridgeNonces.ts';
 import { PasswordGuessStore } from '../store/passwordGuesses.ts';
 import type { AdminDependencies } from './adminDependencies.ts';
 

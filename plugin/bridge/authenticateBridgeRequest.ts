@@ -1,6 +1,6 @@
 import { MfaError } from '../errors.ts';
 import type { BridgeClients, ClientKey } from './bridgeClients.ts';
-import type { BridgeNonces } from './bridgeNonces.ts';
+import type { BridgeNonces } from '../store/bridgeNonces.ts';
 import { signatureMatches } from './requestSignature.ts';
 
 /** How far a request's timestamp may be from the server's clock, either way. */

@@ -2,30 +2,9 @@ import { createHmac } from 'node:crypto';
 import type { KeyPurpose, KeyRing, MasterKey } from './keyRing.ts';
 import { constantTimeEqual } from './tokens.ts';
 
-/**
- * HMAC-SHA-256 under one purpose's subkey, for values the server must recognise but never
- * store in the clear: short codes, recovery codes, sign-in fingerprints, WebAuthn user
- * handles. A message is a list of parts joined by NUL, the byte layout mfa-bridge used
- * before subkeys existed, so values made then (under the raw MFA_SECRET_KEY) still check.
- */
-export interface KeyedHash {
-  /** The digest under the current key, tagged with that key's id: `<key id>.<64 hex>`. */
-  digest(parts: readonly string[]): string;
-  /**
-   * Whether `stored` is the digest of `parts` under any accepted key: a tagged digest under
-   * the key it names (current or old), an untagged one (made before subkeys) under any raw
-   * master key. Constant time in the digest.
-   */
-  matches(stored: string, parts: readonly string[]): boolean;
-  /**
-   * Every untagged digest `parts` may be stored under, the current key's first: for values
-   * that are looked up by equality (a column of fixed width), which cannot say their key.
-   * The caller stores the first and replaces a match on a later one with it.
-   */
-  lookupDigests(parts: readonly string[]): string[];
-  /** 32 raw bytes under the current key: an opaque identifier (a WebAuthn user handle). */
-  bytes(parts: readonly string[]): Buffer;
-}
+import type { KeyedHash } from '../spi/secrets.ts';
+
+export type { KeyedHash };
 
 /** How a stored digest relates to the configured keys (what `keys rotate` reports). */
 export type DigestKeyStatus = 'current' | 'old' | 'legacy' | 'unknown-key';

@@ -14,6 +14,7 @@ import { FactorLimitStore } from '../store/factorStorage/factorLimitStore.ts';
 import { FactorRecordStore } from '../store/factorStorage/factorRecordStore.ts';
 import { ownTablesFor } from '../store/factorStorage/ownTables.ts';
 import { RateLimits } from '../store/rateLimits.ts';
+import { recordSecretContext } from '../store/sealedFactorSecrets.ts';
 import type { AttemptStore } from './attemptStore.ts';
 import { factorLoginsFor } from './factorLogins.ts';
 
@@ -116,7 +117,10 @@ export class FactorRegistry {
       ownTables: this.ownTables(factory),
       host,
       settings,
-      secretBox,
+      secretBox: {
+        seal: (userId, plaintext) => secretBox.seal(plaintext, recordSecretContext(factory.id, userId)),
+        open: (userId, sealed) => secretBox.open(sealed, recordSecretContext(factory.id, userId)),
+      },
       keyedHash: (purpose) => keyedHash(keys, `factor/${purpose}`),
       audit,
       now,

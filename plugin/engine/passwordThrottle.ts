@@ -21,11 +21,9 @@
  * one without a cookie. Losing the exemption rather than being refused outright costs an
  * attacker nothing (dropping the cookie does the same) and spares the owner who mistyped.
  */
+import { EMPTY_STATE, type GuessRowScope, type GuessState, type ThrottleScope } from '../store/guessState.ts';
 
-/** The limits that can refuse a guess. */
-export type ThrottleScope = 'pair' | 'account' | 'address';
-/** The rows a guess may touch: the limits, and the client's device cookie. */
-export type GuessRowScope = ThrottleScope | 'device';
+export { EMPTY_STATE, type GuessRowScope, type GuessState, type ThrottleScope };
 
 export interface ThrottlePolicy {
   /** Consecutive wrong passwords per account and address before each further try must wait. */
@@ -39,22 +37,6 @@ export interface ThrottlePolicy {
   /** Wrong passwords through one device cookie in any hour before it loses its exemption. */
   deviceFailuresPerHour: number;
 }
-
-/** What is stored per key (one row of mfa_password_guesses). */
-export interface GuessState {
-  /** Consecutive wrong passwords (pair keys). */
-  failures: number;
-  /** No try before this time (pair keys), epoch ms; 0 when free. */
-  blockedUntil: number;
-  /** Times of wrong passwords within the last hour, oldest first (account, address and device keys). */
-  recentFailures: number[];
-  /** When this pair last logged in (pair keys). */
-  lastSuccessAt: number | null;
-  /** When the row last changed. */
-  updatedAt: number;
-}
-
-export const EMPTY_STATE: GuessState = { failures: 0, blockedUntil: 0, recentFailures: [], lastSuccessAt: null, updatedAt: 0 };
 
 /** The ceilings' window: any 60 minutes, not clock hours (a clock hour lets twice the ceiling through across its edge). */
 export const WINDOW_MS = 3600_000;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { SettingDefinition } from '../spi/settings.ts';
 
 const settingBase = {
   name: z.string().regex(/^[a-z][a-z0-9_.]*$/),
@@ -37,14 +38,12 @@ export const settingDefinitionSchema = z.discriminatedUnion('type', [
   z.object({ ...settingBase, type: z.literal('cidr-list'), default: z.array(z.string()) }),
 ]);
 
-export type SettingDefinition = z.infer<typeof settingDefinitionSchema>;
+export type { FactorSettingDefinition, SettingDefinition, SettingType, SettingValue } from '../spi/settings.ts';
 
-type WithoutSection<T> = T extends unknown ? Omit<T, 'section'> : never;
-
-/** A setting as a factor declares it: its name relative to the factor (`enabled`, `weight`), no section (it is `factor.<id>`). */
-export type FactorSettingDefinition = WithoutSection<SettingDefinition>;
-export type SettingType = SettingDefinition['type'];
-export type SettingValue = boolean | number | string | string[];
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** The schema checks exactly what the SPI declares: this fails to compile when the two drift apart. */
+const schemaIsTheSpis: Same<z.infer<typeof settingDefinitionSchema>, SettingDefinition> = true;
+void schemaIsTheSpis;
 
 /** A factor id: what settings names, URLs and the audit log carry. */
 export const FACTOR_ID_PATTERN = /^[a-z][a-z0-9_]{0,40}$/;

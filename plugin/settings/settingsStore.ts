@@ -2,11 +2,12 @@ import type { Knex } from 'knex';
 import type { AuditLog } from '../audit/auditLog.ts';
 import { MfaError } from '../errors.ts';
 import type { SettingDefinition, SettingValue } from '../manifest/manifest.ts';
+import type { SettingsView } from '../spi/settings.ts';
 import { forgetRead, rememberedRead } from '../store/operationScope.ts';
 import { parseSettingValue } from './parseSettingValue.ts';
 
 /** All settings at one moment, read with one query: what a request decides by. */
-export class SettingsSnapshot {
+export class SettingsSnapshot implements SettingsView {
   constructor(
     private readonly definitions: ReadonlyMap<string, SettingDefinition>,
     private readonly values: ReadonlyMap<string, SettingValue>,

@@ -4,7 +4,7 @@
  * Express, and no door names a factor id. A factor's browser script (WebAuthn's ceremony,
  * push's device page) is a file in its own folder, listed in `assets`.
  */
-import type { FactorContext } from './factor.ts';
+import type { FactorContext } from './factorContext.ts';
 import type { HostUser } from './host.ts';
 
 /** Pieces of a page a factor may ask for, rendered in order. */
@@ -180,7 +180,8 @@ export type FactorRouteResponse =
   /**
    * Server-Sent Events until the iterator ends or the client leaves (the door then calls
    * the iterator's `return`, so a `finally` in an async generator runs). The door sends a
-   * comment line as a heartbeat every 15 s so proxies keep the stream open.
+   * comment line as a heartbeat every 15 s so proxies keep the stream open, and asks for
+   * each event outside the request's memo of reads, so every look at the database is afresh.
    */
   | { events: AsyncIterable<{ event: string; data: unknown }> };
 

@@ -10,3 +10,7 @@ export type * from './factor.ts';
 export type * from './factorPresentation.ts';
 export type * from './factorStorage.ts';
 export type * from './host.ts';
+export type * from './audit.ts';
+export type * from './migration.ts';
+export type * from './secrets.ts';
+export type * from './settings.ts';

@@ -1,10 +1,7 @@
 import type { Knex } from 'knex';
+import type { Migration } from '../spi/migration.ts';
 
-export interface Migration {
-  name: string;
-  up(db: Knex): Promise<void>;
-  down(db: Knex): Promise<void>;
-}
+export type { Migration };
 
 /**
  * Migrations listed in code rather than found on disk, so they run the same under

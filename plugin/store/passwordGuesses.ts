@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { EMPTY_STATE, type GuessRowScope, type GuessState } from '../engine/passwordThrottle.ts';
+import { EMPTY_STATE, type GuessRowScope, type GuessState } from './guessState.ts';
 
 const TABLE = 'mfa_password_guesses';
 

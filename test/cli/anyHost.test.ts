@@ -4,7 +4,7 @@ import type { CliHost } from '../../adapters/cli/cliCommand.ts';
 import { createMfaCli } from '../../adapters/cli/createMfaCli.ts';
 import { AuditLog } from '../../plugin/audit/auditLog.ts';
 import type { HostUser } from '../../plugin/spi/host.ts';
-import { migratePlugin } from '../../plugin/store/migratePlugin.ts';
+import { migratePlugin } from '../../plugin/migratePlugin.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.ts';
 import { runCliInProcess } from './runCliInProcess.ts';
 

@@ -5,7 +5,7 @@ import { builtInFactors } from '../../plugin/factors/index.ts';
 import type { CliHost, CommandArgs } from '../../adapters/cli/cliCommand.ts';
 import { settingsGet, settingsList, settingsSet } from '../../adapters/cli/settingsCommands.ts';
 import { AuditLog } from '../../plugin/audit/auditLog.ts';
-import { migratePlugin } from '../../plugin/store/migratePlugin.ts';
+import { migratePlugin } from '../../plugin/migratePlugin.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.ts';
 import { runCliInProcess } from './runCliInProcess.ts';
 

@@ -7,6 +7,7 @@ import { databaseKinds } from '../support/databases.ts';
 import { rejectsWith } from '../support/rejections.ts';
 import { codeFor, enrolTotp } from '../support/totpDevice.ts';
 import { createTestPlugin, type TestPlugin } from '../support/testPlugin.ts';
+import { trustBrowser } from '../support/trustedBrowsers.ts';
 
 const facts = { ip: '198.51.100.9', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0' };
 
@@ -55,7 +56,7 @@ for (const kind of databaseKinds) {
       const user = t.host.addUser('acct-remove');
       await enrolTotp(t, user);
       const stale = caller(user, t.clock.time - (minutes + 5) * 60_000);
-      const { token } = await t.mfa.trustedDevices.trust(user.id, { hours: 24, label: 'Laptop', ip: null, userAgent: null });
+      const { token } = await trustBrowser(t.mfa, user.id, { hours: 24, label: 'Laptop', ip: null, userAgent: null });
       assert.ok(token);
       const devices = await t.mfa.enrolment.devices(user);
       const browser = devices.find((d) => d.factor === 'trusted_device');

@@ -6,6 +6,7 @@ import { databaseKinds } from '../support/databases.ts';
 import { createTestPlugin, type TestPlugin } from '../support/testPlugin.ts';
 import { codeFor, enrolTotp } from '../support/totpDevice.ts';
 import { rejectionMessage as rejectsWith } from '../support/rejections.ts';
+import { trustBrowser } from '../support/trustedBrowsers.ts';
 
 const facts = { ip: '198.51.100.7', userAgent: 'test' };
 
@@ -61,7 +62,7 @@ for (const kind of databaseKinds) {
       const user = t.host.addUser('resetall');
       await enrolTotp(t, user);
       await enrolEmail(user);
-      await t.mfa.trustedDevices.trust(user.id, { hours: 24, label: 'Laptop', ip: null, userAgent: null });
+      await trustBrowser(t.mfa, user.id, { hours: 24, label: 'Laptop', ip: null, userAgent: null });
       await lock(user, 'email');
       assert.equal((await t.mfa.engine.openAttempt({ user, door: 'web', facts })).outcome, 'pending');
       const result = await t.mfa.admin.resetUserFactors({ userId: user.id, reason: 'Device broken', actor: 'admin' });
@@ -134,7 +135,7 @@ for (const kind of databaseKinds) {
         await report.mfa.audit.record({ event: 'mfa_passed', userId: bob.id, detail: { factors: ['totp'], points: 100 } });
         await report.mfa.audit.record({ event: 'mfa_passed', userId: bob.id, detail: { factors: ['totp', 'ip_range'], points: 200 } });
         await report.mfa.audit.record({ event: 'mfa_passed', userId: cy.id, detail: { factors: ['trusted_device'], points: 100 } });
-        await report.mfa.trustedDevices.trust(cy.id, { hours: 1, label: null, ip: null, userAgent: null });
+        await trustBrowser(report.mfa, cy.id, { hours: 1, label: null, ip: null, userAgent: null });
         const threshold = 10;
         for (let i = 0; i < threshold; i++) await new FailureCounter(report.database.db, report.clock.now).reserveTry(cy.id, 'totp', threshold);
         await report.mfa.settings.set('factor.ip_range.enabled', true, 'test');

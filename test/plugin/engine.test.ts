@@ -7,6 +7,7 @@ import { databaseKinds } from '../support/databases.ts';
 import { codeFor, enrolTotp } from '../support/totpDevice.ts';
 import { rejectsWith } from '../support/rejections.ts';
 import { withSettings } from '../support/withSettings.ts';
+import { trustBrowser } from '../support/trustedBrowsers.ts';
 
 const facts = { ip: '198.51.100.7', userAgent: 'test' };
 
@@ -192,7 +193,7 @@ for (const kind of databaseKinds) {
       const other = t.host.addUser('other');
       await enrolTotp(t, user);
       await enrolTotp(t, other);
-      const { token } = await t.mfa.trustedDevices.trust(user.id, { hours: 24, label: 'Laptop', ip: null, userAgent: null });
+      const { token } = await trustBrowser(t.mfa, user.id, { hours: 24, label: 'Laptop', ip: null, userAgent: null });
       const withCookie = { ...facts, credentials: { mfa_trusted_device: token } };
       assert.equal((await t.mfa.engine.openAttempt({ user, door: 'web', facts: withCookie })).outcome, 'passed');
       assert.equal((await t.mfa.engine.openAttempt({ user: other, door: 'web', facts: withCookie })).outcome, 'pending');

@@ -6,7 +6,7 @@ import { keyedHash } from '../../plugin/crypto/keyedHash.ts';
 import { KeyRing } from '../../plugin/crypto/keyRing.ts';
 import { AuditLog } from '../../plugin/audit/auditLog.ts';
 import { KnownSignIns, networkPrefix, rekeyKnownSignIns, signInKey, signInKeys } from '../../plugin/notifications/index.ts';
-import { migratePlugin } from '../../plugin/store/migratePlugin.ts';
+import { migratePlugin } from '../../plugin/migratePlugin.ts';
 import { createTestDatabase, databaseKinds } from '../support/databases.ts';
 import { TestClock } from '../support/testPlugin.ts';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { builtInFactors } from '../../plugin/factors/index.ts';
 import { runMigrations } from '../../plugin/store/migrationSource.ts';
-import { migratePlugin, PLUGIN_MIGRATIONS_TABLE } from '../../plugin/store/migratePlugin.ts';
+import { migratePlugin, PLUGIN_MIGRATIONS_TABLE } from '../../plugin/migratePlugin.ts';
 import { pluginMigrations } from '../../plugin/store/migrations/index.ts';
 import { createTestDatabase, databaseKinds } from '../support/databases.ts';
 

@@ -4,7 +4,7 @@ import { type AuditEntry, AuditLog, type AuditRecord } from '../../plugin/audit/
 import { isMfaError } from '../../plugin/errors.ts';
 import { loadManifest } from '../../plugin/manifest/manifest.ts';
 import { SettingsStore } from '../../plugin/settings/settingsStore.ts';
-import { migratePlugin } from '../../plugin/store/migratePlugin.ts';
+import { migratePlugin } from '../../plugin/migratePlugin.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.ts';
 
 /** An audit log whose `failOnCall`-th write fails, to prove the setting change rolls back with it. */

@@ -8,7 +8,7 @@ import { readSiteConfig } from '../../adapters/lms/config.ts';
 import { buildSite } from '../../adapters/lms/start.ts';
 import { createUser } from '../../adapters/lms/users.ts';
 import { builtInFactors } from '../../plugin/factors/index.ts';
-import { loadFactorModules } from '../../plugin/engine/loadFactorModules.ts';
+import { loadFactorModules } from '../../plugin/loadFactorModules.ts';
 import { lmsCli } from '../../adapters/lms/lmsCli.ts';
 
 const DROP_IN = new URL('../support/dropInFactor/', import.meta.url);

@@ -4,7 +4,7 @@ import { createMfaPlugin, type MfaPlugin } from '../../plugin/createMfaPlugin.ts
 import type { PushChallenge, PushSetup } from '../../plugin/factors/push/index.ts';
 import type { FactorContext } from '../../plugin/spi/factor.ts';
 import type { HostUser } from '../../plugin/spi/host.ts';
-import { migratePlugin } from '../../plugin/store/migratePlugin.ts';
+import { migratePlugin } from '../../plugin/migratePlugin.ts';
 import { createTestDatabase, type TestDatabase } from './databases.ts';
 import { MemoryHost } from './memoryHost.ts';
 import { SoftPhone } from './pushPhone.ts';

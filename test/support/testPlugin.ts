@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createMfaPlugin, type MfaPlugin } from '../../plugin/createMfaPlugin.ts';
-import { migratePlugin } from '../../plugin/store/migratePlugin.ts';
+import { migratePlugin } from '../../plugin/migratePlugin.ts';
 import { createTestDatabase, type TestDatabase } from './databases.ts';
 import { MemoryHost } from './memoryHost.ts';
 

@@ -7,7 +7,7 @@ import supertest from 'supertest';
 import { migrateSite } from '../../adapters/lms/migrateSite.ts';
 import { createUser } from '../../adapters/lms/users.ts';
 import { wireSite } from '../../adapters/lms/wireSite.ts';
-import type { Bridge } from '../../plugin/bridge/createBridge.ts';
+import type { Bridge } from '../../plugin/createBridge.ts';
 import type { MfaPlugin } from '../../plugin/createMfaPlugin.ts';
 import type { FactorProviderFactory } from '../../plugin/spi/factor.ts';
 import type { MailMessage } from '../../plugin/spi/host.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { siteFactors } from '../../plugin/engine/loadFactorModules.ts';
+import { siteFactors } from '../../plugin/loadFactorModules.ts';
 import { runCliInProcess } from '../cli/runCliInProcess.ts';
 import { MAGIC_WORD_FACTOR_ID } from '../factors/magicWord/magicWordFactor.ts';
 import { assertMoodleError, MoodleAppClient } from '../support/moodleApp.ts';

@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { outsideOperationScope } from '../../../plugin/store/operationScope.ts';
 
 /** A comment line every 15 s keeps proxies (and the browser) from closing a quiet stream. */
 export const HEARTBEAT_MS = 15_000;
@@ -6,7 +7,9 @@ export const HEARTBEAT_MS = 15_000;
 /**
  * Sends `events` as Server-Sent Events (text/event-stream; WHATWG HTML §9.2) until the
  * iterator ends or the client leaves; leaving calls the iterator's `return`, so the
- * producer's `finally` runs and nothing keeps polling for a closed page.
+ * producer's `finally` runs and nothing keeps polling for a closed page. Each event is
+ * made outside the request's operation scope: a stream looks at the database again and
+ * again, and must see what changed, not what the request read first.
  */
 export async function sendServerSentEvents(req: Request, res: Response, events: AsyncIterable<{ event: string; data: unknown }>): Promise<void> {
   res.status(200).set({
@@ -29,7 +32,7 @@ export async function sendServerSentEvents(req: Request, res: Response, events: 
   req.on('close', stop);
   try {
     for (;;) {
-      const next = await iterator.next();
+      const next = await outsideOperationScope(() => iterator.next());
       if (closed || next.done) break;
       // One `data:` line: JSON has no raw newlines, and event names are the factor's own words.
       res.write(`event: ${next.value.event.replace(/[\r\n]/g, '')}\ndata: ${JSON.stringify(next.value.data)}\n\n`);

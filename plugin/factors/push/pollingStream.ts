@@ -1,5 +1,3 @@
-import { outsideOperationScope } from '../../store/operationScope.ts';
-
 /** One step of a stream: an event to send, nothing new this time, or the end. */
 export type StreamStep = { event: string; data: unknown } | 'nothing' | 'end';
 
@@ -29,8 +27,8 @@ export function pollingStream(look: () => Promise<StreamStep>, options: { everyM
     },
     async next() {
       while (!stopped && Date.now() < endAt) {
-        // Each look reads the database afresh, not what the request's operation scope kept.
-        const step = await outsideOperationScope(look);
+        // The door asks for each event outside the request's memo of reads (FactorRouteResponse 'events'): each look is afresh.
+        const step = await look();
         if (stopped || step === 'end') break;
         if (step !== 'nothing') return { value: step, done: false };
         await pause();

@@ -1,6 +1,6 @@
-import type { FactorSettingDefinition } from '../../manifest/manifest.ts';
+import type { FactorSettingDefinition } from '../../spi/settings.ts';
 import { PUSH_FACTOR_ID } from './pushRecords.ts';
-import type { SettingsSnapshot } from '../../settings/settingsStore.ts';
+import type { SettingsView } from '../../spi/settings.ts';
 
 /** The factor's admin settings, names relative to the factor (stored as factor.push.<name>). */
 export const pushSettings: readonly FactorSettingDefinition[] = [
@@ -37,13 +37,13 @@ export interface PushRules {
   answerMs: number;
 }
 
-export function pushRules(settings: SettingsSnapshot): PushRules {
+export function pushRules(settings: SettingsView): PushRules {
   return {
     maxPushesPerHour: settings.integer(`factor.${PUSH_FACTOR_ID}.max_pushes_per_hour`),
     answerMs: settings.integer(`factor.${PUSH_FACTOR_ID}.answer_seconds`) * 1000,
   };
 }
 
-export function pushEnabled(settings: SettingsSnapshot): boolean {
+export function pushEnabled(settings: SettingsView): boolean {
   return settings.boolean(`factor.${PUSH_FACTOR_ID}.enabled`);
 }

@@ -9,28 +9,15 @@ import { recoveryCodeUsedMail } from './recoveryCodeMail.ts';
 import { RECOVERY_CODES_FACTOR_ID, type RecoveryCodeData, RecoveryCodeStore, isUnused, storedHashOf } from './recoveryCodeStore.ts';
 import { recoveryCodeUsedMessage, recoveryCodesCardStatus, recoveryCodesCopy, recoveryCodesPresentation } from './recoveryCodesPresentation.ts';
 import { recoveryCodesSettings } from './recoveryCodesSettings.ts';
+import type { RecoveryCodesLeft, RecoveryCodesSetup } from './recoveryCodesSetup.ts';
+
+export type { RecoveryCodesLeft, RecoveryCodesSetup };
 
 /** At this many unused codes or fewer, the user is told to generate a new set. */
 export const RECOVERY_CODES_RUNNING_LOW_AT = 3;
 
 /** A new set waits this long for "I have saved these codes"; until then the old set keeps working. */
 export const RECOVERY_CODES_SETUP_TTL_MS = 30 * 60 * 1000;
-
-export interface RecoveryCodesLeft {
-  remaining: number;
-  /** Codes in the set (used and unused); 0 when the user has no set. */
-  total: number;
-  runningLow: boolean;
-}
-
-/** What beginSetup returns: the only time the codes exist in plain text. */
-export interface RecoveryCodesSetup {
-  setupId: number;
-  codes: string[];
-  expiresAt: number;
-  /** Unused codes of the current set, which stop working once this set is confirmed. */
-  replacesRemaining: number;
-}
 
 /** What a login answers: one of the codes. */
 export interface RecoveryCodeInput extends FactorInput {

@@ -1,5 +1,5 @@
 import type { CardStatus, FactorCopy, FactorPresentation } from '../../spi/factorPresentation.ts';
-import type { RecoveryCodesLeft, RecoveryCodesSetup } from './recoveryCodesFactor.ts';
+import type { RecoveryCodesLeft, RecoveryCodesSetup } from './recoveryCodesSetup.ts';
 
 /** The words for recovery codes. */
 export const recoveryCodesCopy: FactorCopy = {

@@ -4,10 +4,12 @@ import { MfaError } from '../../errors.ts';
 import type { HostUser } from '../../spi/host.ts';
 import type { AttemptView, FactorContext, FactorDevice, FactorInput, FactorProvider, FactorProviderFactory, VerifyOutcome } from '../../spi/factor.ts';
 import type { FactorRecord, FactorRecords } from '../../spi/factorStorage.ts';
-import { recordSecretContext } from '../../store/sealedFactorSecrets.ts';
 import { type TotpAlgorithm, type TotpParameters, verifyTotpCode } from './totpCode.ts';
 import { totpCopy, totpPresentation } from './totpPresentation.ts';
+import type { TotpSetup } from './totpSetup.ts';
 import { totpSettings } from './totpSettings.ts';
+
+export type { TotpSetup };
 
 export const TOTP_FACTOR_ID = 'totp';
 
@@ -16,14 +18,6 @@ export const TOTP_SETUP_TTL_MS = 15 * 60 * 1000;
 
 const SECRET_BYTES = 20; // RFC 4226 §4 R6: at least 128 bits; 160 recommended.
 
-export interface TotpSetup {
-  setupId: number;
-  /** Base32, for typing into the app by hand. */
-  secret: string;
-  otpauthUri: string;
-  expiresAt: number;
-  parameters: TotpParameters;
-}
 
 /** What a login answers: the code the app shows. */
 export interface TotpInput extends FactorInput {
@@ -32,8 +26,8 @@ export interface TotpInput extends FactorInput {
 
 /**
  * A device's record: the parameters it was set up with, its secret sealed with the
- * secret box (bound to the factor and user: recordSecretContext, the rule `keys rotate`
- * knows), and `counter`, the last accepted time step (the replay marker, RFC 6238 §5.2).
+ * context's secret box (bound to the factor and the user, the rule `keys rotate` knows),
+ * and `counter`, the last accepted time step (the replay marker, RFC 6238 §5.2).
  * `secret` and `counter` keep the names of the columns they had before the storage API (migration 007).
  */
 interface TotpRecordData extends Partial<TotpParameters> {
@@ -45,11 +39,6 @@ type TotpRecord = FactorRecord<TotpRecordData>;
 
 const codeInput = z.object({ code: z.string().trim().min(1) });
 const labelInput = z.object({ label: z.string().trim().max(100).optional() });
-
-/** `totp:<user id>`: the rule for every sealed record secret, so `keys rotate` can re-seal it. */
-function secretContext(userId: string): string {
-  return recordSecretContext(TOTP_FACTOR_ID, userId);
-}
 
 function parametersOf(record: TotpRecord): TotpParameters {
   const data = record.data;
@@ -129,7 +118,7 @@ class TotpProvider implements FactorProvider<TotpSetup, object, TotpInput> {
 
   private async check(device: TotpRecord, user: HostUser, code: string) {
     if (!device.data.secret) return { valid: false as const, replayed: false };
-    const secret = this.context.secretBox.open(device.data.secret, secretContext(user.id));
+    const secret = this.context.secretBox.open(user.id, device.data.secret);
     const window = this.context.settings.integer('factor.totp.window');
     return verifyTotpCode({ ...parametersOf(device), secret, code, now: this.context.now(), window, afterTimeStep: device.data.counter ?? 0 });
   }
@@ -159,7 +148,7 @@ class TotpProvider implements FactorProvider<TotpSetup, object, TotpInput> {
     const secret = generateSecret({ length: SECRET_BYTES });
     const record = await this.records.insert(user.id, {
       label: readLabel(input, 'Authenticator app'),
-      data: { ...parameters, secret: this.context.secretBox.seal(secret, secretContext(user.id)), counter: 0 },
+      data: { ...parameters, secret: this.context.secretBox.seal(user.id, secret), counter: 0 },
       createdFromIp: typeof input.ip === 'string' ? input.ip : null,
     });
     if (!record) throw new MfaError('SETUP_EXPIRED', 'The set-up could not be started. Try again.');
@@ -171,7 +160,7 @@ class TotpProvider implements FactorProvider<TotpSetup, object, TotpInput> {
     const pending = await this.records.get(user.id, Number(input.setupId));
     if (!pending || pending.confirmedAt !== null || !pending.data.secret) return null;
     if (this.context.now() - pending.createdAt > TOTP_SETUP_TTL_MS) return null;
-    const secret = this.context.secretBox.open(pending.data.secret, secretContext(user.id));
+    const secret = this.context.secretBox.open(user.id, pending.data.secret);
     const parameters = parametersOf(pending);
     return { setupId: pending.id, secret, otpauthUri: this.otpauthUri(user, secret, parameters), expiresAt: pending.createdAt + TOTP_SETUP_TTL_MS, parameters };
   }
@@ -212,7 +201,7 @@ class TotpProvider implements FactorProvider<TotpSetup, object, TotpInput> {
       await this.records.remove(user.id, pending.id);
       throw new MfaError('SETUP_EXPIRED', 'This QR code expired before it was confirmed. Start again to get a new one.');
     }
-    const secret = this.context.secretBox.open(pending.data.secret ?? '', secretContext(user.id));
+    const secret = this.context.secretBox.open(user.id, pending.data.secret ?? '');
     const window = this.context.settings.integer('factor.totp.window');
     const result = await verifyTotpCode({ ...parametersOf(pending), secret, code, now, window });
     if (!result.valid) {

@@ -1,5 +1,5 @@
 import type { FactorCopy, FactorPresentation } from '../../spi/factorPresentation.ts';
-import type { TotpSetup } from './totpFactor.ts';
+import type { TotpSetup } from './totpSetup.ts';
 
 /** The words for authenticator apps. */
 export const totpCopy: FactorCopy = {

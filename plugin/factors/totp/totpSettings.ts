@@ -1,4 +1,4 @@
-import type { FactorSettingDefinition } from '../../manifest/manifest.ts';
+import type { FactorSettingDefinition } from '../../spi/settings.ts';
 
 /** The factor's admin settings, stored as `factor.totp.<name>` (merged into the settings store, the admin page, the CLI and manifest.json). */
 export const totpSettings: readonly FactorSettingDefinition[] = [

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Migration } from '../../store/migrationSource.ts';
+import type { Migration } from '../../spi/migration.ts';
 
 export const TRUSTED_DEVICES_TABLE = 'mfa_trusted_devices';
 

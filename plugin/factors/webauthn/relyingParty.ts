@@ -1,4 +1,4 @@
-import type { SettingsSnapshot } from '../../settings/settingsStore.ts';
+import type { SettingsView } from '../../spi/settings.ts';
 import type { Host } from '../../spi/host.ts';
 
 export type UserVerificationSetting = 'required' | 'preferred' | 'discouraged';
@@ -20,7 +20,7 @@ export interface RelyingParty {
 }
 
 /** Reads `factor.webauthn.*`; an empty string means "as the site says" (Host.siteName / siteOrigin). */
-export function relyingPartyFrom(settings: SettingsSnapshot, host: Host): RelyingParty {
+export function relyingPartyFrom(settings: SettingsView, host: Host): RelyingParty {
   const origin = settings.string('factor.webauthn.origin').trim() || host.siteOrigin();
   return {
     name: settings.string('factor.webauthn.rp_name').trim() || host.siteName(),

@@ -1,10 +1,10 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { MfaError } from '../errors.ts';
-import { builtInFactors } from '../factors/index.ts';
-import type { AnyFactorProviderFactory } from '../spi/factor.ts';
-import { validateFactor } from './validateFactor.ts';
+import { MfaError } from './errors.ts';
+import { builtInFactors } from './factors/index.ts';
+import type { AnyFactorProviderFactory } from './spi/factor.ts';
+import { validateFactor } from './engine/validateFactor.ts';
 
 export interface LoadFactorModulesOptions {
   /** Where relative folder paths and package names are resolved from. @default process.cwd() */

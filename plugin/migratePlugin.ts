@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
-import { builtInFactors } from '../factors/index.ts';
-import type { AnyFactorProviderFactory } from '../spi/factor.ts';
-import { runMigrations } from './migrationSource.ts';
-import { pluginMigrations } from './migrations/index.ts';
+import { builtInFactors } from './factors/index.ts';
+import type { AnyFactorProviderFactory } from './spi/factor.ts';
+import { runMigrations } from './store/migrationSource.ts';
+import { pluginMigrations } from './store/migrations/index.ts';
 
 export const PLUGIN_MIGRATIONS_TABLE = 'mfa_migrations';
 

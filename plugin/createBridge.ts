@@ -1,14 +1,14 @@
 import type { Knex } from 'knex';
-import { createMfaPlugin, type MfaPlugin } from '../createMfaPlugin.ts';
-import { KeyRing } from '../crypto/keyRing.ts';
-import { SecretBox } from '../crypto/secretBox.ts';
-import type { FactorProviderFactory } from '../spi/factor.ts';
-import type { MailMessage } from '../spi/host.ts';
-import { BridgeClients } from './bridgeClients.ts';
-import { BridgeHost } from './bridgeHost.ts';
-import { BridgeNonces } from './bridgeNonces.ts';
-import { BridgeUsers } from './bridgeUsers.ts';
-import { PlatformUsers, type SiteUserLookup } from './platformUsers.ts';
+import { createMfaPlugin, type MfaPlugin } from './createMfaPlugin.ts';
+import { KeyRing } from './crypto/keyRing.ts';
+import { SecretBox } from './crypto/secretBox.ts';
+import type { FactorProviderFactory } from './spi/factor.ts';
+import type { MailMessage } from './spi/host.ts';
+import { BridgeClients } from './bridge/bridgeClients.ts';
+import { BridgeHost } from './bridge/bridgeHost.ts';
+import { BridgeNonces } from './store/bridgeNonces.ts';
+import { BridgeUsers } from './bridge/bridgeUsers.ts';
+import { PlatformUsers, type SiteUserLookup } from './bridge/platformUsers.ts';
 
 export interface BridgeOptions {
   /** The site's migrated database: the bridge's users share its MFA tables (factors, lockout, audit, settings). */
