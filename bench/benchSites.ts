@@ -10,9 +10,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import type { Knex } from 'knex';
-import { createLmsSite } from '../adapters/lms/createLmsSite.ts';
-import { LmsHost } from '../adapters/lms/lmsHost.ts';
-import { type BuiltSite, buildSite } from '../adapters/lms/start.ts';
+import { createLmsSite } from '../lms/createLmsSite.ts';
+import { LmsHost } from '../lms/lmsHost.ts';
+import { type BuiltSite, buildSite } from '../lms/start.ts';
 
 export const BENCH_SITE_NAME = 'Bench LMS';
 

@@ -23,7 +23,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { SITE_PASSWORD_HASHING } from '../adapters/lms/passwordHashing.ts';
+import { SITE_PASSWORD_HASHING } from '../lms/passwordHashing.ts';
 import { KEYCLOAK_LOGINS_PER_VCPU } from './benchConfig.ts';
 
 
@@ -62,7 +62,7 @@ export interface PasswordHashRow {
   perCoreVsKeycloak?: number;
   /** The event loop's worst delay (p99) while verifying: what other requests waited. */
   eventLoopDelayP99Ms?: number;
-  /** The candidate the reference site uses now (adapters/lms/passwordHashing.ts). */
+  /** The candidate the reference site uses now (lms/passwordHashing.ts). */
   siteChoice?: boolean;
 }
 

@@ -5,7 +5,7 @@
  * missing. Also prints the EXPLAIN of every query the verify path runs.
  */
 import type { Knex } from 'knex';
-import type { BuiltSite } from '../adapters/lms/start.ts';
+import type { BuiltSite } from '../lms/start.ts';
 import { ensureMysqlDatabase, mysqlUrlFor } from './benchDatabases.ts';
 import { buildMfaSite, listen, type Listening } from './benchSites.ts';
 import { CONFIG } from './benchConfig.ts';

@@ -8,7 +8,7 @@
  * user's replay marker is still its own).
  */
 import type { Knex } from 'knex';
-import { createUser } from '../adapters/lms/users.ts';
+import { createUser } from '../lms/users.ts';
 import type { MfaPlugin } from '../plugin/createMfaPlugin.ts';
 import { KeyRing } from '../plugin/crypto/keyRing.ts';
 import { SecretBox } from '../plugin/crypto/secretBox.ts';

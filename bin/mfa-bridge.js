@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `mfa-bridge` admin command. In a checkout of the repository it is the reference
-// site's (adapters/lms/lmsCli.ts), run from the TypeScript sources through tsx (a
+// site's (lms/lmsCli.ts), run from the TypeScript sources through tsx (a
 // development dependency), so it never runs a stale build. Installed as a package, it
 // runs the host's own CLI, built with createMfaCli from 'mfa-bridge/cli' over the host's
 // users: MFA_CLI_MODULE names the module that exports it (default export).
@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 
-const sources = new URL('../adapters/lms/lmsCli.ts', import.meta.url);
+const sources = new URL('../lms/lmsCli.ts', import.meta.url);
 let cli;
 if (existsSync(sources)) {
   const { register } = await import('tsx/esm/api');

@@ -11,6 +11,6 @@ export { API_BASE, createMfaApi, type MfaApiOptions } from './api/createMfaApi.t
 export { csrfProtection, type CsrfProtectionOptions, csrfToken } from './csrf.ts';
 export { errorHandler } from './errorHandler.ts';
 export { KnexSessionStore, type KnexSessionStoreOptions } from './knexSessionStore.ts';
-export { createMfaTokenDoor, type MfaTokenDoor, MFA_REQUIRED_FOR_SERVICE } from './mfa/createMfaTokenDoor.ts';
-export { createMfaWebDoor, type MfaWebDoor, type MfaWebDoorOptions } from './mfa/createMfaWebDoor.ts';
-export { type BrowserPasswordCheckHook, type PasswordCheckHook, passwordCheckHook } from './mfa/passwordCheckHook.ts';
+export { createMfaTokenDoor, type MfaTokenDoor, MFA_REQUIRED_FOR_SERVICE } from './token/createMfaTokenDoor.ts';
+export { createMfaWebDoor, type MfaWebDoor, type MfaWebDoorOptions } from './web/createMfaWebDoor.ts';
+export { type BrowserPasswordCheckHook, type PasswordCheckHook, passwordCheckHook } from './passwordCheckHook.ts';

@@ -4,7 +4,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
  * How a bridge client signs a request (bridge-protocol.md, "Signing a request"):
  * HMAC-SHA-256 over the method, the path as sent, the timestamp, the nonce and the body's
  * SHA-256, under a signing key derived from the client's secret. The Java provider
- * (adapters/keycloak) signs the same way; test/bridge/bridgeSignature.test.ts pins a vector both use
+ * (keycloak) signs the same way; test/bridge/bridgeSignature.test.ts pins a vector both use
  * (bridge-protocol.md, "Test vector").
  */
 

@@ -8,7 +8,7 @@ import { randomToken } from '../crypto/tokens.ts';
  * Device Cookies"): a browser that signed in as a user carries a cookie, signed by the
  * site and naming that user, that lets it past the limits clients without one fill. Here
  * only the values: which name a user's cookie has, what it holds, whether one is ours.
- * Reading and setting cookies is the door's (adapters/express/mfa/passwordCheckHook.ts);
+ * Reading and setting cookies is the door's (adapters/express/passwordCheckHook.ts);
  * what a recognised cookie is allowed is the throttle's (passwordThrottle.ts).
  *
  * The value is `<device id>.<expiry, base 36 ms>.<key id>.<HMAC-SHA-256>`: the MAC covers

@@ -1,6 +1,6 @@
 /**
  * Paths that skip the MFA gate (`redirect_exclusions`): how an entry matches a request
- * path, and which entries are refused. The gate (adapters/express/mfa/mfaGate.ts) and the
+ * path, and which entries are refused. The gate (adapters/express/web/mfaGate.ts) and the
  * settings' validation both read this file, so what an entry covers is defined once.
  */
 

@@ -1,7 +1,7 @@
 /**
  * The Host contract: what a platform provides so the plugin can drop into its
  * login. The LMS reference site implements it over its own tables
- * (adapters/lms/lmsHost.ts); another platform implements it over its own.
+ * (lms/lmsHost.ts); another platform implements it over its own.
  */
 
 /** A user as the host knows them. `id` is opaque to the plugin. */

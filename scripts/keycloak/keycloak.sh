@@ -60,8 +60,8 @@ fetch() {
 start() {
   [[ -x "$KC_HOME/bin/kc.sh" ]] || fetch
   if [[ -f "$PID_FILE" ]] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null; then say "already running (pid $(cat "$PID_FILE"))"; return; fi
-  mvn -B -q -f "$REPO_ROOT/adapters/keycloak/pom.xml" package -DskipTests
-  cp "$REPO_ROOT/adapters/keycloak/target/mfa-bridge-keycloak.jar" "$KC_HOME/providers/"
+  mvn -B -q -f "$REPO_ROOT/keycloak/pom.xml" package -DskipTests
+  cp "$REPO_ROOT/keycloak/target/mfa-bridge-keycloak.jar" "$KC_HOME/providers/"
   # Each start is a fresh Keycloak: the dev H2 database in data/ would keep the last run's realm and flows.
   rm -rf "$KC_HOME/data"
   say "starting Keycloak $KC_VERSION on $KC_URL with $(java_home) (log: $LOG_FILE)"

@@ -13,7 +13,7 @@ import { describe, it } from 'node:test';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 /** Everything but tests and docs. manifest.json is not here: it lists the factors a site ships with, written from their factories. */
-const SCANNED = ['plugin', 'adapters', 'web', 'bin', 'bench', 'examples', 'openapi.yaml', 'package.json'].filter((path) => existsSync(join(ROOT, path)));
+const SCANNED = ['plugin', 'adapters', 'web', 'lms', 'bin', 'bench', 'examples', 'openapi.yaml', 'package.json'].filter((path) => existsSync(join(ROOT, path)));
 const FACTOR_FOLDER = ['plugin', 'factors', 'push'].join('/');
 const CODE = /\.(ts|js|mjs|cjs|json|yaml|yml|java|html|css)$/;
 
@@ -75,6 +75,6 @@ describe('push approval is a folder', () => {
     const hits = NAMES.filter(([, pattern]) => pattern.test(withoutComments(sample)));
     assert.deepEqual(hits.map(([what]) => what), ['the factor id as a string']);
     assert.deepEqual(NAMES.filter(([, pattern]) => pattern.test(withoutComments("app.get('/push/device', handler)"))).map(([what]) => what), ['one of its routes']);
-    assert.ok(scanned.some((path) => path === 'adapters/express/mfa/secondFactorRoutes.ts'), 'the doors are scanned');
+    assert.ok(scanned.some((path) => path === 'adapters/express/web/secondFactorRoutes.ts'), 'the doors are scanned');
   });
 });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { LmsHost } from '../../adapters/lms/lmsHost.ts';
-import { migrateSite } from '../../adapters/lms/migrateSite.ts';
-import { createUser } from '../../adapters/lms/users.ts';
+import { LmsHost } from '../../lms/lmsHost.ts';
+import { migrateSite } from '../../lms/migrateSite.ts';
+import { createUser } from '../../lms/users.ts';
 import { AuditLog } from '../../plugin/audit/auditLog.ts';
 import { keyIdOf } from '../../plugin/crypto/keyRing.ts';
 import type { MfaPlugin } from '../../plugin/createMfaPlugin.ts';

@@ -1,5 +1,5 @@
 import type { MfaCli } from '../../adapters/cli/createMfaCli.ts';
-import { lmsCli } from '../../adapters/lms/lmsCli.ts';
+import { lmsCli } from '../../lms/lmsCli.ts';
 
 export interface CliRun {
   code: number;

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { builtInFactors } from '../../plugin/factors/index.ts';
 import { after, before, describe, it } from 'node:test';
-import { lmsAdminHost } from '../../adapters/lms/lmsAdminHost.ts';
-import { userAdd } from '../../adapters/lms/lmsUserCommands.ts';
-import { checkPassword } from '../../adapters/lms/users.ts';
-import { migrateSite } from '../../adapters/lms/migrateSite.ts';
+import { lmsAdminHost } from '../../lms/lmsAdminHost.ts';
+import { userAdd } from '../../lms/lmsUserCommands.ts';
+import { checkPassword } from '../../lms/users.ts';
+import { migrateSite } from '../../lms/migrateSite.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.ts';
 import { runCliInProcess } from './runCliInProcess.ts';
 

@@ -33,7 +33,7 @@ function openapiRoutes(): FuzzRoute[] {
   return routes;
 }
 
-/** The server-rendered site's forms and pages, and Moodle's scripts (adapters/lms, adapters/express/mfa, admin). */
+/** The server-rendered site's forms and pages, and Moodle's scripts (lms/, adapters/express/web, admin). */
 const SITE_ROUTES: FuzzRoute[] = [
   { method: 'GET', path: '/', fields: [], body: 'none' },
   { method: 'GET', path: '/login', fields: ['returnTo', 'notice'], body: 'none' },

@@ -18,7 +18,7 @@ export interface SiteProcess {
 }
 
 /**
- * Starts adapters/lms/start.ts on a free loopback port, on a fresh SQLite database in a temp
+ * Starts lms/start.ts on a free loopback port, on a fresh SQLite database in a temp
  * directory (its working directory, so its generated keys and outbox land there too).
  */
 export async function startSiteProcess(): Promise<SiteProcess> {

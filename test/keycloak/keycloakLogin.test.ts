@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { findUserByUsername } from '../../adapters/lms/users.ts';
+import { findUserByUsername } from '../../lms/users.ts';
 import { totpFactor } from '../../plugin/factors/totp/index.ts';
 import { artifactPath, chromiumMissing, launchChromium } from '../support/chromium.ts';
 import { addKeycloakUser, configureRealm, jwtClaims, KEYCLOAK_URL, keycloakMissing, startKeycloak, stopKeycloak, tokenEndpoint } from '../support/keycloak.ts';
@@ -10,7 +10,7 @@ import { startTestServer, type TestServer } from '../support/testSite.ts';
 import { codeFor } from '../support/totpDevice.ts';
 
 /**
- * Keycloak 26.7.3, from Maven Central, with the provider built from adapters/keycloak, asks
+ * Keycloak 26.7.3, from Maven Central, with the provider built from keycloak, asks
  * its users for mfa-bridge's second factor: in its browser login (driven by Chromium, on
  * Keycloak's own pages) and at its direct-grant token endpoint. The bridge client's users
  * are the LMS's, so what a person set up on the LMS guards Keycloak, and a wrong code at

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import supertest from 'supertest';
-import { createUser } from '../../adapters/lms/users.ts';
+import { createUser } from '../../lms/users.ts';
 import { createTestSite, TEST_PASSWORD, type TestSite } from '../support/testSite.ts';
 import { TEST_PASSWORD_HASHING } from '../support/testPasswordHashing.ts';
 

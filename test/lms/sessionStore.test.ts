@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type session from 'express-session';
 import { KnexSessionStore, storedSessionKey } from '../../adapters/express/knexSessionStore.ts';
-import { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from '../../adapters/lms/createLmsSite.ts';
-import { migrateSite } from '../../adapters/lms/migrateSite.ts';
-import { lmsTables } from '../../adapters/lms/migrations/001_lms_tables.ts';
+import { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from '../../lms/createLmsSite.ts';
+import { migrateSite } from '../../lms/migrateSite.ts';
+import { lmsTables } from '../../lms/migrations/001_lms_tables.ts';
 import { runMigrations } from '../../plugin/store/migrationSource.ts';
 import { createTestDatabase, databaseKinds } from '../support/databases.ts';
 

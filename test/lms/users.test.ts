@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { migrateSite } from '../../adapters/lms/migrateSite.ts';
-import { checkPassword, countUsers, createUser, findUserById } from '../../adapters/lms/users.ts';
+import { migrateSite } from '../../lms/migrateSite.ts';
+import { checkPassword, countUsers, createUser, findUserById } from '../../lms/users.ts';
 import { isMfaError } from '../../plugin/errors.ts';
 import { createTestDatabase, databaseKinds } from '../support/databases.ts';
 import { TEST_PASSWORD_HASHING } from '../support/testPasswordHashing.ts';

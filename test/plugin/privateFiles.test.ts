@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { loadSecretKey, loadSessionSecret } from '../../adapters/lms/config.ts';
+import { loadSecretKey, loadSessionSecret } from '../../lms/config.ts';
 import { createMailer } from '../../adapters/mail/createMailer.ts';
 import { openDatabase } from '../../plugin/store/openDatabase.ts';
 

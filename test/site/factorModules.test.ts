@@ -4,12 +4,12 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { readSiteConfig } from '../../adapters/lms/config.ts';
-import { buildSite } from '../../adapters/lms/start.ts';
-import { createUser } from '../../adapters/lms/users.ts';
+import { readSiteConfig } from '../../lms/config.ts';
+import { buildSite } from '../../lms/start.ts';
+import { createUser } from '../../lms/users.ts';
 import { builtInFactors } from '../../plugin/factors/index.ts';
 import { loadFactorModules } from '../../plugin/loadFactorModules.ts';
-import { lmsCli } from '../../adapters/lms/lmsCli.ts';
+import { lmsCli } from '../../lms/lmsCli.ts';
 
 const DROP_IN = new URL('../support/dropInFactor/', import.meta.url);
 

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import supertest from 'supertest';
-import { readSiteConfig } from '../../adapters/lms/config.ts';
-import { type BuiltSite, buildSite } from '../../adapters/lms/start.ts';
-import { createUser } from '../../adapters/lms/users.ts';
+import { readSiteConfig } from '../../lms/config.ts';
+import { type BuiltSite, buildSite } from '../../lms/start.ts';
+import { createUser } from '../../lms/users.ts';
 import { TEST_PASSWORD_HASHING } from '../support/testPasswordHashing.ts';
 
 /** The `lms_session` cookie a response sets, with its attributes. */

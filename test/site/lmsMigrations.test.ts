@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { migrateSite } from '../../adapters/lms/migrateSite.ts';
+import { migrateSite } from '../../lms/migrateSite.ts';
 import { KnexSessionStore } from '../../adapters/express/knexSessionStore.ts';
 import { createTestDatabase, databaseKinds } from '../support/databases.ts';
 

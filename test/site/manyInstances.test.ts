@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Express } from 'express';
 import { after, before, describe, it } from 'node:test';
 import supertest from 'supertest';
-import { findUserByUsername } from '../../adapters/lms/users.ts';
+import { findUserByUsername } from '../../lms/users.ts';
 import type { AnyFactorProviderFactory, FactorInput, RequestFacts } from '../../plugin/spi/factor.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { AppTestKit } from '../support/moodleApp.ts';

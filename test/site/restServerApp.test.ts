@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { findUserByUsername } from '../../adapters/lms/users.ts';
+import { findUserByUsername } from '../../lms/users.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { appCall, appToken, assertWsError, assertWsResult } from '../support/moodleWebService.ts';
 import { createTestSite, type TestSite } from '../support/testSite.ts';

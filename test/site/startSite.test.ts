@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { readSiteConfig } from '../../adapters/lms/config.ts';
-import { buildSite, startSite } from '../../adapters/lms/start.ts';
+import { readSiteConfig } from '../../lms/config.ts';
+import { buildSite, startSite } from '../../lms/start.ts';
 
 /** What `npm start` does itself, run as it runs: the production refusals and the first-start admin. */
 describe('npm start (startSite)', () => {

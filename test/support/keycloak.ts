@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 /**
  * A real Keycloak 26 for the tests, through scripts/keycloak/keycloak.sh (the same script a
- * person uses): the server from Maven Central, the provider built from adapters/keycloak,
+ * person uses): the server from Maven Central, the provider built from keycloak,
  * started in dev mode on loopback, and stopped after. A Keycloak the script left running is
  * restarted, so the provider under test is this checkout's; KEYCLOAK_REUSE=1 keeps a running
  * one (quicker while working on the tests, not on the provider).

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import supertest from 'supertest';
-import { findUserByUsername } from '../../adapters/lms/users.ts';
+import { findUserByUsername } from '../../lms/users.ts';
 import { hashToken } from '../../plugin/crypto/tokens.ts';
 import { emailFactor } from '../../plugin/factors/email/index.ts';
 import { recoveryCodesFactor } from '../../plugin/factors/recovery-codes/index.ts';

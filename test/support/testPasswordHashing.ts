@@ -1,4 +1,4 @@
-import type { PasswordHashing } from '../../adapters/lms/passwordHashing.ts';
+import type { PasswordHashing } from '../../lms/passwordHashing.ts';
 
 /**
  * Argon2id at a token cost (1 MiB, one pass): tests make many users and time none of

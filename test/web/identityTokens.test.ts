@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import supertest from 'supertest';
-import { findUserByUsername } from '../../adapters/lms/users.ts';
+import { findUserByUsername } from '../../lms/users.ts';
 import { totpFactor } from '../../plugin/factors/totp/index.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { codeFor } from '../support/totpDevice.ts';

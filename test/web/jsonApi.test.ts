@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import supertest from 'supertest';
 import { MFA_CODE_MISSING } from '../../adapters/express/api/sessionRoutes.ts';
-import { findUserByUsername } from '../../adapters/lms/users.ts';
+import { findUserByUsername } from '../../lms/users.ts';
 import { recoveryCodesFactor } from '../../plugin/factors/recovery-codes/index.ts';
 import { totpFactor } from '../../plugin/factors/totp/index.ts';
 import { databaseKinds } from '../support/databases.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import supertest from 'supertest';
 import { storedSessionKey } from '../../adapters/express/knexSessionStore.ts';
-import type { LmsHost } from '../../adapters/lms/lmsHost.ts';
+import type { LmsHost } from '../../lms/lmsHost.ts';
 import type { HostUser } from '../../plugin/spi/host.ts';
 import { runCliInProcess } from '../cli/runCliInProcess.ts';
 import { databaseKinds } from '../support/databases.ts';

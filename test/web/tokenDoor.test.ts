@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import supertest from 'supertest';
-import { MFA_REQUIRED_FOR_SERVICE } from '../../adapters/express/mfa/createMfaTokenDoor.ts';
-import { findUserByUsername } from '../../adapters/lms/users.ts';
+import { MFA_REQUIRED_FOR_SERVICE } from '../../adapters/express/token/createMfaTokenDoor.ts';
+import { findUserByUsername } from '../../lms/users.ts';
 import { totpFactor } from '../../plugin/factors/totp/index.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { withSettings } from '../support/withSettings.ts';

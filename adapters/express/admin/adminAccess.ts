@@ -4,7 +4,7 @@ import type { HostUser } from '../../../plugin/spi/host.ts';
 import { renderNotAllowedPage } from '../../../web/pages/admin/notAllowedPage.ts';
 import { csrfToken } from '../csrf.ts';
 import { safeReturnPath } from '../safeReturnPath.ts';
-import { sessionUserId } from '../mfa/webSession.ts';
+import { sessionUserId } from '../webSession.ts';
 import type {} from 'express-session';
 
 declare module 'express-session' {

@@ -1,7 +1,7 @@
 import { type Express, Router } from 'express';
 import type { BridgeClients } from '../../../plugin/bridge/bridgeClients.ts';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
-import { requirePassedMfa } from '../mfa/mfaGate.ts';
+import { requirePassedMfa } from '../web/mfaGate.ts';
 import { adminOnly } from './adminAccess.ts';
 import { bridgeClientRoutes } from './bridgeClientRoutes.ts';
 import { reportRoutes } from './reportRoutes.ts';

@@ -5,7 +5,7 @@ import type { SettingDefinition, SettingValue } from '../../../plugin/manifest/m
 import { parseSettingValue } from '../../../plugin/settings/parseSettingValue.ts';
 import { REVOKE_APP_TOKENS_FIELD, renderSettingsPage, type ShownValue } from '../../../web/pages/admin/settingsPage.ts';
 import { type AppTokensWithoutMfa, appTokensIssuedWithoutMfa, revokeAppTokens } from '../../../plugin/credentials/appTokensWithoutMfa.ts';
-import { auditIp } from '../mfa/requestFacts.ts';
+import { auditIp } from '../requestFacts.ts';
 import { csrfToken } from '../csrf.ts';
 import { adminOf, takeAdminFlash } from './adminAccess.ts';
 

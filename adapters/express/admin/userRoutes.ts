@@ -6,7 +6,7 @@ import type { HostUser } from '../../../plugin/spi/host.ts';
 import { renderUserDetailPage } from '../../../web/pages/admin/userDetailPage.ts';
 import { renderUserSearchPage } from '../../../web/pages/admin/userSearchPage.ts';
 import { csrfToken } from '../csrf.ts';
-import { clientIp } from '../mfa/requestFacts.ts';
+import { clientIp } from '../requestFacts.ts';
 import { adminOf, takeAdminFlash } from './adminAccess.ts';
 
 function field(body: unknown, name: string): string {

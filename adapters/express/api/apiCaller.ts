@@ -3,7 +3,7 @@ import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import { bearerKind } from '../../../plugin/credentials/bearerToken.ts';
 import { isMfaError, MfaError } from '../../../plugin/errors.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
-import { clientIp, requestFacts } from '../mfa/requestFacts.ts';
+import { clientIp, requestFacts } from '../requestFacts.ts';
 import { ApiRefusal } from './apiErrors.ts';
 import { apiLogin } from './apiLogin.ts';
 import { checkApiPassword } from './apiPassword.ts';

@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import { MfaError } from '../../../plugin/errors.ts';
 import type { HostUser } from '../../../plugin/spi/host.ts';
-import { passwordCheckHook } from '../mfa/passwordCheckHook.ts';
+import { passwordCheckHook } from '../passwordCheckHook.ts';
 
 /**
  * The password check of the API door (POST /session, Basic): the plugin's throttled

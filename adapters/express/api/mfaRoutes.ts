@@ -7,8 +7,8 @@ import type { FactorProviderFactory } from '../../../plugin/spi/factor.ts';
 import type { DisplayBlock } from '../../../plugin/spi/factorPresentation.ts';
 import { factorView } from '../../../web/pages/mfa/factorView.ts';
 import { asyncRoute } from '../asyncRoute.ts';
-import { isHeldCodeFactor } from '../mfa/factorViews.ts';
-import { clientIp, requestFacts } from '../mfa/requestFacts.ts';
+import { isHeldCodeFactor } from '../factorViews.ts';
+import { clientIp, requestFacts } from '../requestFacts.ts';
 import { apiCaller, authenticateApiCaller } from './apiCaller.ts';
 import { refuseIdentityTokens, requireRecentMfa } from './accountChanges.ts';
 

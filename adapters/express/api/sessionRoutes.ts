@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import { MfaError } from '../../../plugin/errors.ts';
 import { asyncRoute } from '../asyncRoute.ts';
-import { requestFacts } from '../mfa/requestFacts.ts';
+import { requestFacts } from '../requestFacts.ts';
 import { apiCaller, authenticateApiCaller } from './apiCaller.ts';
 import { checkApiPassword } from './apiPassword.ts';
 import { inputFactorDevices } from './accountChanges.ts';

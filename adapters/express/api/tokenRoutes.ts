@@ -4,7 +4,7 @@ import { parseIdentityTokenRequest } from '../../../plugin/credentials/identityT
 import { listUserTokens, revokeUserToken, type UserToken } from '../../../plugin/credentials/userTokens.ts';
 import { MfaError } from '../../../plugin/errors.ts';
 import { asyncRoute } from '../asyncRoute.ts';
-import { clientIp, requestFacts } from '../mfa/requestFacts.ts';
+import { clientIp, requestFacts } from '../requestFacts.ts';
 import { apiCaller, authenticateApiCaller } from './apiCaller.ts';
 import { refuseIdentityTokens, requireRecentMfa } from './accountChanges.ts';
 

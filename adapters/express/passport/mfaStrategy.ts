@@ -5,8 +5,8 @@ import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import { isMfaError, MfaError } from '../../../plugin/errors.ts';
 import type { LoginStep } from '../../../plugin/login/loginStep.ts';
 import type { FactorProviderFactory } from '../../../plugin/spi/factor.ts';
-import { requestFacts } from '../mfa/requestFacts.ts';
-import { type MfaSessionMarker, saveSession } from '../mfa/webSession.ts';
+import { requestFacts } from '../requestFacts.ts';
+import { type MfaSessionMarker, saveSession } from '../webSession.ts';
 import { deserializeAppUser, factorPassport } from './pluginPassport.ts';
 
 /** What a failed strategy tells Passport (the `info` of a custom callback, `req.session.messages` with failureMessage). */

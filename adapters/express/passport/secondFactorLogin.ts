@@ -2,8 +2,8 @@ import type { Request } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
 import { MfaError } from '../../../plugin/errors.ts';
 import type { LoginStep } from '../../../plugin/login/loginStep.ts';
-import { requestFacts } from '../mfa/requestFacts.ts';
-import { regenerateSession } from '../mfa/webSession.ts';
+import { requestFacts } from '../requestFacts.ts';
+import { regenerateSession } from '../webSession.ts';
 import { keepPassAcrossLogin, strategyName } from './mfaStrategy.ts';
 import { factorPassport, serializeAppUser } from './pluginPassport.ts';
 
