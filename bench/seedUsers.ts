@@ -13,7 +13,7 @@ import type { MfaPlugin } from '../plugin/createMfaPlugin.ts';
 import { KeyRing } from '../plugin/crypto/keyRing.ts';
 import { SecretBox } from '../plugin/crypto/secretBox.ts';
 import { generateTotpCode, type TotpSetup } from '../plugin/factors/totp/index.ts';
-import { recordSecretContext } from '../plugin/store/sealedFactorSecrets.ts';
+import { recordSecretContext } from '../plugin/store/factorStorage/sealedFactorSecrets.ts';
 import type { TotpJob } from './load/loadJob.ts';
 import { BENCH_SECRET_KEY } from './benchSites.ts';
 

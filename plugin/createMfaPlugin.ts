@@ -21,7 +21,7 @@ import type { PluginManifest } from './manifest/manifest.ts';
 import { type SecurityNotifications, startSecurityNotifications } from './notifications/index.ts';
 import { SettingsStore } from './settings/settingsStore.ts';
 import { RateLimits } from './store/rateLimits.ts';
-import { SealedFactorSecrets } from './store/sealedFactorSecrets.ts';
+import { SealedFactorSecrets } from './store/factorStorage/sealedFactorSecrets.ts';
 import type { AnyFactorProviderFactory, RequestFacts } from './spi/factor.ts';
 import type { Host } from './spi/host.ts';
 

@@ -4,7 +4,7 @@ import { keyedHash } from '../../plugin/crypto/keyedHash.ts';
 import { SecretBox } from '../../plugin/crypto/secretBox.ts';
 import { MfaError } from '../../plugin/errors.ts';
 import { rekeyKnownSignIns } from '../../plugin/notifications/index.ts';
-import { SealedFactorSecrets } from '../../plugin/store/sealedFactorSecrets.ts';
+import { SealedFactorSecrets } from '../../plugin/store/factorStorage/sealedFactorSecrets.ts';
 import { type CliCommand, requirePositionals } from './cliCommand.ts';
 import { CLI_ACTOR } from './settingsCommands.ts';
 

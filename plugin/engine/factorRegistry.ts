@@ -14,7 +14,7 @@ import { FactorLimitStore } from '../store/factorStorage/factorLimitStore.ts';
 import { FactorRecordStore } from '../store/factorStorage/factorRecordStore.ts';
 import { ownTablesFor } from '../store/factorStorage/ownTables.ts';
 import { RateLimits } from '../store/rateLimits.ts';
-import { recordSecretContext } from '../store/sealedFactorSecrets.ts';
+import { recordSecretContext } from '../store/factorStorage/sealedFactorSecrets.ts';
 import type { AttemptStore } from './attemptStore.ts';
 import { factorLoginsFor } from './factorLogins.ts';
 

@@ -5,7 +5,7 @@ import { describeBrowser } from '../net/describeBrowser.ts';
 import type { SettingsSnapshot, SettingsStore } from '../settings/settingsStore.ts';
 import type { AnyFactorProviderFactory, Door, FactorInput, FactorLanding, FactorProviderFactory, FactorState, RequestFacts } from '../spi/factor.ts';
 import type { Host, HostUser } from '../spi/host.ts';
-import type { SealedFactorSecrets } from '../store/sealedFactorSecrets.ts';
+import type { SealedFactorSecrets } from '../store/factorStorage/sealedFactorSecrets.ts';
 import { AttemptStore, type StoredAttempt } from './attemptStore.ts';
 import { type AttemptOutcome, decideOutcome, type FactorStanding } from './decideOutcome.ts';
 import type { FactorRegistry } from './factorRegistry.ts';

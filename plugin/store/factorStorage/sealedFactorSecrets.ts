@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
-import { type DigestKeyStatus, digestKeyStatus } from '../crypto/keyedHash.ts';
-import type { KeyRing } from '../crypto/keyRing.ts';
-import { SecretBox } from '../crypto/secretBox.ts';
-import { isMfaError } from '../errors.ts';
-import { forgetUserFactorRows, userFactorRows } from './factorStorage/factorRecordStore.ts';
+import { type DigestKeyStatus, digestKeyStatus } from '../../crypto/keyedHash.ts';
+import type { KeyRing } from '../../crypto/keyRing.ts';
+import { SecretBox } from '../../crypto/secretBox.ts';
+import { isMfaError } from '../../errors.ts';
+import { forgetUserFactorRows, userFactorRows } from './factorRecordStore.ts';
 
 const TABLE = 'mfa_user_factors';
 /** Rows read at a time by a rotation: bounded memory on a big site. */

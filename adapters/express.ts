@@ -1,0 +1,16 @@
+/**
+ * `mfa-bridge/express`: the doors, for an Express host. Each takes the plugin
+ * (`createMfaPlugin` from `mfa-bridge`) and mounts on the host's app.
+ *
+ * @example
+ * const door = createMfaWebDoor({ plugin: mfa, homePath: '/' });
+ * door.mount(app); // the gate, /mfa, /user/security
+ */
+export { createMfaAdmin, type MfaAdmin, type MfaAdminOptions } from './express/admin/createMfaAdmin.ts';
+export { API_BASE, createMfaApi, type MfaApiOptions } from './express/api/createMfaApi.ts';
+export { csrfProtection, type CsrfProtectionOptions, csrfToken } from './express/csrf.ts';
+export { errorHandler } from './express/errorHandler.ts';
+export { KnexSessionStore, type KnexSessionStoreOptions } from './express/knexSessionStore.ts';
+export { createMfaTokenDoor, type MfaTokenDoor, MFA_REQUIRED_FOR_SERVICE } from './express/token/createMfaTokenDoor.ts';
+export { createMfaWebDoor, type MfaWebDoor, type MfaWebDoorOptions } from './express/web/createMfaWebDoor.ts';
+export { type BrowserPasswordCheckHook, type PasswordCheckHook, passwordCheckHook } from './express/passwordCheckHook.ts';
