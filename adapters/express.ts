@@ -14,3 +14,6 @@ export { KnexSessionStore, type KnexSessionStoreOptions } from './express/knexSe
 export { createMfaTokenDoor, type MfaTokenDoor, MFA_REQUIRED_FOR_SERVICE } from './express/token/createMfaTokenDoor.ts';
 export { createMfaWebDoor, type MfaWebDoor, type MfaWebDoorOptions } from './express/web/createMfaWebDoor.ts';
 export { type BrowserPasswordCheckHook, type PasswordCheckHook, passwordCheckHook } from './express/passwordCheckHook.ts';
+export { answerRecentPassRefusal, isRecentPassRefusal, requireRecentMfa, type RequireRecentMfaOptions, sessionCaller } from './express/web/recentMfa.ts';
+export { clientIp, requestFacts } from './express/requestFacts.ts';
+export type { MfaSessionMarker } from './express/webSession.ts';

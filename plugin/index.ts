@@ -12,6 +12,9 @@ export { builtInFactors, createMfaPlugin, type MfaPlugin, type MfaPluginOptions 
 export type { AttemptStatus, OpenAttemptOptions, OpenAttemptResult } from './engine/mfaEngine.ts';
 export type { TokenDoorPolicy } from './engine/tokenDoorPolicy.ts';
 export { isMfaError, MfaError, type MfaErrorCode, type MfaErrorDetails } from './errors.ts';
+export type { AccountCaller, MfaAccount, WaitingLogin } from './account/mfaAccount.ts';
+export type { MfaLogin } from './login/mfaLogin.ts';
+export type { AnswerOptions, ChallengeSent, ClientCredential, LoginAnswer, LoginFactor, LoginKey, LoginRef, LoginService, LoginStep, PassOffer, StartLoginOptions } from './login/loginStep.ts';
 export type { Host, HostUser, MailMessage, ServiceToken, ServiceTokenRecord } from './spi/host.ts';
 export { migratePlugin } from './migratePlugin.ts';
 export { type DatabaseKind, openDatabase } from './store/openDatabase.ts';
