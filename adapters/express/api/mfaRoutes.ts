@@ -10,7 +10,7 @@ import { asyncRoute } from '../asyncRoute.ts';
 import { isHeldCodeFactor } from '../factorViews.ts';
 import { clientIp, requestFacts } from '../requestFacts.ts';
 import { apiCaller, authenticateApiCaller } from './apiCaller.ts';
-import { refuseIdentityTokens, requireRecentMfa } from './accountChanges.ts';
+import { accountCaller, inApiWords } from './accountChanges.ts';
 
 /**
  * The factor the API's self-service sets up: the first enabled one, in the site's order,
@@ -38,12 +38,11 @@ export function mfaRoutes(plugin: MfaPlugin): Router {
   router.use('/mfa', authenticateApiCaller(plugin));
 
   router.post('/mfa/key', asyncRoute(async (req, res) => {
-    const caller = apiCaller(res);
-    await requireRecentMfa(plugin, caller);
     const settings = await plugin.settings.snapshot();
+    const caller = accountCaller(apiCaller(res), clientIp(req, settings));
     const factory = keyFactor(plugin, settings);
     const label = typeof req.body?.label === 'string' ? req.body.label : '';
-    const setup = await plugin.enrolment.beginSetup(caller.user, factory.id, { label, ip: clientIp(req, settings) });
+    const setup = await inApiWords(() => plugin.account.beginSetup(caller, factory.id, { label }));
     const step = factory.presentation?.presentSetup?.(setup);
     const secret = step && blockOf(step.blocks, 'secret');
     const qr = step && blockOf(step.blocks, 'qr');
@@ -61,25 +60,24 @@ export function mfaRoutes(plugin: MfaPlugin): Router {
   }));
 
   router.post('/mfa', asyncRoute(async (req, res) => {
-    const caller = apiCaller(res);
-    refuseIdentityTokens(caller);
-    const body = (req.body ?? {}) as Record<string, unknown>;
     const settings = await plugin.settings.snapshot();
+    const caller = accountCaller(apiCaller(res), clientIp(req, settings));
+    const body = (req.body ?? {}) as Record<string, unknown>;
     const factory = keyFactor(plugin, settings);
     if (typeof body.code !== 'string' || body.code.trim() === '') throw new MfaError('INVALID_INPUT', `Send the code your ${factorView(factory).inSentence} shows now: {"code": "123456"}.`, { field: 'code' });
-    const device = await plugin.enrolment.confirmSetup(caller.user, factory.id, { code: body.code, setupId: body.setupId, label: body.label }, { actor: caller.user.username, ip: clientIp(req, settings) });
+    const { device } = await inApiWords(() => plugin.account.confirmSetup(caller, factory.id, { code: body.code, setupId: body.setupId, label: body.label }));
     res.status(201).json({ enabled: true, device: { id: device.id, factor: device.factor, label: device.label } });
   }));
 
   router.delete('/mfa', asyncRoute(async (req, res) => {
-    const caller = apiCaller(res);
-    await requireRecentMfa(plugin, caller);
     const settings = await plugin.settings.snapshot();
+    const caller = accountCaller(apiCaller(res), clientIp(req, settings));
     const factory = keyFactor(plugin, settings);
-    const ip = clientIp(req, settings);
+    await inApiWords(() => plugin.account.requireRecentPass(caller));
     const devices = (await plugin.enrolment.devices(caller.user)).filter((d) => d.factor === factory.id);
     if (devices.length === 0) throw new MfaError('NOT_FOUND', `This account has no ${factorView(factory).inSentence} to remove.`);
-    for (const device of devices) await plugin.enrolment.remove(caller.user, factory.id, device.id, { actor: caller.user.username, ip });
+    // The rule was checked once above, for all of them.
+    for (const device of devices) await plugin.enrolment.remove(caller.user, factory.id, device.id, { actor: caller.user.username, ip: caller.ip });
     res.json({ removed: devices.length });
   }));
   return router;

@@ -25,9 +25,9 @@ export function tokenRoutes(plugin: MfaPlugin): Router {
 
   router.post('/tokens', asyncRoute(async (req, res) => {
     const caller = apiCaller(res);
-    await requireRecentMfa(plugin, caller);
-    const request = parseIdentityTokenRequest((req.body ?? {}) as Record<string, unknown>, Object.keys(plugin.identityTokenScopes), plugin.now());
     const settings = await plugin.settings.snapshot();
+    await requireRecentMfa(plugin, caller, clientIp(req, settings));
+    const request = parseIdentityTokenRequest((req.body ?? {}) as Record<string, unknown>, Object.keys(plugin.identityTokenScopes), plugin.now());
     const { token, record } = await plugin.identityTokens.create(caller.user.id, request, { ip: clientIp(req, settings), door: 'api' });
     res.status(201).set('Cache-Control', 'no-store').json({
       id: `identity:${record.id}`,
