@@ -27,22 +27,3 @@ export function factoryBySlug(plugin: MfaPlugin, slug: string): FactorProviderFa
 export function isApprovalFactor(factory: FactorProviderFactory | undefined): boolean {
   return factory?.presentation?.prompt?.kind === 'approval';
 }
-
-/**
- * Whether a factor can be the user's way in while set-up is required: set up by users,
- * with a card that is not a mere backup (recovery codes alone must not pass a login).
- */
-export function setsUpAWayIn(factory: FactorProviderFactory): boolean {
-  const card = factory.presentation?.card;
-  return factory.capabilities.userSetupAllowed && card !== undefined && card.backup !== true;
-}
-
-/**
- * A factor whose answer the user holds without asking, on any client: set up by the user,
- * usable without a browser, nothing sent first, not a backup, not an approval (an
- * authenticator app). The token door's default for a bare code, the API's self-service factor.
- */
-export function isHeldCodeFactor(factory: FactorProviderFactory): boolean {
-  const { capabilities } = factory;
-  return capabilities.userSetupAllowed && capabilities.worksWithoutBrowser && !capabilities.sendsChallenge && factory.presentation?.card?.backup !== true && !isApprovalFactor(factory);
-}

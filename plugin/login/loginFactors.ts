@@ -2,6 +2,7 @@ import type { FactorRegistry } from '../engine/factorRegistry.ts';
 import type { AttemptStatus } from '../engine/mfaEngine.ts';
 import type { SettingsSnapshot } from '../settings/settingsStore.ts';
 import type { AnyFactorProviderFactory, Door } from '../spi/factor.ts';
+import { isHeldCode } from './factorChoice.ts';
 import type { LoginFactor, PassOffer } from './loginStep.ts';
 
 /**
@@ -25,6 +26,15 @@ export function loginFactors(registry: FactorRegistry, status: AttemptStatus): L
 export function setsUpAWayIn(factory: AnyFactorProviderFactory): boolean {
   const card = factory.presentation?.card;
   return factory.capabilities.userSetupAllowed && card !== undefined && card.backup !== true;
+}
+
+/**
+ * A factor whose answer the user holds without asking, on any client (an authenticator
+ * app), by what its factory declares: the default for a bare code, the factor the JSON
+ * API and the bridge set up for a key to type.
+ */
+export function isHeldCodeFactory(factory: AnyFactorProviderFactory): boolean {
+  return isHeldCode({ capabilities: factory.capabilities, prompt: factory.presentation?.prompt?.kind, backup: factory.presentation?.card?.backup === true });
 }
 
 /** The factors a user who must set one up may choose from, in the order they are offered. */

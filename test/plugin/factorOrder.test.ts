@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { chooseCodeFactor, codeFactors } from '../../plugin/engine/codeFactors.ts';
 import type { FactorStanding } from '../../plugin/engine/decideOutcome.ts';
+import { chooseFactor, factorsFor } from '../../plugin/login/factorChoice.ts';
+import type { LoginFactor } from '../../plugin/login/loginStep.ts';
+import { isMfaError } from '../../plugin/errors.ts';
 import { phishingResistantFirst } from '../../plugin/engine/factorRegistry.ts';
 import { builtInFactors } from '../../plugin/factors/index.ts';
 import type { FactorCapabilities } from '../../plugin/spi/factor.ts';
@@ -12,8 +14,21 @@ import { createTestPlugin, type TestPlugin } from '../support/testPlugin.ts';
 
 const typed: FactorCapabilities = { requiresInput: true, sendsChallenge: false, worksWithoutBrowser: true, phishingResistant: false, userSetupAllowed: true };
 
-function standing(id: string, capabilities: Partial<FactorCapabilities>, state: FactorStanding['state'] = 'unknown'): FactorStanding {
-  return { id, displayName: id, referenceCategory: 'any', requiresInput: true, capabilities: { ...typed, ...capabilities }, configured: true, state, weight: 100, triesLeft: 3 };
+function standing(id: string, capabilities: Partial<FactorCapabilities>, state: FactorStanding['state'] = 'unknown', backup = false): LoginFactor {
+  return { id, displayName: id, referenceCategory: 'any', requiresInput: true, capabilities: { ...typed, ...capabilities }, configured: true, state, weight: 100, triesLeft: 3, prompt: 'code', backup };
+}
+
+/** A client without a browser: `sentCodes` false where the code must come with the password. */
+const codeFactors = (factors: LoginFactor[], options: { sentCodes: boolean }) => factorsFor(factors, { browser: false, ...options });
+
+/** The factor chosen for a bare (or named) code, or why none is: `ambiguous` when the caller must say which. */
+function chooseCodeFactor(factors: LoginFactor[], requested: string | undefined): { factorId: string } | { refused: string } {
+  try {
+    return { factorId: chooseFactor(factors, requested, 'answer', { browser: false, sentCodes: true }).id };
+  } catch (error) {
+    if (isMfaError(error, 'FACTOR_REQUIRED')) return { refused: 'ambiguous' };
+    throw error;
+  }
 }
 
 describe('which factors a door offers, by capabilities', () => {
@@ -40,13 +55,13 @@ describe('which factors a door offers, by capabilities', () => {
 
   it('takes a bare code for the first factor offered when it needs no request first, and asks otherwise', () => {
     const app = standing('app', {});
-    const backup = standing('backup', {});
+    const backup = standing('backup', {}, 'unknown', true);
     const mailed = standing('mailed', { sendsChallenge: true });
-    assert.deepEqual(chooseCodeFactor(codeFactors([app, mailed, backup], { sentCodes: true }), undefined), { factorId: 'app' });
-    assert.deepEqual(chooseCodeFactor(codeFactors([mailed, backup], { sentCodes: true }), undefined), { refused: 'ambiguous' });
-    assert.deepEqual(chooseCodeFactor(codeFactors([mailed], { sentCodes: true }), undefined), { factorId: 'mailed' });
-    assert.deepEqual(chooseCodeFactor(codeFactors([standing('app', {}, 'locked'), mailed, backup], { sentCodes: true }), undefined), { refused: 'ambiguous' });
-    assert.deepEqual(chooseCodeFactor(codeFactors([app, backup], { sentCodes: true }), 'backup'), { factorId: 'backup' });
+    assert.deepEqual(chooseCodeFactor([app, mailed, backup], undefined), { factorId: 'app' });
+    assert.deepEqual(chooseCodeFactor([mailed, backup], undefined), { refused: 'ambiguous' });
+    assert.deepEqual(chooseCodeFactor([mailed], undefined), { factorId: 'mailed' });
+    assert.deepEqual(chooseCodeFactor([standing('app', {}, 'locked'), mailed, backup], undefined), { refused: 'ambiguous' });
+    assert.deepEqual(chooseCodeFactor([app, backup], 'backup'), { factorId: 'backup' });
   });
 });
 

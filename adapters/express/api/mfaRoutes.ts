@@ -7,18 +7,18 @@ import type { FactorProviderFactory } from '../../../plugin/spi/factor.ts';
 import type { DisplayBlock } from '../../../plugin/spi/factorPresentation.ts';
 import { factorView } from '../../../web/pages/mfa/factorView.ts';
 import { asyncRoute } from '../asyncRoute.ts';
-import { isHeldCodeFactor } from '../factorViews.ts';
+import { isHeldCodeFactory } from '../../../plugin/login/loginFactors.ts';
 import { clientIp, requestFacts } from '../requestFacts.ts';
 import { apiCaller, authenticateApiCaller } from './apiCaller.ts';
 import { accountCaller, inApiWords } from './accountChanges.ts';
 
 /**
  * The factor the API's self-service sets up: the first enabled one, in the site's order,
- * whose answer a user holds on any client (isHeldCodeFactor: the authenticator app) and
+ * whose answer a user holds on any client (isHeldCodeFactory: the authenticator app) and
  * whose set-up step shows a key to type. Chosen by what factors declare, never by id.
  */
 function keyFactor(plugin: MfaPlugin, settings: SettingsSnapshot): FactorProviderFactory {
-  const factory = plugin.registry.enabled(settings).find((f) => isHeldCodeFactor(f) && f.presentation?.presentSetup !== undefined);
+  const factory = plugin.registry.enabled(settings).find((f) => isHeldCodeFactory(f) && f.presentation?.presentSetup !== undefined);
   if (!factory) throw new MfaError('FACTOR_NOT_AVAILABLE', 'This site offers no authenticator app to set up.');
   return factory;
 }

@@ -4,7 +4,7 @@ import { pathIsListed } from '../../../plugin/settings/pathExclusions.ts';
 import { safeReturnPath } from '../safeReturnPath.ts';
 import { factorSlug } from '../../../web/pages/mfa/factorView.ts';
 import { openFactorPaths } from './factorRoutes.ts';
-import { setsUpAWayIn } from '../factorViews.ts';
+import { setsUpAWayIn } from '../../../plugin/login/loginFactors.ts';
 import { sessionUserId } from '../webSession.ts';
 
 export { pathIsListed };
