@@ -26,7 +26,7 @@ export async function startSiteProcess(): Promise<SiteProcess> {
   const adminPassword = 'fuzz admin password';
   // tsx is resolved from the repository: the child's working directory is the temp dir.
   const tsx = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
-  const child: ChildProcess = spawn(process.execPath, ['--import', tsx, join(ROOT, 'adapters', 'lms', 'start.ts')], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', tsx, join(ROOT, 'lms', 'start.ts')], {
     cwd: dir,
     env: { ...process.env, PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'site.sqlite')}`, ADMIN_PASSWORD: adminPassword, SMTP_URL: '', NODE_ENV: 'development' },
     stdio: ['ignore', 'pipe', 'pipe'],
