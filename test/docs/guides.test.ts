@@ -1,8 +1,8 @@
 /**
  * Issue 21: the README is a front page and the guides live under docs/, each followed by
  * the tests that prove it. This holds them to it: the README stays short and keeps the
- * quick start's two commands, links every guide, no relative link in README.md or a guide
- * leads nowhere (file or heading), every test file a guide names exists, every guide names
+ * quick start's two commands, links every guide, no relative link in README.md, SECURITY.md
+ * or a guide leads nowhere (file or heading), every test file a guide names exists, every guide names
  * one in its "Proved by" list, and every `file › test name` in SECURITY.md and the guides
  * names a test that file has.
  */
@@ -157,8 +157,9 @@ describe('the README and the guides under docs/', () => {
     assert.deepEqual(GUIDES.filter((guide) => !linked.has(guide)), [], 'guides the README does not link');
   });
 
-  it('has no relative link in README.md or a guide that leads to no file or no heading', () => {
-    assert.deepEqual([readme, ...guides.map((guide) => guide.text)].flatMap((text, i) => brokenLinks(i === 0 ? 'README.md' : guides[i - 1]!.path, text)), []);
+  it('has no relative link in README.md, SECURITY.md or a guide that leads to no file or no heading', () => {
+    const documents = [{ path: 'README.md', text: readme }, { path: 'SECURITY.md', text: readRepositoryFile('SECURITY.md')! }, ...guides];
+    assert.deepEqual(documents.flatMap(({ path, text }) => brokenLinks(path, text)), []);
   });
 
   it('has every guide name the test files that prove it ("Proved by"), and every test file a guide names exist', () => {
