@@ -23,7 +23,7 @@ export interface SiteConfig {
   cwd?: string;
 }
 
-/** The reference site's configuration, from the environment (README, "Configuration"). */
+/** The reference site's configuration, from the environment (docs/settings.md, "Configuration"). */
 export function readSiteConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): SiteConfig {
   const portText = env.PORT ?? '3000';
   if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) throw new MfaError('CONFIGURATION', `PORT "${portText}" is not a port number (0-65535).`);

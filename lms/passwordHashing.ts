@@ -20,8 +20,8 @@ export interface PasswordHashing {
  * Argon2id, m=7 MiB, t=5, p=1: Keycloak's default, and the last of the equally strong
  * settings OWASP's Password Storage Cheat Sheet lists (its first is m=19 MiB, t=2).
  * bench/passwordHash.bench.ts measured both here: this one verifies faster per core
- * (about 75/s against 60/s) in a third of the memory per login; README "Password
- * storage" has the figures.
+ * (about 75/s against 60/s) in a third of the memory per login; docs/operations.md
+ * ("Password storage") has the figures.
  */
 export const SITE_PASSWORD_HASHING: PasswordHashing = { memoryKiB: 7168, iterations: 5, parallelism: 1 };
 

@@ -4,7 +4,7 @@ import type { LoginFactor, LoginStep } from '../../plugin/login/loginStep.ts';
 import type { AnyFactorProviderFactory, Door } from '../../plugin/spi/factor.ts';
 import { factorView } from '../../web/pages/mfa/factorView.ts';
 
-/** One factor the attempt offers, as the platform shows it (bridge-protocol.md). */
+/** One factor the attempt offers, as the platform shows it (docs/bridge-protocol.md). */
 export interface BridgeFactor {
   id: string;
   name: string;
@@ -47,7 +47,7 @@ function bridgeFactors(factors: readonly LoginFactor[], door: Door, factory: (id
 /**
  * A login's step as the bridge answers it. A login that is gone is no answer but an error:
  * 404 for a handle that is not this platform's (or none at all), 410 for one that expired or
- * was spent (bridge-protocol.md).
+ * was spent (docs/bridge-protocol.md).
  */
 export function stepAnswer(step: LoginStep, factory: (id: string) => AnyFactorProviderFactory): AttemptAnswer {
   switch (step.kind) {

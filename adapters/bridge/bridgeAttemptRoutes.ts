@@ -11,7 +11,7 @@ import { answer, bridgeBody, bridgeClient, noteCall } from './bridgeRequests.ts'
 const ANSWERED_ERRORS = new Set(['INVALID_CODE', 'FACTOR_LOCKED']);
 
 /**
- * The attempt calls of /bridge/v1 (bridge-protocol.md): open one for a platform user
+ * The attempt calls of /bridge/v1 (docs/bridge-protocol.md): open one for a platform user
  * (the site's user or the platform's own, platformUsers.ts), read it, send a challenge,
  * verify an input, consume it. Each is one call of the login protocol (`plugin.login`),
  * which decides everything as for the site's own doors; a platform's login is kept passed

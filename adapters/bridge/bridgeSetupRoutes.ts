@@ -52,7 +52,7 @@ function blockOf<K extends DisplayBlock['kind']>(blocks: readonly DisplayBlock[]
 }
 
 /**
- * Setting up a first factor for a platform's user (bridge-protocol.md): `POST
+ * Setting up a first factor for a platform's user (docs/bridge-protocol.md): `POST
  * /users/setup/{factor}` begins it and answers the factor's own set-up step (its blocks,
  * QR codes drawn, and how it is confirmed), `.../confirm` finishes it and, with `attempt`,
  * passes the login waiting on it. Factor-neutral: any factor that is a way in and shows a

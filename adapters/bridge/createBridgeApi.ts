@@ -8,7 +8,7 @@ import { bridgeSetupRoutes } from './bridgeSetupRoutes.ts';
 export const BRIDGE_BASE = '/bridge/v1';
 
 /**
- * The bridge API (`/bridge/v1`, bridge-protocol.md, bridge.openapi.yaml) for platforms
+ * The bridge API (`/bridge/v1`, docs/bridge-protocol.md, bridge.openapi.yaml) for platforms
  * that are not Node (the Keycloak provider in keycloak). Every call is signed by
  * a client (HMAC over the raw body), audited with the client id, and served by the
  * bridge's own plugin over the same tables as the site's. Mount it before cookies and

@@ -1,6 +1,6 @@
 // An existing Express + Passport app (passport-local, sessions, its own users table) that
 // adds multi-factor authentication with mfa-bridge. Every line mfa-bridge needs sits
-// between "mfa-bridge: begin" and "mfa-bridge: end"; the README shows the same lines.
+// between "mfa-bridge: begin" and "mfa-bridge: end"; mfa-bridge's docs/add-to-your-app.md shows the same lines.
 import express from 'express';
 import session from 'express-session';
 import knex from 'knex';

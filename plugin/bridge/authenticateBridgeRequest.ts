@@ -37,7 +37,7 @@ export class BridgeRefusal extends MfaError {
 }
 
 /**
- * Checks a bridge request's client and signature (bridge-protocol.md): the client is live,
+ * Checks a bridge request's client and signature (docs/bridge-protocol.md): the client is live,
  * the timestamp within ±5 minutes, the signature right (constant-time compare), and the
  * nonce new. The nonce is recorded only after the signature is checked, so nobody without
  * the key can spend a client's nonces. Returns the client, or throws a BridgeRefusal.

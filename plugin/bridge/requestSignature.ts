@@ -1,11 +1,11 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * How a bridge client signs a request (bridge-protocol.md, "Signing a request"):
+ * How a bridge client signs a request (docs/bridge-protocol.md, "Signing a request"):
  * HMAC-SHA-256 over the method, the path as sent, the timestamp, the nonce and the body's
  * SHA-256, under a signing key derived from the client's secret. The Java provider
  * (keycloak) signs the same way; test/bridge/bridgeSignature.test.ts pins a vector both use
- * (bridge-protocol.md, "Test vector").
+ * (docs/bridge-protocol.md, "Test vector").
  */
 
 /** The `data` of HMAC(key = secret, data) that turns a client's secret into its signing key. */

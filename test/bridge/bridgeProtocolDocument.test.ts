@@ -7,14 +7,14 @@ import { canonicalRequest, SIGNING_KEY_LABEL, signingKeyFromSecret, signRequest 
 import { BRIDGE_TEST_VECTOR } from '../support/bridgeTestVector.ts';
 
 /**
- * bridge-protocol.md is what other languages' clients are written from: its test vector
+ * docs/bridge-protocol.md is what other languages' clients are written from: its test vector
  * and signing rules must be the code's, to the byte, or a client built from it fails.
  */
-const DOCUMENT = readFileSync(new URL('../../bridge-protocol.md', import.meta.url), 'utf8');
+const DOCUMENT = readFileSync(new URL('../../docs/bridge-protocol.md', import.meta.url), 'utf8');
 
 function section(title: string): string {
   const start = DOCUMENT.indexOf(`\n## ${title}\n`);
-  assert.notEqual(start, -1, `bridge-protocol.md has a "## ${title}" section`);
+  assert.notEqual(start, -1, `docs/bridge-protocol.md has a "## ${title}" section`);
   const end = DOCUMENT.indexOf('\n## ', start + 1);
   return DOCUMENT.slice(start, end === -1 ? undefined : end);
 }
@@ -44,7 +44,7 @@ function printedCanonicalRequest(): string {
 
 const sha256Hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
-describe('bridge-protocol.md agrees with the code', () => {
+describe('docs/bridge-protocol.md agrees with the code', () => {
   it('prints the test vector the code signs: signing key, body hashes, canonical request and both signatures', () => {
     const parts = { method: row('method'), path: row('path'), timestamp: row('timestamp'), nonce: row('nonce'), body: row('body') };
     const key = signingKeyFromSecret(row('secret'));

@@ -4,10 +4,10 @@ import { canonicalRequest, signatureMatches, signingKeyFromSecret, signRequest }
 import { referenceSignature } from '../support/bridgeReferenceClient.ts';
 import { BRIDGE_TEST_VECTOR } from '../support/bridgeTestVector.ts';
 
-/** The vector of bridge-protocol.md ("Test vector"); bridgeProtocolDocument.test.ts holds the document to it. */
+/** The vector of docs/bridge-protocol.md ("Test vector"); bridgeProtocolDocument.test.ts holds the document to it. */
 const VECTOR = BRIDGE_TEST_VECTOR;
 
-describe('bridge request signing (bridge-protocol.md)', () => {
+describe('bridge request signing (docs/bridge-protocol.md)', () => {
   it('derives the signing key and signs the fixed test vector', () => {
     const key = signingKeyFromSecret(VECTOR.secret);
     assert.equal(key.toString('hex'), VECTOR.signingKeyHex);

@@ -38,7 +38,7 @@ for (const kind of databaseKinds) {
       }
     }
 
-    it('asks for the second factor at the token door of a client made as the README says (no choice given), with the LMS\'s mobile-app toggle left off', async () => {
+    it('asks for the second factor at the token door of a client made as docs/keycloak.md says (no choice given), with the LMS\'s mobile-app toggle left off', async () => {
       assert.equal((await site.mfa.settings.snapshot()).boolean('mobile_app_mfa'), false, 'the LMS\'s "Enable MFA for the mobile app" is at its default: off');
       const made = await runCliInProcess(['bridge', 'client', 'add', 'keycloak-main', '--platform', PLATFORM, '--users', 'site'], site.database.url, cliEnv());
       assert.equal(made.code, 0, made.stderr);

@@ -243,9 +243,9 @@ describe('a real Keycloak uses mfa-bridge\'s factors', { skip, timeout: 900_000 
     assert.match(String(atLms.error), /locked/i);
   });
 
-  it('direct grant as the README sets it up: with the LMS\'s "Enable MFA for the mobile app" left off, the password alone is refused with invalid_grant and our sentence', async () => {
+  it('direct grant as docs/keycloak.md sets it up: with the LMS\'s "Enable MFA for the mobile app" left off, the password alone is refused with invalid_grant and our sentence', async () => {
     const secret = await withAppOnLms('barbara');
-    // The client was made as the README's step 2 makes it (no --token-door): MFA required at the direct grant.
+    // The client was made as docs/keycloak.md's step 2 makes it (no --token-door): MFA required at the direct grant.
     await site.mfa.settings.set('mobile_app_mfa', 'false', 'test');
     try {
       const grant = (extra: Record<string, string> = {}) => tokenEndpoint(realm, { grant_type: 'password', client_id: CLIENT_ID, username: 'barbara', password: PASSWORD, scope: 'openid', ...extra });

@@ -1,6 +1,6 @@
 /**
  * Issue 13: a stranger's Express + Passport app gains MFA by installing the packed
- * package, as the README's "Add mfa-bridge to your app" says. The package is packed
+ * package, as docs/add-to-your-app.md says. The package is packed
  * (`npm pack`, which builds dist/), installed into a temporary copy of
  * examples/express-passport with npm, started with plain `node` (no tsx, no TypeScript
  * anywhere at run time), and used over HTTP: password, set up an authenticator app,
@@ -127,11 +127,11 @@ describe('an existing Express + Passport app, with the packed package installed'
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('the README shows, word for word, every line the example adds for mfa-bridge', () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  it('the guide (docs/add-to-your-app.md) shows, word for word, every line the example adds for mfa-bridge', () => {
+    const guide = readFileSync(join(ROOT, 'docs', 'add-to-your-app.md'), 'utf8');
     const snippets = markedSnippets(readFileSync(join(EXAMPLE, 'app.js'), 'utf8'));
     assert.equal(snippets.length, 3, 'app.js marks its imports, the plugin, and the login routes');
-    for (const snippet of snippets) assert.ok(readme.includes(snippet), `README.md lacks this part of the example:\n${snippet}`);
+    for (const snippet of snippets) assert.ok(guide.includes(snippet), `docs/add-to-your-app.md lacks this part of the example:\n${snippet}`);
   });
 
   it('installed the built package only: JavaScript and declarations, no TypeScript sources', () => {

@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import supertest from 'supertest';
 
 /**
- * A bridge client written from bridge-protocol.md alone (it imports nothing of the
+ * A bridge client written from docs/bridge-protocol.md alone (it imports nothing of the
  * server's signing code), as the Keycloak provider is: if the two drift, the tests fail.
  */
 export interface BridgeCredentials {

@@ -1,5 +1,5 @@
 /**
- * The fixed signing vector of bridge-protocol.md ("Test vector"): pinned against the code in
+ * The fixed signing vector of docs/bridge-protocol.md ("Test vector"): pinned against the code in
  * test/bridge/bridgeSignature.test.ts and against the document in
  * test/bridge/bridgeProtocolDocument.test.ts. The Java provider's BridgeRequestSignerTest uses the same.
  */

@@ -41,7 +41,7 @@ export interface MfaWebDoor {
    * The `password_check` hook of the host's login form: the plugin's throttled check, with
    * the browser's device cookie read from `req` and a new one set on `res` after a right
    * password, so a browser that logged in as the user before is not held back by others'
-   * guesses (README, "Password guessing"). Doors without cookies use `passwordCheckHook`.
+   * guesses (docs/security.md, "Password guessing"). Doors without cookies use `passwordCheckHook`.
    */
   checkPassword: BrowserPasswordCheckHook;
   /**

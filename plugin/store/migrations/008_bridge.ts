@@ -4,7 +4,7 @@ import type { Migration } from '../migrationSource.ts';
 /**
  * The bridge API (/bridge/v1, issue 14), for platforms that are not Node (Keycloak):
  * - `mfa_bridge_clients`: one row per calling platform. The signing key (HMAC of the
- *   client's secret, bridge-protocol.md) is kept sealed by the secret box, never in clear
+ *   client's secret, docs/bridge-protocol.md) is kept sealed by the secret box, never in clear
  *   and never the secret itself.
  * - `mfa_bridge_nonces`: the nonces of signed requests seen within the timestamp window,
  *   so a replayed request is refused by every app instance (a primary key, not memory).

@@ -197,7 +197,7 @@ public class MfaBridgeBrowserAuthenticator implements Authenticator {
             confirmation = code.isEmpty() ? new SetupConfirmation(false, null)
                     : bridge.confirmTotpSetup(BridgeAccess.user(context), setupId, code, attempt);
         } catch (BridgeException e) {
-            // A wrong code at confirm is 401 INVALID_CODE (bridge-protocol.md, "Calls").
+            // A wrong code at confirm is 401 INVALID_CODE (docs/bridge-protocol.md, "Calls").
             if (e.reason() != BridgeException.Reason.INVALID_CODE && e.reason() != BridgeException.Reason.INVALID_INPUT) {
                 throw e;
             }

@@ -7,7 +7,7 @@ import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The calls of /bridge/v1 (see bridge-protocol.md, "Calls", in the repository root) for the platform "keycloak".
+ * The calls of /bridge/v1 (see docs/bridge-protocol.md, "Calls") for the platform "keycloak".
  * Every method either returns the bridge's complete answer or throws {@link BridgeException}; callers fail closed on
  * the exception.
  */

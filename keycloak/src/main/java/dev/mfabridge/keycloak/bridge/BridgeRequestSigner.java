@@ -11,7 +11,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Signs a bridge request exactly as bridge-protocol.md ("Signing a request", in the repository root) says:
+ * Signs a bridge request exactly as docs/bridge-protocol.md ("Signing a request") says:
  * signingKey = HMAC-SHA256(key=secret, data="mfa-bridge/bridge-request/v1");
  * canonical = METHOD \n PATH(as sent, with query) \n TIMESTAMP \n NONCE \n hex(SHA-256(body));
  * header {@code X-Bridge-Signature: v1=<hex HMAC-SHA256(key=signingKey, data=canonical)>}.

@@ -11,7 +11,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * The fixed vector of bridge-protocol.md ("Test vector", in the repository root; Node pins it in
+ * The fixed vector of docs/bridge-protocol.md ("Test vector"; Node pins it in
  * test/support/bridgeTestVector.ts) and a second one computed independently with Python's hmac.
  */
 class BridgeRequestSignerTest {

@@ -18,7 +18,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * A local /bridge/v1 that checks each request's signature the way bridge-protocol.md says, with its own HMAC code
+ * A local /bridge/v1 that checks each request's signature the way docs/bridge-protocol.md says, with its own HMAC code
  * (not the client's signer), and refuses stale and replayed requests as the real server does. Tests script the answers.
  */
 final class BridgeStub implements AutoCloseable {
