@@ -33,9 +33,13 @@ const DIST_TOP_LEVEL = ['adapters', 'manifest.json', 'plugin', 'web'];
 /** The kinds of file dist/ may hold: compiled code, declarations, and the browser assets the pages serve. */
 const DIST_FILE_KINDS = /(\.js|\.d\.ts|\.css|\.svg|\.webmanifest|^manifest\.json)$/;
 
-/** Bounds on the tarball's size, well above what it is today (printed by the test) and well below the 881 files of issue 21. */
+/**
+ * Bounds on the tarball: about a quarter above what it is when written (536 files, 386 KiB
+ * packed; the test prints today's), below what it was before issue 21 (786 files, 493 KiB,
+ * most of them source maps). Raise them when the code grows, after looking at what is new.
+ */
 const MAX_FILES = 650;
-const MAX_PACKED_KIB = 400;
+const MAX_PACKED_KIB = 480;
 
 interface PackageManifest {
   type?: string;
