@@ -14,15 +14,14 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { packPackage, ROOT } from '../support/packedPackage.ts';
 import { codeFor } from '../support/totpDevice.ts';
 
 const run = promisify(execFile);
-const ROOT = join(import.meta.dirname, '..', '..');
 const EXAMPLE = join(ROOT, 'examples', 'express-passport');
 
 /** A browser's cookie jar, enough for one site on 127.0.0.1. */
@@ -93,15 +92,15 @@ function markedSnippets(source: string): string[] {
 }
 
 describe('an existing Express + Passport app, with the packed package installed', { timeout: 600_000 }, () => {
-  const work = mkdtempSync(join(tmpdir(), 'mfa-example-'));
+  let work = '';
   const password = `pw-${randomBytes(6).toString('hex')}`;
   const serverKey = randomBytes(32).toString('base64');
   let server: ChildProcess;
   let base = '';
 
   before(async () => {
-    const packed = await run('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
-    const tarball = join(work, packed.stdout.trim().split('\n').pop()!);
+    const { work: packWork, tarball } = await packPackage();
+    work = packWork;
     const appDir = join(work, 'app');
     cpSync(EXAMPLE, appDir, { recursive: true, filter: (src) => !src.includes('node_modules') && !src.endsWith('.sqlite') });
     await run('npm', ['install', tarball, '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: appDir, maxBuffer: 16 * 1024 * 1024 });
@@ -124,7 +123,7 @@ describe('an existing Express + Passport app, with the packed package installed'
 
   after(() => {
     server?.kill();
-    rmSync(work, { recursive: true, force: true });
+    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it('the guide (docs/add-to-your-app.md) shows, word for word, every line the example adds for mfa-bridge', () => {
@@ -136,7 +135,7 @@ describe('an existing Express + Passport app, with the packed package installed'
 
   it('installed the built package only: JavaScript and declarations, no TypeScript sources', () => {
     const manifest = JSON.parse(readFileSync(join(work, 'app', 'node_modules', 'mfa-bridge', 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
-    assert.deepEqual(Object.keys(manifest.exports).sort(), ['.', './cli', './express', './package.json', './passport', './spi']);
+    assert.deepEqual(Object.keys(manifest.exports).sort(), ['.', './bridge', './browser', './cli', './express', './package.json', './passport', './spi']);
     const installed = join(work, 'app', 'node_modules', 'mfa-bridge');
     const sources = readdirSync(installed, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'));
     assert.deepEqual(sources, [], 'no TypeScript to run');
