@@ -67,7 +67,8 @@ export interface LmsSiteOptions {
 export const SESSION_IDLE_MS = 8 * 3600_000;
 export const SESSION_ABSOLUTE_MS = 24 * 3600_000;
 
-const WEB_ASSETS = join(import.meta.dirname, '..', 'web', 'assets');
+/** The LMS's own browser files (its launch page's script); the MFA pages' come with the web door. */
+const LMS_ASSETS = join(import.meta.dirname, 'assets');
 
 /**
  * Scripts and styles only from our own files (the pages have no inline ones; keep it so):
@@ -94,7 +95,7 @@ export function createLmsSite(options: LmsSiteOptions): Express {
     res.set({ 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'same-origin', 'X-Frame-Options': 'DENY', 'Content-Security-Policy': CONTENT_SECURITY_POLICY });
     next();
   });
-  app.use('/assets', express.static(WEB_ASSETS, { fallthrough: false, index: false }));
+  app.use('/assets', express.static(LMS_ASSETS, { fallthrough: false, index: false }));
   // The JSON API parses its own bodies and answers its own errors in JSON.
   options.hooks?.mountApi?.(app);
   // The Moodle app's cookieless endpoints: any origin may read them (its WebView is on http://localhost),

@@ -1,4 +1,5 @@
 import { html, type SafeHtml } from './html.ts';
+import { pageAssetPath } from './pageAssets.ts';
 
 export interface PageOptions {
   title: string;
@@ -21,7 +22,7 @@ export function renderPage(options: PageOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${options.title} · ${site}</title>
-<link rel="stylesheet" href="/assets/site.css">
+<link rel="stylesheet" href="${pageAssetPath('site.css')}">
 ${options.head ?? ''}
 </head>
 <body>

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { Router } from 'express';
+import { type Response, Router } from 'express';
 import type { MfaPlugin } from '../../../plugin/createMfaPlugin.ts';
+import { PAGE_ASSETS } from '../../../web/pageAssets.ts';
 
 /** By extension: what a factor may ship for browsers. Anything else is served as bytes, never as a page. */
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
@@ -19,25 +20,34 @@ interface Asset {
   type: string;
 }
 
+function asset(path: string, name: string): Asset {
+  return { body: readFileSync(path), type: CONTENT_TYPES[extname(name).toLowerCase()] ?? 'application/octet-stream' };
+}
+
 /**
+ * `GET /mfa/assets/<name>`: the pages' own stylesheet and scripts (web/pageAssets.ts), so a
+ * host that mounts the door gets styled, working pages without serving anything itself;
  * `GET /mfa/assets/<factor id>/<name>`: the files each factor declares in
- * `presentation.assets`, and nothing else (no path is built from the request, so no `..`
- * can reach another file). Read once at start: a factor that declares a missing file
- * stops the site from starting, rather than failing in a user's browser.
+ * `presentation.assets`. Nothing else (no path is built from the request, so no `..` can
+ * reach another file). Read once at start: a missing file stops the site from starting,
+ * rather than failing in a user's browser.
  */
 export function factorAssets(plugin: MfaPlugin): Router {
   const assets = new Map<string, Asset>();
+  for (const [name, path] of Object.entries(PAGE_ASSETS)) assets.set(name, asset(path, name));
   for (const factory of plugin.registry.all()) {
     for (const [name, path] of Object.entries(factory.presentation?.assets ?? {})) {
-      assets.set(`${factory.id}/${name}`, { body: readFileSync(path), type: CONTENT_TYPES[extname(name).toLowerCase()] ?? 'application/octet-stream' });
+      assets.set(`${factory.id}/${name}`, asset(path, name));
     }
   }
   const router = Router();
-  router.get('/mfa/assets/:factor/:name', (req, res) => {
-    const asset = assets.get(`${req.params.factor}/${req.params.name}`);
-    if (!asset) return void res.status(404).type('text/plain').send('Not found');
+  const send = (key: string, res: Response) => {
+    const found = assets.get(key);
+    if (!found) return void res.status(404).type('text/plain').send('Not found');
     // Not immutable: the names carry no version, so a new release must reach browsers within the hour.
-    res.type(asset.type).set('Cache-Control', 'public, max-age=3600').send(asset.body);
-  });
+    res.type(found.type).set('Cache-Control', 'public, max-age=3600').send(found.body);
+  };
+  router.get('/mfa/assets/:name', (req, res) => send(req.params.name, res));
+  router.get('/mfa/assets/:factor/:name', (req, res) => send(`${req.params.factor}/${req.params.name}`, res));
   return router;
 }

@@ -1,6 +1,7 @@
 import QRCode from 'qrcode';
 import type { DisplayBlock } from '../../../plugin/spi/factorPresentation.ts';
 import { html, raw, type SafeHtml } from '../../html.ts';
+import { pageAssetPath } from '../../pageAssets.ts';
 
 /** QR codes of the blocks, drawn on this server (never by a chart service: the value may be a secret), value → SVG. */
 export type DrawnQrCodes = ReadonlyMap<string, string>;
@@ -45,7 +46,7 @@ function renderBlock(block: DisplayBlock, context: BlockContext): SafeHtml {
               : ''
           }
         </p>
-        <script src="/assets/copyCodes.js" defer></script>`;
+        <script src="${pageAssetPath('copyCodes.js')}" defer></script>`;
     case 'number':
       return html`<p class="match-number">${block.label} <strong data-testid="match-number">${block.value}</strong></p>`;
     case 'action':

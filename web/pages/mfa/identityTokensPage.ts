@@ -2,6 +2,7 @@ import type { UserToken } from '../../../plugin/credentials/userTokens.ts';
 import { html } from '../../html.ts';
 import { renderPage } from '../../layout.ts';
 import { renderTokenList } from './tokenList.ts';
+import { pageAssetPath } from '../../pageAssets.ts';
 
 /** Expiry choices on the form; the API takes any date. */
 export const TOKEN_LIFETIMES: Record<string, { label: string; days: number | null }> = {
@@ -75,6 +76,6 @@ export function renderNewTokenPage(model: { csrf: string; username: string; name
     <button type="button" class="secondary" id="copy-codes" data-codes="${model.token}">Copy</button>
     <p>Use it as <code>Authorization: Bearer …</code> on API calls.${model.expiresAt === null ? ' It works until you revoke it.' : ''}</p>
     <p><a href="/user/security/tokens">Done</a></p>
-    <script src="/assets/copyCodes.js" defer></script>`;
+    <script src="${pageAssetPath('copyCodes.js')}" defer></script>`;
   return renderPage({ title: 'Your new token', body, username: model.username, csrf: model.csrf });
 }

@@ -5,6 +5,7 @@ import { html, type SafeHtml } from '../../html.ts';
 import { renderPage } from '../../layout.ts';
 import { type DrawnQrCodes, renderBlocks } from './displayBlocks.ts';
 import { assetPath, type FactorView } from './factorView.ts';
+import { pageAssetPath } from '../../pageAssets.ts';
 
 export interface OfferedFactor {
   standing: FactorStanding;
@@ -113,7 +114,7 @@ function approvalPrompt(model: SecondFactorPageModel, factor: OfferedFactor, pro
       ${offerCheckboxes(model.offers)}
       <button type="submit" class="secondary">I have approved it</button>
     </form>
-    <script src="/assets/approvalWait.js" defer></script>
+    <script src="${pageAssetPath('approvalWait.js')}" defer></script>
     ${prompt.script ? html`<script src="${assetPath(id, prompt.script)}" defer></script>` : ''}`;
 }
 

@@ -4,6 +4,7 @@ import { html, type SafeHtml } from '../../html.ts';
 import { renderPage } from '../../layout.ts';
 import { type DrawnQrCodes, renderBlocks } from './displayBlocks.ts';
 import { assetPath, setupPath } from './factorView.ts';
+import { pageAssetPath } from '../../pageAssets.ts';
 
 export interface SetupStepPageModel {
   csrf: string;
@@ -64,7 +65,7 @@ export function renderSetupStepPage(model: SetupStepPageModel): string {
           </form>`
         : ''
     }
-    ${waits ? html`<script src="/assets/setupWait.js" defer></script>` : ''}
+    ${waits ? html`<script src="${pageAssetPath('setupWait.js')}" defer></script>` : ''}
     ${step.confirm.kind === 'wait' && step.confirm.script ? html`<script src="${assetPath(factorId, step.confirm.script)}" defer></script>` : ''}
     <p><a href="/user/security">Cancel</a></p>`;
   return renderPage({ title: step.title, body });
