@@ -22,7 +22,8 @@ import { type PackedPackage, packPackage, ROOT } from '../support/packedPackage.
 const ENTRY_POINTS = ['.', './bridge', './browser', './cli', './express', './package.json', './passport', './spi'];
 
 /** What the tarball's root may hold: the code, and the documents a host reads beside it. */
-const TOP_LEVEL = ['LICENSE', 'README.md', 'SECURITY.md', 'bin', 'bridge.openapi.yaml', 'dist', 'manifest.json', 'openapi.yaml', 'package.json'];
+// docs/: the README's links to the guides resolve in an installed package too.
+const TOP_LEVEL = ['LICENSE', 'README.md', 'SECURITY.md', 'bin', 'bridge.openapi.yaml', 'dist', 'docs', 'manifest.json', 'openapi.yaml', 'package.json'];
 
 /** dist/ mirrors the package's three source folders, plus the manifest the plugin reads at run time. */
 const DIST_TOP_LEVEL = ['adapters', 'manifest.json', 'plugin', 'web'];
