@@ -79,7 +79,7 @@ const SITE_ROUTES: FuzzRoute[] = [
   { method: 'GET', path: '/admin/tool/mobile/launch.php', fields: ['service', 'passport', 'urlscheme', 'confirmed'], body: 'none' },
   { method: 'GET', path: '/admin/tool/mobile/launch.php', fields: ['service', 'passport', 'urlscheme'], body: 'none' },
   { method: 'POST', path: '/admin/tool/mobile/launch.php', fields: ['_csrf', 'service', 'passport', 'urlscheme'], body: 'form' },
-  { method: 'GET', path: '/assets/site.css', fields: [], body: 'none' },
+  { method: 'GET', path: '/mfa/assets/site.css', fields: [], body: 'none' },
   { method: 'GET', path: '/assets/{file}', fields: [], body: 'none' },
   { method: 'POST', path: '/login/token.php', fields: ['username', 'password', 'service', 'mfa_token', 'mfa_code', 'mfa_factor', 'mfa_send'], body: 'form' },
   { method: 'GET', path: '/login/token.php', fields: ['username', 'password', 'service', 'mfa_token', 'mfa_code'], body: 'none' },

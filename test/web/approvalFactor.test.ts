@@ -37,7 +37,7 @@ describe('a factor approved on another device, through the generic web door (sql
     const step = await browser.agent.post(`/user/security/${ID}/setup`).type('form').send({ _csrf: csrfFrom(security.text) }).expect(200);
     assert.equal(step.headers['cache-control'], 'no-store');
     assert.match(step.text, /Waiting for your phone…/);
-    assert.match(step.text, /<script src="\/assets\/setupWait\.js" defer>/);
+    assert.match(step.text, /<script src="\/mfa\/assets\/setupWait\.js" defer>/);
     assert.match(step.text, /<div class="qr" role="img" aria-label="QR code to pair your phone"><svg/);
     const setupId = /name="setupId" value="([^"]+)"/.exec(step.text)?.[1] ?? '';
     const code = /data-testid="match-number">(\d+)</.exec(step.text)?.[1] ?? '';
@@ -83,7 +83,7 @@ describe('a factor approved on another device, through the generic web door (sql
     assert.ok(request, 'the phone has a request');
     assert.match(waiting.text, new RegExp(`data-testid="match-number">${request.number}<`));
     assert.match(waiting.text, /id="approval-wait" data-status-url="\/mfa\/status\?factor=testphone" data-events-url="\/mfa\/status\/events\?factor=testphone"/);
-    assert.match(waiting.text, /<script src="\/assets\/approvalWait\.js" defer>/);
+    assert.match(waiting.text, /<script src="\/mfa\/assets\/approvalWait\.js" defer>/);
     assert.deepEqual((await browser.agent.get(`/mfa/status?factor=${ID}`).expect(200)).body, { outcome: 'pending' });
 
     await browser.agent.post('/mfa').type('form').send({ _csrf: csrf, factor: ID }).expect(409);
