@@ -17,3 +17,4 @@ export { type BrowserPasswordCheckHook, type PasswordCheckHook, passwordCheckHoo
 export { answerRecentPassRefusal, isRecentPassRefusal, requireRecentMfa, type RequireRecentMfaOptions, sessionCaller } from './express/web/recentMfa.ts';
 export { clientIp, requestFacts } from './express/requestFacts.ts';
 export type { MfaSessionMarker } from './express/webSession.ts';
+export { qrCodeSvg } from '../web/qrCodeSvg.ts';
