@@ -18,3 +18,4 @@ export { answerRecentPassRefusal, isRecentPassRefusal, requireRecentMfa, type Re
 export { clientIp, requestFacts } from './express/requestFacts.ts';
 export type { MfaSessionMarker } from './express/webSession.ts';
 export { qrCodeSvg } from '../web/qrCodeSvg.ts';
+export { mfaBrowserScript, mfaBrowserScriptPath } from './express/browserScript.ts';
