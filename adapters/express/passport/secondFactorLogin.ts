@@ -27,8 +27,9 @@ export type SecondFactorStart =
   | { required: false }
   /**
    * The session waits for a second factor: show the choices, then run a strategy. With
-   * `setupRequired` the user has none yet: they set one up (`mfa.account.beginSetup` with
-   * `sessionCaller`), and the strategy passes the login with the set-up's `setupId` and code.
+   * `setupRequired` the user has none yet: they set one up (`secondFactorSetup`,
+   * `mfa.account.beginSetup` with `sessionCaller`), and the strategy passes the login with
+   * the set-up's `setupId` and code.
    */
   | { required: true; setupRequired: boolean; choices: SecondFactorChoice[]; setup: Array<{ id: string; displayName: string }> };
 
@@ -43,7 +44,7 @@ export type SecondFactorStart =
  * app.post('/login', passport.authenticate('local', { session: false, failureRedirect: '/login' }), async (req, res, next) => {
  *   const start = await startSecondFactor(mfa, req, String(req.user.id));
  *   if (!start.required) return req.login(req.user, (e) => (e ? next(e) : res.redirect('/')));
- *   res.redirect(start.setupRequired ? '/account/mfa' : '/login/mfa');
+ *   res.redirect(start.setupRequired ? '/login/setup' : '/login/mfa');
  * });
  */
 export async function startSecondFactor(plugin: MfaPlugin, req: Request, userId: string): Promise<SecondFactorStart> {

@@ -106,8 +106,9 @@ function sessionData(req: Request): Record<string, unknown> {
  * (a trusted device): the session gets a new id with its new pass.
  */
 async function verifyAgain(plugin: MfaPlugin, req: Request, user: HostUser, returnTo: string, reason: string): Promise<boolean> {
+  // The session is the user's own (sessionHostUser found them in it): its login time and the host's user go along.
   const marker = req.session.mfa;
-  const own = marker?.userId === user.id ? { loginAt: marker.loginAt, appUser: marker.appUser } : {};
+  const own = { loginAt: marker?.loginAt, appUser: marker?.appUser };
   const step = await plugin.login.start({ user, door: 'web', facts: requestFacts(req, await plugin.settings.snapshot(), plugin.registry) });
   switch (step.kind) {
     case 'not_required':
