@@ -238,7 +238,7 @@ describe('a members club’s Passport app (plain JavaScript, its own users and s
     }
   });
 
-  it('the recent-pass guard refuses a set-up once the pass is older than recent_pass_minutes, verifies again on the club’s own page, and lets a fresh pass through', async () => {
+  it('the recent-pass guard refuses a set-up once the pass is older than recent_pass_minutes, verifies again on the club’s own page (a new session id), and lets a fresh pass through', async () => {
     const { handle, memberId, context, page } = await newMember('recent');
     try {
       assert.equal(await logIn(page, handle), '/');
@@ -263,7 +263,10 @@ describe('a members club’s Passport app (plain JavaScript, its own users and s
       await page.goto(`${club.origin}/account/mfa`);
       await useKey(page, 'key-set-up', '/login/mfa');
 
+      const sessionId = async () => (await context.cookies()).find((c) => c.name === 'connect.sid')?.value;
+      const before = await sessionId();
       assert.equal(await answerTotp(page, secret), '/account/mfa', 'verified again: back where the guard was met');
+      assert.notEqual(await sessionId(), before, 'a new session id once verified again');
       assert.equal(await click(page, '#setup-recovery_codes button'), '/account/mfa/recovery_codes', 'the fresh pass lets the set-up through');
       assert.ok((await page.locator('#codes code').count()) >= 8);
     } finally {
