@@ -86,7 +86,7 @@ app.post('/login/mfa/send', async (req, res) => {
     req.session.messages = [sent.message];
   } catch (error) {
     if (!isMfaError(error) || json) throw error;
-    req.session.messages = [error.message]; // e.g. "Wait 30 seconds before asking for another code."
+    req.session.messages = [error.message]; // e.g. "A code was sent a moment ago; ... ask for a new one in 25 seconds."
   }
   res.redirect('/login/mfa');
 });

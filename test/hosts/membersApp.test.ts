@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { chromiumMissing, launchChromium } from '../support/chromium.ts';
-import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.ts';
 import { startSmtpSink, type SmtpSink } from '../support/smtpSink.ts';
 import { resolvePackageFromSources } from '../support/sourcePackage.ts';
 import { codeFor } from '../support/totpDevice.ts';
@@ -59,7 +59,7 @@ async function alerts(page: Page): Promise<string> {
   return (await page.locator('[role="alert"]').allTextContents()).join(' | ');
 }
 
-describe('a members club’s Passport app (plain JavaScript, its own users and serialisation) with MFA from the guide', { skip: skip ?? false, timeout: 300_000 }, () => {
+for (const kind of databaseKinds) describe(`a members club’s Passport app (plain JavaScript, its own users and serialisation) with MFA from the guide (${kind})`, { skip: skip ?? false, timeout: 300_000 }, () => {
   let database: TestDatabase;
   let smtp: SmtpSink;
   let club: MembersApp;
@@ -67,7 +67,7 @@ describe('a members club’s Passport app (plain JavaScript, its own users and s
   let addMember: (db: unknown, member: { handle: string; email: string; password: string; displayName: string }) => Promise<number>;
 
   before(async () => {
-    database = await createTestDatabase('sqlite');
+    database = await createTestDatabase(kind);
     smtp = await startSmtpSink();
     resolvePackageFromSources();
     // Plain JavaScript, as the club wrote it: imported by URL, since it has no types to check.
@@ -140,9 +140,15 @@ describe('a members club’s Passport app (plain JavaScript, its own users and s
     return { cdp, authenticatorId };
   }
 
-  /** Clicks a browser-helper button and waits for the page the form it fills is submitted to. */
+  /**
+   * Clicks a browser-helper button and waits for the page its form's submission (or a
+   * refusal's `verifyUrl`) loads: the next navigation, not merely a matching URL (the page
+   * may be on that path already).
+   */
   async function useKey(page: Page, formId: string, landsOn: string): Promise<void> {
-    await Promise.all([page.waitForURL((url) => url.pathname === landsOn, { waitUntil: 'load' }), page.click(`#${formId} [data-start]`)]);
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(`#${formId} [data-start]`)]);
+    const status = await page.locator(`#${formId} [data-status]`).textContent().catch(() => null);
+    assert.equal(new URL(page.url()).pathname, landsOn, `the key's form led to ${landsOn} (${await alerts(page)}${status ?? ''})`);
   }
 
   it('sets an authenticator app up on its own page, then signs in with its code; the member the club serialised is the one logged in', async () => {
