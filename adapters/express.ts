@@ -1,6 +1,8 @@
 /**
  * `mfa-bridge/express`: the doors, for an Express host. Each takes the plugin
- * (`createMfaPlugin` from `mfa-bridge`) and mounts on the host's app.
+ * (`createMfaPlugin` from `mfa-bridge`) and mounts on the host's app. A host with pages of
+ * its own (docs/add-to-your-app.md) takes the pieces instead: the recent-pass guard, the
+ * session as an account caller, CSRF, the QR code, the browser helper, the error handler.
  *
  * @example
  * const door = createMfaWebDoor({ plugin: mfa, homePath: '/' });
@@ -17,3 +19,5 @@ export { type BrowserPasswordCheckHook, type PasswordCheckHook, passwordCheckHoo
 export { answerRecentPassRefusal, isRecentPassRefusal, requireRecentMfa, type RequireRecentMfaOptions, sessionCaller } from './express/web/recentMfa.ts';
 export { clientIp, requestFacts } from './express/requestFacts.ts';
 export type { MfaSessionMarker } from './express/webSession.ts';
+export { qrCodeSvg } from '../web/qrCodeSvg.ts';
+export { mfaBrowserScript, mfaBrowserScriptPath } from './express/browserScript.ts';

@@ -2,8 +2,8 @@ import type { Knex } from 'knex';
 import { hashToken, randomToken } from '../plugin/crypto/tokens.ts';
 import { MfaError } from '../plugin/errors.ts';
 import { endStoredUserSessions } from '../adapters/express/knexSessionStore.ts';
-import type { Host, HostUser, MailMessage, ServiceToken, ServiceTokenRecord } from '../plugin/spi/host.ts';
-import { listServiceTokens, revokeServiceToken, useServiceToken } from './serviceTokens.ts';
+import type { Host, HostUser, MailMessage, ServiceTokenRecord } from '../plugin/spi/host.ts';
+import { listServiceTokens, revokeServiceToken, type ServiceToken, useServiceToken } from './serviceTokens.ts';
 import { dummyPasswordHash, type PasswordHashing, SITE_PASSWORD_HASHING } from './passwordHashing.ts';
 import { checkPassword, findUserById, findUserByUsername, searchUsers } from './users.ts';
 
@@ -44,7 +44,11 @@ export class LmsHost implements Host {
     return Boolean(await this.db('lms_external_services').where({ shortname, enabled: true }).first('id'));
   }
 
-  /** A new token per call: only hashes are stored, so an earlier token cannot be handed out again. */
+  /**
+   * The site's own tokens for its token endpoint (login/token.php) and the app's browser
+   * sign-in: not part of the plugin's Host contract, which never issues one. A new token per
+   * call: only hashes are stored, so an earlier token cannot be handed out again.
+   */
   async issueServiceToken(user: HostUser, serviceShortname: string): Promise<ServiceToken> {
     const service = await this.db('lms_external_services').where({ shortname: serviceShortname, enabled: true }).first('id');
     if (!service) throw new MfaError('NOT_FOUND', "Web service is not available (it doesn't exist or might be disabled)");

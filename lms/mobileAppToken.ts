@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ServiceToken } from '../plugin/spi/host.ts';
+import type { ServiceToken } from './serviceTokens.ts';
 
 /**
  * The address that hands a token to the Moodle app:

@@ -2,6 +2,12 @@ import type { Knex } from 'knex';
 import { hashToken } from '../plugin/crypto/tokens.ts';
 import type { ServiceTokenRecord } from '../plugin/spi/host.ts';
 
+/** What the site's token endpoint (login/token.php) and the app's browser sign-in hand out: Moodle's pair. */
+export interface ServiceToken {
+  token: string;
+  privatetoken: string;
+}
+
 interface TokenRow {
   id: number;
   user_id: number;

@@ -15,6 +15,6 @@ export { isMfaError, MfaError, type MfaErrorCode, type MfaErrorDetails } from '.
 export type { AccountCaller, MfaAccount, WaitingLogin } from './account/mfaAccount.ts';
 export type { MfaLogin } from './login/mfaLogin.ts';
 export type { AnswerOptions, ChallengeSent, ClientCredential, LoginAnswer, LoginFactor, LoginKey, LoginRef, LoginService, LoginStep, PassOffer, StartLoginOptions } from './login/loginStep.ts';
-export type { Host, HostUser, MailMessage, ServiceToken, ServiceTokenRecord } from './spi/host.ts';
+export type { Host, HostUser, MailMessage, ServiceTokenRecord } from './spi/host.ts';
 export { migratePlugin } from './migratePlugin.ts';
 export { type DatabaseKind, openDatabase } from './store/openDatabase.ts';

@@ -9,7 +9,7 @@ export interface MfaSessionMarker {
   /** `pending`: the password passed, MFA has not; `passed`: the user may use the site. */
   state: 'pending' | 'passed';
   attemptId?: string;
-  /** Where the user wanted to go (a same-origin path). */
+  /** Where the user wanted to go (a same-origin path); for a Passport app's "verify it's you", handed to Passport as `req.session.returnTo`. */
   returnTo?: string;
   /** When MFA was passed (see loginPassTime); null when MFA asked nothing of this login. */
   passedAt?: number | null;
@@ -24,7 +24,10 @@ export interface MfaSessionMarker {
    * the session under `userId` (a Passport app keeps its serialised user instead).
    */
   userId?: string;
-  /** A Passport app's own user, serialised its own way (serializeUser), kept while MFA waits and logged in once it passes. */
+  /**
+   * A Passport app's own user, serialised its own way (serializeUser): kept while MFA waits
+   * and logged in once it passes, and kept with the pass, for the next "verify it's you".
+   */
   appUser?: unknown;
   /** Setup is required and the user has nothing set up: only the enrolment pages are open. */
   setupRequired?: boolean;

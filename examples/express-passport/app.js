@@ -1,6 +1,6 @@
 // An existing Express + Passport app (passport-local, sessions, its own users table) that
 // adds multi-factor authentication with mfa-bridge. Every line mfa-bridge needs sits
-// between "mfa-bridge: begin" and "mfa-bridge: end"; mfa-bridge's docs/add-to-your-app.md shows the same lines.
+// between "mfa-bridge: begin" and "mfa-bridge: end"; docs/add-to-your-app.md shows the same lines.
 import express from 'express';
 import session from 'express-session';
 import knex from 'knex';
@@ -8,9 +8,9 @@ import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { addUser, checkPassword, createUsersTable } from './users.js';
 // mfa-bridge: begin (imports)
-import { createMfaPlugin, migratePlugin } from 'mfa-bridge';
-import { csrfProtection, csrfToken } from 'mfa-bridge/express';
-import { secondFactorChoices, startSecondFactor, useMfaStrategies } from 'mfa-bridge/passport';
+import { createMfaPlugin, isMfaError, migratePlugin } from 'mfa-bridge';
+import { csrfProtection, csrfToken, errorHandler, mfaBrowserScript, qrCodeSvg, requireRecentMfa, sessionCaller } from 'mfa-bridge/express';
+import { secondFactorChoices, secondFactorSetup, sendSecondFactorCode, startSecondFactor, useMfaStrategies } from 'mfa-bridge/passport';
 import { appHost } from './host.js';
 // mfa-bridge: end
 
@@ -37,9 +37,14 @@ app.use(passport.session());
 app.use(csrfProtection({ siteName: 'Example app' })); // every form below carries _csrf
 
 const escape = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const page = (title, body) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title></head><body><h1>${escape(title)}</h1>${body}</body></html>`;
-const form = (req, action, fields, button) =>
-  `<form method="post" action="${action}"><input type="hidden" name="_csrf" value="${escape(csrfToken(req))}">${fields}<button type="submit">${escape(button)}</button></form>`;
+const page = (title, body) =>
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title></head><body><h1>${escape(title)}</h1>${body}<script type="module" src="/mfa-bridge-browser.js"></script></body></html>`;
+const hidden = (fields) => Object.entries(fields).map(([name, value]) => `<input type="hidden" name="${escape(name)}" value="${escape(value)}">`).join('');
+const form = (req, action, fields, button, attributes = '') =>
+  `<form method="post" action="${escape(action)}"${attributes}>${hidden({ _csrf: csrfToken(req) })}${fields}<button type="submit">${escape(button)}</button></form>`;
+// A security key's form, run by the browser helper: it posts the form's fields to data-options-url, asks the key, fills setupId and response, and submits.
+const keyForm = (req, { ceremony, action, optionsUrl, factor, button }) =>
+  `<form method="post" action="${escape(action)}" data-mfa-key="${ceremony}" data-options-url="${escape(optionsUrl)}">${hidden({ _csrf: csrfToken(req), factor, setupId: '', response: '' })}${ceremony === 'set-up' ? '<input name="label" value="Security key" aria-label="Name of the key">' : ''}<button type="button" data-start>${escape(button)}</button><p data-status role="alert" hidden></p></form>`;
 const takeMessages = (req) => {
   const messages = req.session.messages ?? [];
   if (messages.length > 0) req.session.messages = [];
@@ -60,56 +65,114 @@ app.get('/login', (req, res) => {
 
 // mfa-bridge: begin (login: the password, then the second factor)
 app.post('/login', passport.authenticate('local', { session: false, failureRedirect: '/login?error=1' }), async (req, res, next) => {
-  try {
-    const start = await startSecondFactor(mfa, req, String(req.user.id));
-    if (start.required) return res.redirect('/login/mfa');
-    req.login(req.user, (error) => (error ? next(error) : res.redirect('/')));
-  } catch (error) {
-    next(error);
-  }
+  const start = await startSecondFactor(mfa, req, String(req.user.id));
+  if (!start.required) return req.login(req.user, (error) => (error ? next(error) : res.redirect('/')));
+  res.redirect(start.setupRequired ? '/login/setup' : '/login/mfa');
 });
 
 app.post('/login/mfa', async (req, res, next) => {
   const choice = (await secondFactorChoices(mfa, req)).find((c) => c.factorId === req.body.factor && !c.locked);
   if (!choice) return res.redirect('/login/mfa'); // it shows what is left, or sends to the login saying why
-  passport.authenticate(choice.strategy, { successRedirect: '/', failureRedirect: '/login/mfa', failureMessage: true })(req, res, next);
+  passport.authenticate(choice.strategy, { successReturnToOrRedirect: '/', failureRedirect: '/login/mfa', failureMessage: true })(req, res, next);
 });
 // mfa-bridge: end
 
+// mfa-bridge: begin (second factor: send an email code, a security key's options, the browser helper)
+app.post('/login/mfa/send', async (req, res) => {
+  const json = req.accepts(['html', 'json']) === 'json'; // the browser helper asks for JSON
+  try {
+    const sent = await sendSecondFactorCode(mfa, req, req.body.factor);
+    if (json) return res.json(sent.result);
+    req.session.messages = [sent.message];
+  } catch (error) {
+    if (!isMfaError(error) || json) throw error;
+    req.session.messages = [error.message]; // e.g. "A code was sent a moment ago; ... ask for a new one in 25 seconds."
+  }
+  res.redirect('/login/mfa');
+});
+
+app.get('/mfa-bridge-browser.js', mfaBrowserScript());
+// mfa-bridge: end
+
 app.get('/login/mfa', async (req, res) => {
-  const choices = (await secondFactorChoices(mfa, req)).filter((c) => !c.locked && !c.sendsChallenge);
+  const choices = (await secondFactorChoices(mfa, req)).filter((c) => !c.locked);
   if (choices.length === 0) return res.redirect('/login?ended=1');
-  const options = choices.map((c) => `<option value="${escape(c.factorId)}">${escape(c.displayName)}</option>`).join('');
-  res.send(page('Verify it’s you', `${takeMessages(req)}${form(req, '/login/mfa', `<select name="factor">${options}</select> <input name="code" autocomplete="one-time-code" inputmode="numeric">`, 'Verify')}`));
+  const forms = choices.map((c) => {
+    if (c.prompt === 'browser') return keyForm(req, { ceremony: 'sign-in', action: '/login/mfa', optionsUrl: '/login/mfa/send', factor: c.factorId, button: `Use your ${c.displayName}` });
+    const send = c.sendsChallenge ? form(req, '/login/mfa/send', hidden({ factor: c.factorId }), 'Email me a code') : '';
+    return `<h2>${escape(c.displayName)}</h2>${send}${form(req, '/login/mfa', `${hidden({ factor: c.factorId })}<input name="code" autocomplete="one-time-code">`, 'Verify')}`;
+  });
+  res.send(page('Verify it’s you', `${takeMessages(req)}${forms.join('')}`));
 });
 
 app.post('/logout', (req, res, next) => req.logout((error) => (error ? next(error) : res.redirect('/login'))));
 
-// Setting up an authenticator app, with the plugin's enrolment API.
+// The page of a set-up just begun, as the factor answered it: a key to scan, where the code went, codes to keep.
+async function setupPage(req, factor, setup, action) {
+  const carry = hidden({ factor, setupId: setup.setupId });
+  const codeForm = form(req, action, `${carry}<input name="code" inputmode="numeric" autocomplete="one-time-code">`, 'Turn on');
+  if (setup.otpauthUri) return page('Scan or type the key', `<div role="img" aria-label="QR code of the key">${await qrCodeSvg(setup.otpauthUri)}</div><p>Key: <code id="secret">${escape(setup.secret)}</code></p>${codeForm}`);
+  if (setup.codes) return page('Keep these codes', `<ol>${setup.codes.map((code) => `<li><code>${escape(code)}</code></li>`).join('')}</ol>${form(req, action, carry, 'I have saved these codes')}`);
+  return page('Check your mail', `<p>We sent a code to ${escape(setup.sentTo)}.</p>${codeForm}`);
+}
+
+// mfa-bridge: begin (set-up: the user's own page, behind the recent-pass guard)
 const signedIn = (req, res, next) => (req.user ? next() : res.redirect('/login'));
-const hostUser = (req) => mfa.registry.host.findUserById(String(req.user.id));
+const recentPass = requireRecentMfa(mfa, { verifyPath: '/login/mfa', returnTo: '/account/mfa' });
 
-app.get('/account/mfa', signedIn, async (req, res) => {
-  const devices = await mfa.enrolment.devices(await hostUser(req));
-  const list = devices.map((d) => `<li>${escape(d.label)}</li>`).join('');
-  res.send(page('Two-step verification', `<ul>${list}</ul>${form(req, '/account/mfa/totp', '', 'Set up an authenticator app')}`));
+app.post('/account/mfa/:factor', signedIn, recentPass, async (req, res) => {
+  const setup = await mfa.account.beginSetup(await sessionCaller(mfa, req), req.params.factor, { label: req.body.label });
+  res.set('Cache-Control', 'no-store'); // it may show a secret
+  if (req.accepts(['html', 'json']) === 'json') return res.json(setup); // a security key: the browser helper
+  res.send(await setupPage(req, req.params.factor, setup, `/account/mfa/${req.params.factor}/confirm`));
 });
 
-app.post('/account/mfa/totp', signedIn, async (req, res) => {
-  const setup = await mfa.enrolment.beginSetup(await hostUser(req), 'totp', { label: 'Authenticator app' });
-  res.set('Cache-Control', 'no-store').send(page('Scan or type the key', `<p>Key: <code id="secret">${escape(setup.secret)}</code></p>
-    <p><a href="${escape(setup.otpauthUri)}">Open in your authenticator app</a></p>
-    ${form(req, '/account/mfa/totp/confirm', `<input type="hidden" name="setupId" value="${escape(setup.setupId)}"><input name="code" inputmode="numeric">`, 'Turn on')}`));
-});
-
-app.post('/account/mfa/totp/confirm', signedIn, async (req, res) => {
-  const user = await hostUser(req);
+app.post('/account/mfa/:factor/confirm', signedIn, recentPass, async (req, res) => {
+  const { setupId, code, response, label } = req.body;
   try {
-    await mfa.enrolment.confirmSetup(user, 'totp', { setupId: req.body.setupId, code: req.body.code, label: 'Authenticator app' }, { actor: user.username, ip: req.ip ?? null });
+    await mfa.account.confirmSetup(await sessionCaller(mfa, req), req.params.factor, { setupId, code, response, label });
     res.redirect('/account/mfa');
   } catch (error) {
+    if (!isMfaError(error)) throw error;
     res.status(400).send(page('Not turned on', `<p role="alert">${escape(error.message)}</p><p><a href="/account/mfa">Try again</a></p>`));
   }
 });
+// mfa-bridge: end
+
+app.get('/account/mfa', signedIn, async (req, res) => {
+  const { user } = await sessionCaller(mfa, req);
+  const list = (await mfa.enrolment.devices(user)).map((d) => `<li>${escape(d.label)}</li>`).join('');
+  const start = (factor, button) => form(req, `/account/mfa/${factor}`, '', button);
+  const key = keyForm(req, { ceremony: 'set-up', action: '/account/mfa/webauthn/confirm', optionsUrl: '/account/mfa/webauthn', factor: 'webauthn', button: 'Add a security key' });
+  res.send(page('Two-step verification', `${takeMessages(req)}<ul>${list}</ul>${start('totp', 'Set up an authenticator app')}${start('email', 'Turn on email codes')}${start('recovery_codes', 'Get recovery codes')}${key}`));
+});
+
+// mfa-bridge: begin (set-up required: the first factor passes the login)
+app.post('/login/setup/:factor', async (req, res) => {
+  const setup = await mfa.account.beginSetup(await sessionCaller(mfa, req), req.params.factor, { label: req.body.label });
+  res.set('Cache-Control', 'no-store');
+  if (req.accepts(['html', 'json']) === 'json') return res.json(setup);
+  res.send(await setupPage(req, req.params.factor, setup, '/login/setup'));
+});
+
+app.post('/login/setup', async (req, res, next) => {
+  const choice = (await secondFactorSetup(mfa, req)).find((c) => c.factorId === req.body.factor);
+  if (!choice) return res.redirect('/login');
+  passport.authenticate(choice.strategy, { successRedirect: '/', failureRedirect: '/login/setup', failureMessage: true })(req, res, next);
+});
+// mfa-bridge: end
+
+app.get('/login/setup', async (req, res) => {
+  const choices = await secondFactorSetup(mfa, req);
+  if (choices.length === 0) return res.redirect('/login');
+  const forms = choices.map((c) =>
+    c.prompt === 'browser'
+      ? keyForm(req, { ceremony: 'set-up', action: '/login/setup', optionsUrl: `/login/setup/${c.factorId}`, factor: c.factorId, button: `Add a ${c.displayName}` })
+      : form(req, `/login/setup/${c.factorId}`, '', `Set up ${c.displayName}`),
+  );
+  res.send(page('Set up two-step verification', `${takeMessages(req)}${forms.join('')}`));
+});
+
+app.use(errorHandler()); // the plugin's errors as a 4xx page (or JSON for the browser helper), never a 500
 
 const server = app.listen(port, '127.0.0.1', () => console.log(`Example app on http://127.0.0.1:${server.address().port}`));

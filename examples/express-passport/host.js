@@ -1,4 +1,5 @@
-// mfa-bridge's Host contract over this app's users: the only thing the plugin knows of them.
+// mfa-bridge's Host contract over this app's users: the only thing the plugin knows of them
+// (docs/add-to-your-app.md, "The Host contract").
 import { checkPassword } from './users.js';
 
 const toHostUser = (row) => row && { id: String(row.id), username: row.username, email: row.email, suspended: false, isAdmin: false };
@@ -8,10 +9,7 @@ export function appHost(db, { siteName, origin }) {
     findUserById: async (id) => toHostUser(await db('users').where({ id: Number(id) }).first()),
     findUserByUsername: async (username) => toHostUser(await db('users').where({ username }).first()),
     checkPassword: async (username, password) => toHostUser(await checkPassword(db, username, password)),
-    issueServiceToken: async () => {
-      throw new Error('This app has no token endpoint.');
-    },
-    // This example sends no mail: a real app hands the message to its mailer here.
+    // This example sends no mail (so email codes cannot be turned on here): a real app hands the message to its mailer.
     sendMail: async (message) => {
       throw new Error(`No mailer configured; a mail to ${message.to} was not sent.`);
     },

@@ -1,5 +1,4 @@
-import type { Host, HostUser, MailMessage, ServiceToken } from '../spi/host.ts';
-import { MfaError } from '../errors.ts';
+import type { Host, HostUser, MailMessage } from '../spi/host.ts';
 import { BRIDGE_USER_ID_PREFIX, type BridgeUsers } from './bridgeUsers.ts';
 import type { SiteUserLookup } from './platformUsers.ts';
 
@@ -16,7 +15,7 @@ export interface BridgeHostOptions {
 /**
  * The bridge's own Host: its users are the platforms' users (bridgeUsers.ts), and the
  * site's own for clients whose users are the site's (platformUsers.ts). The
- * platform checked their password and issues their tokens, so those parts refuse here;
+ * platform checks their password (so that part refuses here) and issues their tokens;
  * the engine only finds users, mails them and names the site.
  */
 export class BridgeHost implements Host {
@@ -32,9 +31,6 @@ export class BridgeHost implements Host {
   }
   async checkPassword(): Promise<HostUser | null> {
     return null;
-  }
-  async issueServiceToken(): Promise<ServiceToken> {
-    throw new MfaError('FORBIDDEN', 'Users of another platform get their tokens from that platform.');
   }
   sendMail(message: MailMessage): Promise<void> {
     return this.options.sendMail(message);

@@ -1,6 +1,6 @@
 /**
  * Issue 13: a stranger's Express + Passport app gains MFA by installing the packed
- * package, as docs/add-to-your-app.md says. The package is packed
+ * package, as docs/add-to-your-app.md says (issue 21: the guide, not the README). The package is packed
  * (`npm pack`, which builds dist/), installed into a temporary copy of
  * examples/express-passport with npm, started with plain `node` (no tsx, no TypeScript
  * anywhere at run time), and used over HTTP: password, set up an authenticator app,
@@ -86,9 +86,9 @@ async function provideSqliteBinding(appDir: string): Promise<void> {
   }
 }
 
-/** The lines between "mfa-bridge: begin" and "mfa-bridge: end" in the example's app.js. */
-function markedSnippets(source: string): string[] {
-  return [...source.matchAll(/\/\/ mfa-bridge: begin[^\n]*\n([\s\S]*?)\/\/ mfa-bridge: end/g)].map((m) => m[1]!.trimEnd());
+/** The lines between "mfa-bridge: begin (<name>)" and "mfa-bridge: end" in the example's app.js, by name. */
+function markedSnippets(source: string): Array<{ name: string; code: string }> {
+  return [...source.matchAll(/\/\/ mfa-bridge: begin \(([^)\n]*)\)[^\n]*\n([\s\S]*?)\/\/ mfa-bridge: end/g)].map((m) => ({ name: m[1]!, code: m[2]!.trimEnd() }));
 }
 
 describe('an existing Express + Passport app, with the packed package installed', { timeout: 600_000 }, () => {
@@ -126,11 +126,22 @@ describe('an existing Express + Passport app, with the packed package installed'
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('the guide (docs/add-to-your-app.md) shows, word for word, every line the example adds for mfa-bridge', () => {
+  it('the guide shows, word for word, every line the example adds for mfa-bridge', () => {
     const guide = readFileSync(join(ROOT, 'docs', 'add-to-your-app.md'), 'utf8');
     const snippets = markedSnippets(readFileSync(join(EXAMPLE, 'app.js'), 'utf8'));
-    assert.equal(snippets.length, 3, 'app.js marks its imports, the plugin, and the login routes');
-    for (const snippet of snippets) assert.ok(guide.includes(snippet), `docs/add-to-your-app.md lacks this part of the example:\n${snippet}`);
+    assert.deepEqual(
+      snippets.map((s) => s.name),
+      [
+        'imports',
+        'the plugin',
+        'login: the password, then the second factor',
+        "second factor: send an email code, a security key's options, the browser helper",
+        "set-up: the user's own page, behind the recent-pass guard",
+        'set-up required: the first factor passes the login',
+      ],
+      'app.js marks its imports, the plugin, the login routes, the second factor’s helpers, and the set-up routes',
+    );
+    for (const { name, code } of snippets) assert.ok(guide.includes(`\n${code}\n\`\`\``), `docs/add-to-your-app.md lacks this part of the example (${name}), as one code block's end:\n${code}`);
   });
 
   it('installed the built package only: JavaScript and declarations, no TypeScript sources', () => {
@@ -144,6 +155,13 @@ describe('an existing Express + Passport app, with the packed package installed'
     assert.doesNotMatch(listing, /"node_modules\/tsx"/, 'tsx is not installed with the package');
   });
 
+  it('serves the browser helper the installed package ships (mfaBrowserScript), as a script', async () => {
+    const response = await fetch(`${base}/mfa-bridge-browser.js`);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/javascript/);
+    assert.match(await response.text(), /export function wireKeyForms/);
+  });
+
   it('logs in with the password, sets up an authenticator app, and then needs its code to log in', async () => {
     const browser = new Browser(base);
     const first = await browser.submit('/login', '/login', { username: 'ada', password });
@@ -152,6 +170,7 @@ describe('an existing Express + Passport app, with the packed package installed'
     const setup = await browser.submit('/account/mfa', '/account/mfa/totp', {});
     const secret = /<code id="secret">([A-Z2-7]+)<\/code>/.exec(setup.body)?.[1];
     assert.ok(secret, 'the set-up page shows the key');
+    assert.match(setup.body, /aria-label="QR code of the key"><svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/, 'and draws it as a QR code (qrCodeSvg from the installed package)');
     const setupId = /name="setupId" value="(\d+)"/.exec(setup.body)?.[1]!;
     const csrf = /name="_csrf" value="([^"]+)"/.exec(setup.body)?.[1]!;
     const confirmed = await browser.request('/account/mfa/totp/confirm', { _csrf: csrf, setupId, code: await codeFor(secret, Date.now()) });

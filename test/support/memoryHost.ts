@@ -1,4 +1,4 @@
-import type { Host, HostUser, MailMessage, ServiceToken } from '../../plugin/spi/host.ts';
+import type { Host, HostUser, MailMessage } from '../../plugin/spi/host.ts';
 
 /**
  * The Host contract held in memory, for the plugin's own tests: the host is what lies
@@ -24,9 +24,6 @@ export class MemoryHost implements Host {
   async checkPassword(username: string, password: string) {
     const user = await this.findUserByUsername(username);
     return user && user.password === password && !user.suspended ? user : null;
-  }
-  async issueServiceToken(): Promise<ServiceToken> {
-    return { token: 'not-used-by-plugin-tests', privatetoken: 'not-used' };
   }
   /** While on, every mail fails as a mail server that is down would make it fail. */
   mailDown = false;

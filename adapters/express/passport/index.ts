@@ -16,7 +16,7 @@ import { registerFactorPassport } from './pluginPassport.ts';
 
 export { type MfaStrategyFailure, mfaStrategy, strategyName } from './mfaStrategy.ts';
 export type { PassportInstance } from './passportInstance.ts';
-export { type SecondFactorChoice, secondFactorChoices, type SecondFactorStart, sendSecondFactorCode, startSecondFactor } from './secondFactorLogin.ts';
+export { type SecondFactorChoice, secondFactorChoices, secondFactorSetup, type SecondFactorSetupChoice, type SecondFactorStart, sendSecondFactorCode, startSecondFactor } from './secondFactorLogin.ts';
 
 /**
  * Registers a strategy for every factor that takes input on your Passport (`passport`, or

@@ -6,6 +6,7 @@ import { isMfaError, MfaError } from '../../../plugin/errors.ts';
 import type { LoginStep } from '../../../plugin/login/loginStep.ts';
 import type { FactorProviderFactory } from '../../../plugin/spi/factor.ts';
 import { requestFacts } from '../requestFacts.ts';
+import { safeReturnPath } from '../safeReturnPath.ts';
 import { type MfaSessionMarker, saveSession } from '../webSession.ts';
 import { deserializeAppUser, factorPassport } from './pluginPassport.ts';
 
@@ -118,12 +119,18 @@ async function loggedInUser(plugin: MfaPlugin, req: Request, marker: MfaSessionM
   for (const credential of step.keep) {
     req.res?.cookie(credential.name, credential.value, { httpOnly: true, sameSite: 'lax', secure: req.secure, maxAge: credential.maxAgeMs, path: '/' });
   }
-  keepPassAcrossLogin(req, { state: 'passed', userId: step.user.id, passedAt: step.passedAt, loginAt: marker.loginAt });
+  keepPassAcrossLogin(req, { state: 'passed', userId: step.user.id, passedAt: step.passedAt, loginAt: marker.loginAt, appUser: marker.appUser }, marker.returnTo);
   return user;
 }
 
-/** Writes the MFA marker into the session Passport's `req.login` makes for this request (it keeps nothing of the old one). */
-export function keepPassAcrossLogin(req: Request, marker: MfaSessionMarker): void {
+/**
+ * Writes the MFA marker into the session Passport's `req.login` makes for this request (it
+ * keeps nothing of the old one), and `returnTo` (a same-origin path) as Passport's own
+ * `req.session.returnTo`, where `successReturnToOrRedirect` looks: the page a "verify it's
+ * you" was for (requireRecentMfa's `returnTo`).
+ */
+export function keepPassAcrossLogin(req: Request, marker: MfaSessionMarker, returnTo?: string): void {
+  const landing = safeReturnPath(returnTo);
   const logIn = req.logIn;
   if (typeof logIn !== 'function') return;
   const withPass = function (this: Request, user: Express.User, options: unknown, done?: (error?: unknown) => void) {
@@ -132,6 +139,7 @@ export function keepPassAcrossLogin(req: Request, marker: MfaSessionMarker): voi
     return (logIn as (user: Express.User, options: unknown, done: (error?: unknown) => void) => void).call(this, user, settings, (error?: unknown) => {
       if (error) return callback(error);
       req.session.mfa = marker;
+      if (landing) (req.session as typeof req.session & { returnTo?: string }).returnTo = landing;
       saveSession(req).then(() => callback(), callback);
     });
   };

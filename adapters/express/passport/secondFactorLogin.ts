@@ -27,8 +27,9 @@ export type SecondFactorStart =
   | { required: false }
   /**
    * The session waits for a second factor: show the choices, then run a strategy. With
-   * `setupRequired` the user has none yet: they set one up (`mfa.account.beginSetup` with
-   * `sessionCaller`), and the strategy passes the login with the set-up's `setupId` and code.
+   * `setupRequired` the user has none yet: they set one up (`secondFactorSetup`,
+   * `mfa.account.beginSetup` with `sessionCaller`), and the strategy passes the login with
+   * the set-up's `setupId` and code.
    */
   | { required: true; setupRequired: boolean; choices: SecondFactorChoice[]; setup: Array<{ id: string; displayName: string }> };
 
@@ -43,7 +44,7 @@ export type SecondFactorStart =
  * app.post('/login', passport.authenticate('local', { session: false, failureRedirect: '/login' }), async (req, res, next) => {
  *   const start = await startSecondFactor(mfa, req, String(req.user.id));
  *   if (!start.required) return req.login(req.user, (e) => (e ? next(e) : res.redirect('/')));
- *   res.redirect(start.setupRequired ? '/account/mfa' : '/login/mfa');
+ *   res.redirect(start.setupRequired ? '/login/setup' : '/login/mfa');
  * });
  */
 export async function startSecondFactor(plugin: MfaPlugin, req: Request, userId: string): Promise<SecondFactorStart> {
@@ -55,7 +56,7 @@ export async function startSecondFactor(plugin: MfaPlugin, req: Request, userId:
   switch (step.kind) {
     case 'not_required':
     case 'passed': {
-      const marker = { state: 'passed' as const, userId: user.id, passedAt: step.kind === 'passed' ? step.passedAt : null, loginAt };
+      const marker = { state: 'passed' as const, userId: user.id, passedAt: step.kind === 'passed' ? step.passedAt : null, loginAt, appUser };
       await regenerateSession(req, { mfa: marker });
       // The host logs the user in now; Passport's req.login keeps nothing of this session, so the pass is written into its new one.
       keepPassAcrossLogin(req, marker);
@@ -85,24 +86,56 @@ function choicesOf(step: LoginStep): SecondFactorChoice[] {
 }
 
 /**
- * The factors the session's waiting login can be finished with (empty when none is waiting).
+ * Where the session's waiting login stands; null when none waits.
  *
  * A waiting login can end under the session: another request carrying the same cookie (a
  * second tab, a copied cookie) finished it, it expired, or it was refused. Then it is
  * forgotten and the reason is added to `req.session.messages`, where Passport's
  * `failureMessage` puts a strategy's (unless one is already waiting to be shown), so the
  * host's login page can say why: the user is sent back to log in, never shown an error page.
+ * A signed-in user who was verifying again (requireRecentMfa) stays signed in, without a pass.
  */
-export async function secondFactorChoices(plugin: MfaPlugin, req: Request): Promise<SecondFactorChoice[]> {
+async function waitingStep(plugin: MfaPlugin, req: Request): Promise<LoginStep | null> {
   const marker = req.session?.mfa;
-  if (marker?.state !== 'pending' || !marker.attemptId) return [];
+  if (marker?.state !== 'pending' || !marker.attemptId) return null;
   const step = await plugin.login.status({ attemptId: marker.attemptId }, requestFacts(req, await plugin.settings.snapshot(), plugin.registry));
   if (step.kind === 'ended') {
-    delete req.session.mfa;
+    if (req.user !== undefined && marker.userId) req.session.mfa = { state: 'passed', userId: marker.userId, passedAt: null, loginAt: marker.loginAt, appUser: marker.appUser };
+    else delete req.session.mfa;
     const session = req.session as typeof req.session & { messages?: string[] };
     if (!session.messages?.length) session.messages = [step.error.message];
   }
-  return choicesOf(step);
+  return step;
+}
+
+/** The factors the session's waiting login can be finished with (empty when none is waiting, or it waits for set-up). */
+export async function secondFactorChoices(plugin: MfaPlugin, req: Request): Promise<SecondFactorChoice[]> {
+  const step = await waitingStep(plugin, req);
+  return step ? choicesOf(step) : [];
+}
+
+/** A factor the user may set up to pass a login that waits for set-up (require_setup). */
+export interface SecondFactorSetupChoice {
+  factorId: string;
+  /** The Passport strategy that passes the login with the set-up's `setupId` and the user's answer. */
+  strategy: string;
+  displayName: string;
+  /** How the user sets it up: typing a code back (an authenticator app, a mailed code), or a browser ceremony (a security key: the browser helper). */
+  prompt: 'code' | 'browser' | 'approval';
+}
+
+/**
+ * While the session's waiting login needs a factor set up first (`start.setupRequired`:
+ * require_setup, and the user has none), the factors they may set up; otherwise empty.
+ * The user begins a set-up with `mfa.account.beginSetup(await sessionCaller(mfa, req), factorId)`,
+ * and your form posts its `setupId` and the code (or a security key's `response`) to a
+ * route that runs `passport.authenticate(choice.strategy)`: setting the factor up passes
+ * the login. An ended login is forgotten, saying why, as with `secondFactorChoices`.
+ */
+export async function secondFactorSetup(plugin: MfaPlugin, req: Request): Promise<SecondFactorSetupChoice[]> {
+  const step = await waitingStep(plugin, req);
+  if (step?.kind !== 'setup_required') return [];
+  return step.setup.map((f) => ({ factorId: f.id, strategy: strategyName(f.id), displayName: f.displayName, prompt: plugin.registry.factory(f.id).presentation?.prompt?.kind ?? 'code' }));
 }
 
 /**

@@ -1,7 +1,7 @@
-import QRCode from 'qrcode';
 import type { DisplayBlock } from '../../../plugin/spi/factorPresentation.ts';
 import { html, raw, type SafeHtml } from '../../html.ts';
 import { pageAssetPath } from '../../pageAssets.ts';
+import { qrCodeSvg } from '../../qrCodeSvg.ts';
 
 /** QR codes of the blocks, drawn on this server (never by a chart service: the value may be a secret), value → SVG. */
 export type DrawnQrCodes = ReadonlyMap<string, string>;
@@ -10,7 +10,7 @@ export async function drawQrCodes(blocks: readonly DisplayBlock[]): Promise<Draw
   const drawn = new Map<string, string>();
   for (const block of blocks) {
     if (block.kind === 'qr' && !drawn.has(block.value)) {
-      drawn.set(block.value, await QRCode.toString(block.value, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' }));
+      drawn.set(block.value, await qrCodeSvg(block.value));
     }
   }
   return drawn;
