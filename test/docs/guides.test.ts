@@ -7,7 +7,7 @@
  * names a test that file has.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { describe, it } from 'node:test';
 import ts from 'typescript';
@@ -22,8 +22,12 @@ const GUIDES = readdirSync(join(ROOT, 'docs'))
 
 type Read = (path: string) => string | undefined;
 
-/** A file of the repository, or undefined when there is none. */
-const readRepositoryFile: Read = (path) => (existsSync(join(ROOT, path)) ? readFileSync(join(ROOT, path), 'utf8') : undefined);
+/** A file of the repository, or undefined when there is none; a folder named (`test/hosts/members-app/`) reads as empty text: it exists. */
+const readRepositoryFile: Read = (path) => {
+  const full = join(ROOT, path);
+  if (!existsSync(full)) return undefined;
+  return statSync(full).isDirectory() ? '' : readFileSync(full, 'utf8');
+};
 
 /** Markdown without its fenced blocks and inline code: what is left is prose, headings and links. */
 function prose(markdown: string): string {
